@@ -1,0 +1,4 @@
+export * from './atomic-write.js';
+export * from './dtypes.js';
+export * from './errors.js';
+export * from './package-paths.js';

@@ -1,0 +1,85 @@
+// Loads and validates GPU system files; the shipped ones plus any the user points at.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DATA_DIR, type Dtype, InvalidInputError, UnknownNameError } from '../common/index.js';
+import { type SystemSpec, SystemSpecSchema } from './system-spec.js';
+
+export const SHIPPED_SYSTEMS_DIR = join(DATA_DIR, 'systems');
+
+/** Parse and validate one system file; errors name the file and the field. */
+export function loadSystemFile(path: string): SystemSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`${path}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  const parsed = SystemSpecSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || '(top level)';
+    throw new InvalidInputError(`${path}: field '${field}': ${issue.message}; fix the system file`);
+  }
+  const expected = basename(path).replace(/\.ya?ml$/, '');
+  if (parsed.data.name !== expected) {
+    throw new InvalidInputError(
+      `${path}: field 'name' is '${parsed.data.name}' but the file is named '${expected}'`,
+    );
+  }
+  return parsed.data;
+}
+
+function loadDir(dir: string, into: Map<string, SystemSpec>): void {
+  if (!existsSync(dir)) throw new InvalidInputError(`systems directory '${dir}' does not exist`);
+  for (const file of readdirSync(dir).sort()) {
+    if (/\.ya?ml$/.test(file)) {
+      const spec = loadSystemFile(join(dir, file));
+      into.set(spec.name, spec);
+    }
+  }
+}
+
+/** Every known system: shipped ones, then each extra directory (later ones override by name). */
+export class SystemRegistry {
+  private readonly systems = new Map<string, SystemSpec>();
+
+  constructor(extraDirs: readonly string[] = []) {
+    loadDir(SHIPPED_SYSTEMS_DIR, this.systems);
+    for (const dir of extraDirs) loadDir(dir, this.systems);
+  }
+
+  names(): string[] {
+    return [...this.systems.keys()].sort();
+  }
+
+  list(): SystemSpec[] {
+    return this.names().map((n) => this.systems.get(n)!);
+  }
+
+  get(name: string): SystemSpec {
+    const spec = this.systems.get(name);
+    if (!spec) throw new UnknownNameError('system', name, this.names(), 'add one with --systems-dir DIR');
+    return spec;
+  }
+}
+
+/** Dense tensor-core FLOP/s for a compute dtype; formats without tensor support fall back to bf16 rate. */
+export function tensorFlopsPerS(system: SystemSpec, dtype: Dtype): number {
+  const table = system.gpu.tensor_flops_per_s;
+  const direct = table[dtype];
+  if (direct !== undefined) return direct;
+  if (dtype === 'int4_wo' || dtype === 'float32') return table['bfloat16']!;
+  if (dtype === 'nvfp4' || dtype === 'fp8_block') return table['fp8'] ?? table['bfloat16']!;
+  return table['bfloat16']!;
+}
+
+/** NCCL buffer memory reserved for a communicator of `gpus` ranks (nearest listed size at or below). */
+export function ncclMemBytes(system: SystemSpec, gpus: number): number {
+  const entries = Object.entries(system.memory.nccl_bytes_by_gpus)
+    .map(([k, v]) => [Number(k), v] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let best = 0;
+  for (const [size, bytes] of entries) if (size <= gpus) best = bytes;
+  return gpus <= 1 ? 0 : best;
+}

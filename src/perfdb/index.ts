@@ -1,0 +1,1 @@
+export * from './op-query.js';

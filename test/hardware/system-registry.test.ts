@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
+import { ncclMemBytes, SystemRegistry, tensorFlopsPerS } from '../../src/hardware/index.js';
+
+describe('SystemRegistry', () => {
+  it('ships the systems the issue names, all valid', () => {
+    const names = new SystemRegistry().names();
+    for (const n of ['h100_sxm', 'h200_sxm', 'b200_sxm', 'gb200', 'a100_sxm', 'l40s', 'h100_pcie', 'l4']) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it('knows the H200 facts the predictions depend on', () => {
+    const h200 = new SystemRegistry().get('h200_sxm');
+    expect(h200.gpu.mem_capacity_bytes / 2 ** 30).toBeCloseTo(141, 0);
+    expect(h200.gpu.mem_bandwidth_bytes_per_s).toBe(4.8e12);
+    expect(tensorFlopsPerS(h200, 'fp8')).toBe(1979e12);
+    expect(tensorFlopsPerS(h200, 'nvfp4')).toBe(1979e12); // no fp4 tensor cores on Hopper
+    expect(ncclMemBytes(h200, 1)).toBe(0);
+    expect(ncclMemBytes(h200, 4)).toBe(411041792);
+  });
+
+  it('lists the known systems for an unknown name', () => {
+    expect(() => new SystemRegistry().get('h300')).toThrow(UnknownNameError);
+    expect(() => new SystemRegistry().get('h300')).toThrow(/known: .*h200_sxm/);
+  });
+
+  it('adds a user directory and names file and field on a bad value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'systems-'));
+    const good = new SystemRegistry().get('h100_sxm');
+    writeFileSync(join(dir, 'my_gpu.yaml'), JSON.stringify({ ...good, name: 'my_gpu' }));
+    expect(new SystemRegistry([dir]).names()).toContain('my_gpu');
+
+    const badDir = mkdtempSync(join(tmpdir(), 'systems-'));
+    const bad = { ...good, name: 'broken', gpu: { ...good.gpu, mem_bandwidth_bytes_per_s: -1 } };
+    writeFileSync(join(badDir, 'broken.yaml'), JSON.stringify(bad));
+    expect(() => new SystemRegistry([badDir])).toThrow(InvalidInputError);
+    expect(() => new SystemRegistry([badDir])).toThrow(
+      /broken\.yaml: field 'gpu\.mem_bandwidth_bytes_per_s'/,
+    );
+  });
+});
