@@ -1,0 +1,101 @@
+// Types of the serving layer's public API: what a deployment is and what it delivers.
+// The search layer enumerates these configs and ranks these metrics.
+
+/** Parallel layout of one worker (an engine instance spanning tp * pp * attentionDp GPUs). */
+export interface WorkerParallel {
+  readonly tp: number;
+  readonly pp: number;
+  readonly attentionDp: number;
+  readonly moeTp: number;
+  readonly moeEp: number;
+}
+
+export interface Workload {
+  /** Input tokens per request (including the cached prefix). */
+  readonly isl: number;
+  readonly osl: number;
+  /** Tokens of the input served from the prefix cache. */
+  readonly prefix: number;
+  /** Speculative (MTP) tokens per step; 0 = off. */
+  readonly nextn: number;
+  /** Mean accepted draft tokens per step when nextn > 0. */
+  readonly nextnAccept: number;
+}
+
+/** Aggregated serving: every worker does prefill and decode with in-flight batching. */
+export interface AggConfig {
+  readonly mode: 'agg';
+  readonly parallel: WorkerParallel;
+  /** Concurrent requests per worker (max batch). */
+  readonly batchSize: number;
+  /** Context-token budget per step (chunked prefill). */
+  readonly ctxTokens: number;
+}
+
+export interface DisaggRole {
+  readonly parallel: WorkerParallel;
+  readonly batchSize: number;
+  readonly workers: number;
+}
+
+/** Disaggregated serving: x prefill workers feed y decode workers (one replica). */
+export interface DisaggConfig {
+  readonly mode: 'disagg';
+  readonly prefill: DisaggRole;
+  readonly decode: DisaggRole;
+}
+
+/** Static batching: one batch runs prefill then decodes to the end (no in-flight batching). */
+export interface StaticConfig {
+  readonly mode: 'static';
+  readonly parallel: WorkerParallel;
+  readonly batchSize: number;
+}
+
+export type ServingConfig = AggConfig | DisaggConfig | StaticConfig;
+
+/** Share of predicted time by provenance (sums to 1). */
+export type ProvenanceShares = Readonly<Record<'measured' | 'interpolated' | 'extrapolated' | 'empirical' | 'sol', number>>;
+
+export interface ServingMetrics {
+  readonly ttftMs: number;
+  /** Time per output token after the first. */
+  readonly tpotMs: number;
+  /** ttft + tpot * (osl - 1). */
+  readonly requestLatencyMs: number;
+  readonly tokensPerSPerUser: number;
+  /** Output tokens per second over all GPUs of the replica. */
+  readonly tokensPerSPerGpu: number;
+  /** Output tokens per second of one replica. */
+  readonly tokensPerS: number;
+  readonly requestsPerS: number;
+  /** Requests in flight in one replica. */
+  readonly concurrency: number;
+  /** GPUs one replica uses. */
+  readonly gpusPerReplica: number;
+  readonly memBytesPerGpu: number;
+  readonly provenance: ProvenanceShares;
+  /** Mean power per GPU and energy per output token, when the tables carry power. */
+  readonly powerWPerGpu?: number;
+  readonly energyJPerToken?: number;
+}
+
+/** Memory verdict for one worker layout at a batch size. */
+export interface MemoryFit {
+  readonly fits: boolean;
+  readonly memBytesPerGpu: number;
+  readonly capacityBytesPerGpu: number;
+}
+
+/**
+ * Predicts serving metrics for one model on one system (+ database). Built once per search
+ * (`createEstimator` in this layer) and called many times: step latencies are cached inside.
+ */
+export interface Estimator {
+  /** Throws InfeasibleError when the configuration does not fit in memory, InvalidConfigError when it breaks a rule. */
+  estimate(config: ServingConfig, workload: Workload): ServingMetrics;
+  /** Cheap memory check (no latency work) used to stop batch ladders at the first infeasible point. */
+  fits(parallel: WorkerParallel, batchSize: number, workload: Workload, role?: 'agg' | 'prefill' | 'decode'): MemoryFit;
+  /** Whether a layout is legal for the model (heads, experts, dp rules); returns the reason when not. */
+  checkParallel(parallel: WorkerParallel): string | undefined;
+}
