@@ -1,0 +1,31 @@
+// What one architecture file provides: the HF `architectures` names it understands and a zod
+// schema + mapping from that config's fields to our model facts. Registry: ./registry.ts.
+import type { z } from 'zod';
+import { InvalidInputError } from '../../common/index.js';
+import type { ModelSpecSchema } from '../model-spec.js';
+
+/** The spec fields an architecture derives from a config (id, HF name and quant come from the caller). */
+export type ModelFacts = Omit<z.input<typeof ModelSpecSchema>, 'id' | 'hfArchitecture' | 'checkpointQuant'>;
+
+export interface ArchitectureParser {
+  /** Values of config.json `architectures` (of the text model for VL wrappers) handled here. */
+  readonly hfArchitectures: readonly string[];
+  /** `where` names the file for error messages. */
+  parse(config: Record<string, unknown>, where: string): ModelFacts;
+}
+
+/** Validate `config` against `schema`, naming the file and the field on failure. */
+export function readConfig<T extends z.ZodType>(schema: T, config: unknown, where: string): z.output<T> {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || '(top level)';
+    throw new InvalidInputError(`${where}: field '${field}': ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Config fields are sometimes null where absent is meant. */
+export function orUndefined<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}

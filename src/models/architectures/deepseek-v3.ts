@@ -1,0 +1,71 @@
+// DeepSeek-V3 / R1 and the models built on its layout (Kimi-K2, Kimi-K2.5's text model):
+// multi-head latent attention, routed + shared experts, the first k layers dense, MTP layers.
+import { z } from 'zod';
+import { InvalidInputError } from '../../common/index.js';
+import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const DeepseekConfigSchema = z.looseObject({
+  hidden_size: positiveInt,
+  num_hidden_layers: positiveInt,
+  num_attention_heads: positiveInt,
+  intermediate_size: positiveInt,
+  moe_intermediate_size: positiveInt,
+  vocab_size: positiveInt,
+  tie_word_embeddings: z.boolean().nullish(),
+  max_position_embeddings: positiveInt.nullish(),
+  n_routed_experts: positiveInt,
+  num_experts_per_tok: positiveInt,
+  n_shared_experts: nonNegativeInt.nullish(),
+  first_k_dense_replace: nonNegativeInt.nullish(),
+  moe_layer_freq: positiveInt.nullish(),
+  q_lora_rank: nonNegativeInt.nullish(),
+  kv_lora_rank: positiveInt,
+  qk_rope_head_dim: positiveInt,
+  qk_nope_head_dim: positiveInt,
+  v_head_dim: positiveInt,
+  num_nextn_predict_layers: nonNegativeInt.nullish(),
+});
+
+export const DEEPSEEK_V3_PARSER: ArchitectureParser = {
+  hfArchitectures: ['DeepseekV3ForCausalLM', 'DeepseekV2ForCausalLM', 'KimiK25ForConditionalGeneration'],
+  parse(config, where) {
+    const c = readConfig(DeepseekConfigSchema, config, where);
+    if ((orUndefined(c.moe_layer_freq) ?? 1) !== 1) {
+      throw new InvalidInputError(`${where}: field 'moe_layer_freq' other than 1 is not supported`);
+    }
+    const numShared = orUndefined(c.n_shared_experts) ?? 0;
+    return {
+      architecture: 'deepseek',
+      hiddenSize: c.hidden_size,
+      numLayers: c.num_hidden_layers,
+      numHeads: c.num_attention_heads,
+      // MLA caches one shared latent per token; "kv heads" only matter to GQA maths, so equal heads.
+      numKvHeads: c.num_attention_heads,
+      headDim: c.qk_nope_head_dim + c.qk_rope_head_dim,
+      interSize: c.intermediate_size,
+      vocabSize: c.vocab_size,
+      tieWordEmbeddings: orUndefined(c.tie_word_embeddings) ?? false,
+      maxPositionEmbeddings: orUndefined(c.max_position_embeddings) ?? 4096,
+      moe: {
+        numExperts: c.n_routed_experts,
+        topk: c.num_experts_per_tok,
+        expertInterSize: c.moe_intermediate_size,
+        numSharedExperts: numShared,
+        sharedInterSize: numShared > 0 ? c.moe_intermediate_size : 0,
+        firstDenseLayers: orUndefined(c.first_k_dense_replace) ?? 0,
+        denseInterSize: c.intermediate_size,
+      },
+      mla: {
+        qLoraRank: orUndefined(c.q_lora_rank) ?? 0,
+        kvLoraRank: c.kv_lora_rank,
+        qkRopeHeadDim: c.qk_rope_head_dim,
+        qkNopeHeadDim: c.qk_nope_head_dim,
+        vHeadDim: c.v_head_dim,
+      },
+      nextnLayers: orUndefined(c.num_nextn_predict_layers) ?? 0,
+    };
+  },
+};

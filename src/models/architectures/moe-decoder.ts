@@ -1,0 +1,141 @@
+// GQA attention + routed experts: Qwen3-MoE (and the Qwen3-VL-MoE text model), Qwen2-MoE (one
+// gated shared expert), Mixtral, MiniMax-M2 (per-layer q/k norm, MTP modules) and GPT-OSS
+// (alternating 128-token sliding-window and full attention layers, MXFP4 experts).
+import { z } from 'zod';
+import { InvalidInputError } from '../../common/index.js';
+import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
+import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
+
+const positiveInt = z.number().int().positive();
+
+const MoeConfigSchema = DenseConfigSchema.extend({
+  num_experts: positiveInt.nullish(),
+  num_local_experts: positiveInt.nullish(),
+  num_experts_per_tok: positiveInt.nullish(),
+  experts_per_token: positiveInt.nullish(),
+  moe_intermediate_size: positiveInt.nullish(),
+  shared_expert_intermediate_size: z.number().int().nonnegative().nullish(),
+  mlp_only_layers: z.array(z.number().int()).nullish(),
+  decoder_sparse_step: positiveInt.nullish(),
+  layer_types: z.array(z.string()).nullish(),
+  use_qk_norm: z.boolean().nullish(),
+  use_mtp: z.boolean().nullish(),
+  num_mtp_modules: z.number().int().nonnegative().nullish(),
+  mtp_transformer_layers: z.number().int().nonnegative().nullish(),
+});
+type MoeConfig = z.output<typeof MoeConfigSchema>;
+
+function required<T>(value: T | null | undefined, field: string, where: string): T {
+  if (value === null || value === undefined) {
+    throw new InvalidInputError(`${where}: field '${field}' is required for this architecture`);
+  }
+  return value;
+}
+
+function routedExperts(c: MoeConfig, where: string) {
+  return {
+    numExperts: required(
+      orUndefined(c.num_experts) ?? orUndefined(c.num_local_experts),
+      'num_experts',
+      where,
+    ),
+    topk: required(
+      orUndefined(c.num_experts_per_tok) ?? orUndefined(c.experts_per_token),
+      'num_experts_per_tok',
+      where,
+    ),
+    expertInterSize: orUndefined(c.moe_intermediate_size) ?? c.intermediate_size,
+  };
+}
+
+function rejectMixedLayers(c: MoeConfig, where: string): void {
+  // Dense layers interleaved among MoE layers are not modelled (no shipped Qwen MoE uses them).
+  if ((c.mlp_only_layers?.length ?? 0) > 0 || (orUndefined(c.decoder_sparse_step) ?? 1) !== 1) {
+    throw new InvalidInputError(
+      `${where}: 'mlp_only_layers' / 'decoder_sparse_step' interleave dense and MoE layers, which is not supported`,
+    );
+  }
+}
+
+export const QWEN_MOE_PARSER: ArchitectureParser = {
+  hfArchitectures: ['Qwen3MoeForCausalLM', 'Qwen3VLMoeForConditionalGeneration', 'Qwen2MoeForCausalLM'],
+  parse(config, where) {
+    const c = readConfig(MoeConfigSchema, config, where);
+    rejectMixedLayers(c, where);
+    const sharedInterSize = orUndefined(c.shared_expert_intermediate_size) ?? 0;
+    return {
+      architecture: 'moe',
+      ...gqaFacts(c),
+      interSize: c.intermediate_size,
+      // Qwen3 MoE has per-head q/k RMSNorm; Qwen2-MoE does not (and has a shared expert).
+      qkNorm: sharedInterSize === 0,
+      moe: {
+        ...routedExperts(c, where),
+        numSharedExperts: sharedInterSize > 0 ? 1 : 0,
+        sharedInterSize,
+        firstDenseLayers: 0,
+      },
+      nextnLayers: 0,
+    };
+  },
+};
+
+export const MIXTRAL_PARSER: ArchitectureParser = {
+  hfArchitectures: ['MixtralForCausalLM'],
+  parse(config, where) {
+    const c = readConfig(MoeConfigSchema, config, where);
+    const size = orUndefined(c.sliding_window);
+    return {
+      architecture: 'moe',
+      ...gqaFacts(c),
+      interSize: c.intermediate_size,
+      slidingWindow:
+        size === undefined
+          ? undefined
+          : { size, layerTypes: Array.from({ length: c.num_hidden_layers }, () => 'sliding' as const) },
+      moe: { ...routedExperts(c, where), numSharedExperts: 0, sharedInterSize: 0, firstDenseLayers: 0 },
+      nextnLayers: 0,
+    };
+  },
+};
+
+export const MINIMAX_M2_PARSER: ArchitectureParser = {
+  hfArchitectures: ['MiniMaxM2ForCausalLM'],
+  parse(config, where) {
+    const c = readConfig(MoeConfigSchema, config, where);
+    const mtpModules = c.use_mtp
+      ? (orUndefined(c.num_mtp_modules) ?? 0) * (orUndefined(c.mtp_transformer_layers) ?? 1)
+      : 0;
+    return {
+      architecture: 'moe',
+      ...gqaFacts(c),
+      interSize: c.intermediate_size,
+      qkNorm: c.use_qk_norm ?? false,
+      moe: { ...routedExperts(c, where), numSharedExperts: 0, sharedInterSize: 0, firstDenseLayers: 0 },
+      nextnLayers: mtpModules,
+    };
+  },
+};
+
+export const GPT_OSS_PARSER: ArchitectureParser = {
+  hfArchitectures: ['GptOssForCausalLM'],
+  parse(config, where) {
+    const c = readConfig(MoeConfigSchema, config, where);
+    const size = required(orUndefined(c.sliding_window), 'sliding_window', where);
+    const layerTypes = required(c.layer_types, 'layer_types', where).map((t, i) => {
+      if (t === 'sliding_attention') return 'sliding' as const;
+      if (t === 'full_attention') return 'full' as const;
+      throw new InvalidInputError(
+        `${where}: field 'layer_types.${i}' is '${t}'; expected sliding_attention or full_attention`,
+      );
+    });
+    return {
+      architecture: 'moe',
+      ...gqaFacts(c),
+      interSize: c.intermediate_size,
+      slidingWindow: { size, layerTypes },
+      moe: { ...routedExperts(c, where), numSharedExperts: 0, sharedInterSize: 0, firstDenseLayers: 0 },
+      nextnLayers: 0,
+    };
+  },
+};

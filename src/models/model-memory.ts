@@ -1,0 +1,156 @@
+// Parameter counts and the per-GPU memory facts of a model under a parallel layout: weights held
+// and KV cache per token. Formulas: docs/models.md "Memory".
+import { BYTES_PER_ELEMENT } from '../common/index.js';
+import type { ModelSpec, QuantConfig } from './model-spec.js';
+import { layersPerStage, type ParallelConfig } from './parallel-config.js';
+
+export interface ParamCounts {
+  /** Every weight of the main model (MTP layers excluded, as model cards count). */
+  readonly totalParams: number;
+  /** Weights touched per token: attention, dense MLPs, top-k routed + shared experts, embeddings. */
+  readonly activeParams: number;
+  /** Input embedding plus lm head (once when tied). */
+  readonly embeddingParams: number;
+}
+
+/** Weights of one layer's attention block, total (not per GPU). */
+function attentionParams(model: ModelSpec): number {
+  const h = model.hiddenSize;
+  const mla = model.mla;
+  if (mla) {
+    const qk = mla.qkNopeHeadDim + mla.qkRopeHeadDim;
+    const q = mla.qLoraRank > 0 ? mla.qLoraRank * (h + model.numHeads * qk) : h * model.numHeads * qk;
+    const kvDown = h * (mla.kvLoraRank + mla.qkRopeHeadDim);
+    const kvUp = mla.kvLoraRank * model.numHeads * (mla.qkNopeHeadDim + mla.vHeadDim);
+    const o = model.numHeads * mla.vHeadDim * h;
+    return q + kvDown + kvUp + o + mla.qLoraRank + mla.kvLoraRank;
+  }
+  const d = model.headDim;
+  return (
+    h * (model.numHeads + 2 * model.numKvHeads) * d + model.numHeads * d * h + (model.qkNorm ? 2 * d : 0)
+  );
+}
+
+interface LayerWeights {
+  readonly attention: number;
+  readonly denseMlp: number;
+  readonly experts: number;
+  readonly shared: number;
+  readonly router: number;
+}
+
+function layerWeights(model: ModelSpec): LayerWeights {
+  const h = model.hiddenSize;
+  const moe = model.moe;
+  return {
+    attention: attentionParams(model) + 2 * h,
+    denseMlp: 3 * h * (moe?.denseInterSize ?? model.interSize),
+    experts: moe ? 3 * h * moe.expertInterSize * moe.numExperts : 0,
+    shared: moe ? 3 * h * moe.sharedInterSize * moe.numSharedExperts : 0,
+    router: moe ? h * moe.numExperts : 0,
+  };
+}
+
+function denseLayerCount(model: ModelSpec): number {
+  return model.moe ? model.moe.firstDenseLayers : model.numLayers;
+}
+
+export function countParams(model: ModelSpec): ParamCounts {
+  const w = layerWeights(model);
+  const dense = denseLayerCount(model);
+  const moeLayers = model.numLayers - dense;
+  const embeddingParams = model.vocabSize * model.hiddenSize * (model.tieWordEmbeddings ? 1 : 2);
+  const common = model.numLayers * w.attention + dense * w.denseMlp + model.hiddenSize + embeddingParams;
+  const moeAll = moeLayers * (w.experts + w.shared + w.router);
+  const topk = model.moe ? w.experts * (model.moe.topk / model.moe.numExperts) : 0;
+  const moeActive = moeLayers * (topk + w.shared + w.router);
+  return { totalParams: common + moeAll, activeParams: common + moeActive, embeddingParams };
+}
+
+/** Bytes of the busiest pipeline stage, given per-layer bytes and each end's extra bytes. */
+function heaviestStageBytes(
+  model: ModelSpec,
+  pp: number,
+  perLayerBytes: (layer: number) => number,
+  firstExtra: number,
+  lastExtra: number,
+): number {
+  let start = 0;
+  let best = 0;
+  layersPerStage(model, pp).forEach((n, stage) => {
+    let bytes = stage === 0 ? firstExtra : 0;
+    if (stage === pp - 1) bytes += lastExtra;
+    for (let layer = start; layer < start + n; layer++) bytes += perLayerBytes(layer);
+    best = Math.max(best, bytes);
+    start += n;
+  });
+  return best;
+}
+
+/**
+ * Weight bytes on one GPU of the busiest pipeline stage. Attention and dense-MLP GEMM weights are
+ * split by tp (kv heads replicated when tp > n_kv; MLA down-projections replicated), experts by
+ * moeTp * moeEp, the router and norms replicated; embedding and lm head in bf16, replicated per
+ * rank unless `vocabParallel` (then / tp), on the first / last stage.
+ */
+export function weightBytesPerGpu(
+  model: ModelSpec,
+  parallel: ParallelConfig,
+  quant: QuantConfig,
+  options: { readonly vocabParallel?: boolean } = {},
+): number {
+  const h = model.hiddenSize;
+  const tp = parallel.tp;
+  const gemmBytes = BYTES_PER_ELEMENT[quant.gemm];
+  const moeBytes = BYTES_PER_ELEMENT[quant.moe];
+  const bf16 = BYTES_PER_ELEMENT.bfloat16;
+  let attention: number;
+  const mla = model.mla;
+  if (mla) {
+    const qk = mla.qkNopeHeadDim + mla.qkRopeHeadDim;
+    const replicated = h * (mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim);
+    const split =
+      (mla.qLoraRank > 0 ? mla.qLoraRank : h) * model.numHeads * qk +
+      mla.kvLoraRank * model.numHeads * (mla.qkNopeHeadDim + mla.vHeadDim) +
+      model.numHeads * mla.vHeadDim * h;
+    attention = (replicated + split / tp) * gemmBytes + (mla.qLoraRank + mla.kvLoraRank + 2 * h) * bf16;
+  } else {
+    const d = model.headDim;
+    const kvHeads = Math.max(1, Math.ceil(model.numKvHeads / tp));
+    const heads = model.numHeads / tp;
+    attention = (h * (heads + 2 * kvHeads) * d + heads * d * h) * gemmBytes + 2 * h * bf16;
+  }
+  const w = layerWeights(model);
+  const moe = model.moe;
+  const denseMlp = (w.denseMlp / tp) * gemmBytes;
+  const moeLayer = moe
+    ? (w.experts / (parallel.moeTp * parallel.moeEp)) * moeBytes +
+      (w.shared / tp) * gemmBytes +
+      w.router * bf16
+    : 0;
+  const dense = denseLayerCount(model);
+  const perLayer = (layer: number): number => attention + (layer < dense ? denseMlp : moeLayer);
+  const vocabRows = options.vocabParallel ? Math.ceil(model.vocabSize / tp) : model.vocabSize;
+  const table = vocabRows * h * bf16;
+  // A tied lm head shares the embedding on a single stage; with pp > 1 the last stage keeps a copy.
+  const lastExtra = (model.tieWordEmbeddings && parallel.pp === 1 ? 0 : table) + h * bf16;
+  return heaviestStageBytes(model, parallel.pp, perLayer, table, lastExtra);
+}
+
+/**
+ * KV-cache bytes per token held, on one GPU of the busiest stage: 2 * ceil(n_kv / tp) * d per
+ * layer for GQA (at least one kv head per rank), (kv_lora_rank + rope dim) per layer for MLA
+ * (the latent is replicated across tp). Sliding-window layers are counted in full, which is
+ * what engines without a hybrid allocator reserve (an upper bound otherwise).
+ */
+export function kvBytesPerTokenPerGpu(
+  model: ModelSpec,
+  parallel: ParallelConfig,
+  quant: QuantConfig,
+): number {
+  const layers = Math.max(...layersPerStage(model, parallel.pp));
+  const perLayer = model.mla
+    ? model.mla.kvLoraRank + model.mla.qkRopeHeadDim
+    : 2 * Math.max(1, Math.ceil(model.numKvHeads / parallel.tp)) * model.headDim;
+  return perLayer * layers * BYTES_PER_ELEMENT[quant.kvCache];
+}

@@ -1,0 +1,37 @@
+// One forward step of one attention-DP rank, as the serving layer describes it.
+import { z } from 'zod';
+import { InvalidConfigError } from '../common/index.js';
+
+const count = z.number().int().nonnegative();
+
+export const StepShapeSchema = z.object({
+  /** Requests doing prefill (or a prefill chunk) this step. */
+  ctxRequests: count,
+  /** New tokens per prefill request this step. */
+  ctxTokens: count,
+  /** Tokens already in cache before them (prefix-cache hit or earlier chunks). */
+  ctxPrefix: count,
+  /** Requests decoding this step. */
+  genRequests: count,
+  /** KV length the decoding requests attend over. */
+  genKvLen: count,
+  /** 1, or nextn + 1 with speculative decoding (MTP): query tokens per decoding request. */
+  genTokensPerRequest: z.number().int().positive(),
+});
+
+/** ONE attention-DP rank's share of a forward step (ranks run in lockstep). */
+export type StepShape = Readonly<z.infer<typeof StepShapeSchema>>;
+
+export function validateStep(step: StepShape): StepShape {
+  const parsed = StepShapeSchema.safeParse(step);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidConfigError(`step shape field '${issue.path.join('.')}': ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Tokens processed by the step's GEMMs: every prefill token plus every decode query token. */
+export function stepTokens(step: StepShape): number {
+  return step.ctxRequests * step.ctxTokens + step.genRequests * step.genTokensPerRequest;
+}

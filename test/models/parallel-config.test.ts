@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../../src/common/index.js';
+import { layersPerStage, loadModel, type ParallelConfig, validateParallel } from '../../src/models/index.js';
+
+function layout(extra: Partial<ParallelConfig>): ParallelConfig {
+  return { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1, ...extra };
+}
+
+function messageOf(fn: () => void): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    return message;
+  }
+  throw new Error('expected an InvalidConfigError');
+}
+
+describe('validateParallel', () => {
+  const qwen32 = loadModel('Qwen/Qwen3-32B');
+  const llama = loadModel('meta-llama/Llama-3.1-8B');
+  const moe = loadModel('Qwen/Qwen3-30B-A3B');
+  const ds = loadModel('deepseek-ai/DeepSeek-V3');
+
+  it('accepts the usual layouts', () => {
+    for (const tp of [1, 2, 4, 8]) validateParallel(qwen32, layout({ tp, moeTp: tp }));
+    validateParallel(llama, layout({ tp: 16 })); // kv heads replicated
+    validateParallel(llama, layout({ tp: 2, pp: 3 })); // uneven pipeline split is allowed
+    validateParallel(moe, layout({ tp: 4, moeEp: 4 }));
+    validateParallel(moe, layout({ tp: 1, attentionDp: 8, moeEp: 8 }));
+    validateParallel(ds, layout({ tp: 8, moeTp: 1, moeEp: 8 }));
+    validateParallel(ds, layout({ tp: 1, attentionDp: 8, moeTp: 1, moeEp: 8 }));
+  });
+
+  it('says which tp values divide the heads', () => {
+    expect(messageOf(() => validateParallel(qwen32, layout({ tp: 3 })))).toBe(
+      'Qwen/Qwen3-32B: tp=3 does not divide 64 heads; use 1, 2, 4, 8, 16, 32, 64',
+    );
+  });
+
+  it('rejects kv heads that cannot be split or replicated evenly', () => {
+    const qwen14 = loadModel('Qwen/Qwen3-14B'); // 40 heads, 8 kv heads
+    expect(messageOf(() => validateParallel(qwen14, layout({ tp: 5, moeTp: 5 })))).toMatch(
+      /tp=5 cannot split or evenly replicate 8 kv heads; use 1, 2, 4, 8, 40/,
+    );
+  });
+
+  it('requires the experts to span the attention GPUs', () => {
+    expect(messageOf(() => validateParallel(moe, layout({ tp: 4, moeEp: 2 })))).toMatch(
+      /tp\*attentionDp=4 but moeTp\*moeEp=2; .*moeEp=4/,
+    );
+    expect(messageOf(() => validateParallel(moe, layout({ tp: 1, attentionDp: 3, moeEp: 3 })))).toMatch(
+      /moeEp=3 does not divide 128 experts/,
+    );
+  });
+
+  it('keeps attention DP and expert degrees to MoE models', () => {
+    expect(messageOf(() => validateParallel(llama, layout({ attentionDp: 2 })))).toMatch(/run 2 replicas/);
+    expect(messageOf(() => validateParallel(llama, layout({ tp: 2, moeTp: 1, moeEp: 2 })))).toMatch(
+      /moeEp=1/,
+    );
+  });
+
+  it('rejects non-positive degrees and pp beyond the layers', () => {
+    expect(messageOf(() => validateParallel(llama, layout({ pp: 0 })))).toMatch(
+      /pp=0 must be a positive integer/,
+    );
+    expect(messageOf(() => validateParallel(llama, layout({ pp: 33 })))).toMatch(
+      /pp=33 exceeds the 32 layers/,
+    );
+  });
+});
+
+describe('layersPerStage', () => {
+  it('gives the extra layers to the first stages', () => {
+    expect(layersPerStage(loadModel('deepseek-ai/DeepSeek-V3'), 4)).toEqual([16, 15, 15, 15]);
+    expect(layersPerStage(loadModel('meta-llama/Llama-3.1-8B'), 2)).toEqual([16, 16]);
+  });
+});
