@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidConfigError, InvalidInputError, UnknownNameError } from '../../src/common/index.js';
+import { loadHfConfig, loadModel, resolveQuant } from '../../src/models/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'inferplan-hf-config-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function checkpoint(name: string, config: unknown, hfQuant?: unknown, rawText?: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), rawText ?? JSON.stringify(config));
+  if (hfQuant !== undefined) writeFileSync(join(dir, 'hf_quant_config.json'), JSON.stringify(hfQuant));
+  return dir;
+}
+
+const qwenVlMoe = {
+  architectures: ['Qwen3VLMoeForConditionalGeneration'],
+  model_type: 'qwen3_vl_moe',
+  tie_word_embeddings: false,
+  text_config: {
+    hidden_size: 2048,
+    num_hidden_layers: 48,
+    num_attention_heads: 32,
+    num_key_value_heads: 4,
+    head_dim: 128,
+    intermediate_size: 6144,
+    moe_intermediate_size: 768,
+    num_experts: 128,
+    num_experts_per_tok: 8,
+    vocab_size: 151936,
+    max_position_embeddings: 262144,
+    quantization_config: { quant_method: 'fp8', weight_block_size: [128, 128] },
+  },
+  vision_config: { depth: 27, hidden_size: 1152 },
+};
+
+describe('loading a config.json', () => {
+  it('reads a VL wrapper: nested text_config, top-level tie flag, quantization_config', () => {
+    const spec = loadModel(checkpoint('qwen-vl-moe', qwenVlMoe));
+    expect(spec).toMatchObject({
+      id: 'qwen-vl-moe',
+      architecture: 'moe',
+      hfArchitecture: 'Qwen3VLMoeForConditionalGeneration',
+      hiddenSize: 2048,
+      numLayers: 48,
+      numKvHeads: 4,
+      headDim: 128,
+      tieWordEmbeddings: false,
+      qkNorm: true,
+      moe: { numExperts: 128, topk: 8, expertInterSize: 768, numSharedExperts: 0, firstDenseLayers: 0 },
+      checkpointQuant: { gemm: 'fp8_block', moe: 'fp8_block' },
+    });
+  });
+
+  it('lets a sibling hf_quant_config.json override the config (and accepts a file path)', () => {
+    const dir = checkpoint('qwen-vl-moe-nvfp4', qwenVlMoe, {
+      producer: { name: 'modelopt' },
+      quantization: { quant_algo: 'NVFP4', kv_cache_quant_algo: 'FP8', exclude_modules: ['lm_head'] },
+    });
+    const spec = loadHfConfig(join(dir, 'config.json'), 'my/model');
+    expect(spec.id).toBe('my/model');
+    expect(resolveQuant(spec, 100)).toMatchObject({ gemm: 'nvfp4', moe: 'nvfp4', kvCache: 'fp8' });
+  });
+
+  it('reads a DeepSeek-style config with MLA, shared expert, dense first layers and MTP', () => {
+    const spec = loadModel(
+      checkpoint('tiny-deepseek', {
+        architectures: ['DeepseekV3ForCausalLM'],
+        hidden_size: 1024,
+        num_hidden_layers: 6,
+        num_attention_heads: 16,
+        num_key_value_heads: 16,
+        intermediate_size: 4096,
+        moe_intermediate_size: 256,
+        vocab_size: 32000,
+        n_routed_experts: 32,
+        num_experts_per_tok: 4,
+        n_shared_experts: 2,
+        first_k_dense_replace: 1,
+        q_lora_rank: null,
+        kv_lora_rank: 256,
+        qk_rope_head_dim: 32,
+        qk_nope_head_dim: 64,
+        v_head_dim: 64,
+        num_nextn_predict_layers: 1,
+      }),
+    );
+    expect(spec).toMatchObject({
+      architecture: 'deepseek',
+      mla: { qLoraRank: 0, kvLoraRank: 256, qkRopeHeadDim: 32, qkNopeHeadDim: 64, vHeadDim: 64 },
+      moe: { numSharedExperts: 2, sharedInterSize: 256, firstDenseLayers: 1, denseInterSize: 4096 },
+      nextnLayers: 1,
+    });
+  });
+
+  it('tolerates Python-style Infinity in float fields', () => {
+    const text = JSON.stringify({
+      architectures: ['LlamaForCausalLM'],
+      hidden_size: 512,
+      num_hidden_layers: 2,
+      num_attention_heads: 8,
+      num_key_value_heads: 2,
+      intermediate_size: 1024,
+      vocab_size: 1000,
+      rope_scaling: { high: 0 },
+    }).replace('"high":0', '"high": Infinity');
+    expect(loadModel(checkpoint('infinity', null, undefined, text)).headDim).toBe(64);
+  });
+
+  it('names the supported architectures for an unknown one', () => {
+    const dir = checkpoint('unknown-arch', { architectures: ['FooForCausalLM'], hidden_size: 1 });
+    expect(() => loadModel(dir)).toThrow(UnknownNameError);
+    expect(() => loadModel(dir)).toThrow(/unknown architecture 'FooForCausalLM'; known: .*LlamaForCausalLM/);
+  });
+
+  it('says why a known architecture is not supported', () => {
+    const dir = checkpoint('qwen35', { architectures: ['Qwen3_5MoeForConditionalGeneration'] });
+    expect(() => loadModel(dir)).toThrow(InvalidConfigError);
+    expect(() => loadModel(dir)).toThrow(/not supported: hybrid attention.*linear attention/);
+  });
+
+  it('names the file and the field that is missing or malformed', () => {
+    const dir = checkpoint('no-hidden', { architectures: ['LlamaForCausalLM'], num_hidden_layers: 2 });
+    expect(() => loadModel(dir)).toThrow(InvalidInputError);
+    expect(() => loadModel(dir)).toThrow(/no-hidden\/config\.json: field 'hidden_size'/);
+    const bad = checkpoint('bad-json', null, undefined, '{ not json');
+    expect(() => loadModel(bad)).toThrow(/bad-json\/config\.json: not valid JSON/);
+    const noArch = checkpoint('no-arch', { hidden_size: 8 });
+    expect(() => loadModel(noArch)).toThrow(/field 'architectures' is missing/);
+  });
+});
