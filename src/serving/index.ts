@@ -1,3 +1,16 @@
+export {
+  type AggSimulationInput,
+  type AggSimulationResult,
+  bucketKvLen,
+  simulateAgg,
+} from './agg-simulation.js';
+export {
+  createEstimator,
+  type EstimatorOptions,
+  type RoleSystem,
+  type ServingEstimatorHandle,
+} from './estimator.js';
+export { erlangC, meanWaitMdc } from './queueing.js';
 export type {
   AggConfig,
   DisaggConfig,

@@ -30,6 +30,8 @@ export interface AggConfig {
   readonly batchSize: number;
   /** Context-token budget per step (chunked prefill). */
   readonly ctxTokens: number;
+  /** Clients driving the worker (closed loop); defaults to batchSize. */
+  readonly clients?: number;
 }
 
 export interface DisaggRole {
@@ -43,6 +45,8 @@ export interface DisaggConfig {
   readonly mode: 'disagg';
   readonly prefill: DisaggRole;
   readonly decode: DisaggRole;
+  /** Clients driving the replica (closed loop); default: the rate-matched steady state. */
+  readonly clients?: number;
 }
 
 /** Static batching: one batch runs prefill then decodes to the end (no in-flight batching). */
@@ -55,7 +59,9 @@ export interface StaticConfig {
 export type ServingConfig = AggConfig | DisaggConfig | StaticConfig;
 
 /** Share of predicted time by provenance (sums to 1). */
-export type ProvenanceShares = Readonly<Record<'measured' | 'interpolated' | 'extrapolated' | 'empirical' | 'sol', number>>;
+export type ProvenanceShares = Readonly<
+  Record<'measured' | 'interpolated' | 'extrapolated' | 'empirical' | 'sol', number>
+>;
 
 export interface ServingMetrics {
   readonly ttftMs: number;
@@ -95,7 +101,12 @@ export interface Estimator {
   /** Throws InfeasibleError when the configuration does not fit in memory, InvalidConfigError when it breaks a rule. */
   estimate(config: ServingConfig, workload: Workload): ServingMetrics;
   /** Cheap memory check (no latency work) used to stop batch ladders at the first infeasible point. */
-  fits(parallel: WorkerParallel, batchSize: number, workload: Workload, role?: 'agg' | 'prefill' | 'decode'): MemoryFit;
+  fits(
+    parallel: WorkerParallel,
+    batchSize: number,
+    workload: Workload,
+    role?: 'agg' | 'prefill' | 'decode',
+  ): MemoryFit;
   /** Whether a layout is legal for the model (heads, experts, dp rules); returns the reason when not. */
   checkParallel(parallel: WorkerParallel): string | undefined;
 }

@@ -1,0 +1,159 @@
+// Shared flag handling for commands that predict: model, system, backend + version, perf data,
+// database mode and quantisation overrides -> an opened database and an estimator.
+import type { Command } from 'commander';
+import { DTYPES, type Dtype, isDtype, UnknownNameError, UsageError } from '../common/index.js';
+import { BACKENDS, type Backend, isBackend } from '../engine/index.js';
+import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
+import { loadModel, type ModelSpec, type QuantConfig, resolveQuant } from '../models/index.js';
+import {
+  DATABASE_MODES,
+  type DatabaseMode,
+  MOE_DISTRIBUTIONS,
+  type MoeDistribution,
+  openPerfDatabase,
+  type PerfDatabase,
+} from '../perfdb/index.js';
+import { createEstimator, type ServingEstimatorHandle } from '../serving/index.js';
+
+export interface ContextFlags {
+  readonly model: string;
+  readonly system: string;
+  readonly backend: string;
+  readonly version?: string;
+  readonly perfData?: string;
+  readonly databaseMode: string;
+  readonly systemsDir?: string[];
+  readonly gemmQuant?: string;
+  readonly kvQuant?: string;
+  readonly fmhaQuant?: string;
+  readonly moeQuant?: string;
+  readonly commQuant?: string;
+  readonly moeDistribution?: string;
+}
+
+export interface DeploymentContext {
+  readonly model: ModelSpec;
+  readonly system: SystemSpec;
+  readonly backend: Backend;
+  readonly db: PerfDatabase;
+  readonly quant: QuantConfig;
+  readonly mode: DatabaseMode;
+  readonly estimator: ServingEstimatorHandle;
+  readonly systems: SystemRegistry;
+}
+
+/** Options every predicting command takes. */
+export function addContextOptions(command: Command, defaults: { backend: string }): Command {
+  return command
+    .requiredOption(
+      '--model <id|path>',
+      'catalog id (e.g. Qwen/Qwen3-32B) or a Hugging Face config.json / folder',
+    )
+    .requiredOption('--system <name>', 'GPU system (see `inferplan systems`)')
+    .option('--backend <name>', `serving backend: ${BACKENDS.join(', ')}`, defaults.backend)
+    .option('--version <version>', 'backend version of the perf data (default: newest)')
+    .option(
+      '--perf-data <dir>',
+      'perf data folder (an aiconfigurator systems/data folder or ours); default: embedded',
+    )
+    .option(
+      '--database-mode <mode>',
+      `how to answer ops without data: ${DATABASE_MODES.join(', ')}`,
+      'silicon',
+    )
+    .option('--systems-dir <dir...>', 'extra directories of system YAML files')
+    .option('--gemm-quant <dtype>', `GEMM weights/activations: ${DTYPES.join(', ')}`)
+    .option('--kv-quant <dtype>', 'KV cache dtype')
+    .option('--fmha-quant <dtype>', 'attention math dtype')
+    .option('--moe-quant <dtype>', 'MoE expert dtype')
+    .option('--comm-quant <dtype>', 'collective dtype')
+    .option('--moe-distribution <name>', `MoE routing skew: ${MOE_DISTRIBUTIONS.join(', ')}`);
+}
+
+function dtypeFlag(flag: string, value: string | undefined): Dtype | undefined {
+  if (value === undefined) return undefined;
+  if (!isDtype(value)) throw new UnknownNameError(`dtype for ${flag}`, value, DTYPES);
+  return value;
+}
+
+export function parseBackend(value: string): Backend {
+  if (!isBackend(value)) throw new UnknownNameError('backend', value, BACKENDS);
+  return value;
+}
+
+export function parseDatabaseMode(value: string): DatabaseMode {
+  if (!(DATABASE_MODES as readonly string[]).includes(value))
+    throw new UnknownNameError('database mode', value, DATABASE_MODES);
+  return value as DatabaseMode;
+}
+
+export function parsePositiveInt(flag: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`${flag} is required`);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function parseNonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${flag} must be a non-negative integer, got '${value}'`);
+  return n;
+}
+
+export function parseNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} must be a non-negative number, got '${value}'`);
+  return n;
+}
+
+export async function buildContext(flags: ContextFlags): Promise<DeploymentContext> {
+  const systems = new SystemRegistry(flags.systemsDir ?? []);
+  const system = systems.get(flags.system);
+  const model = loadModel(flags.model);
+  const backend = parseBackend(flags.backend);
+  const mode = parseDatabaseMode(flags.databaseMode);
+  let moeDistribution: MoeDistribution | undefined;
+  if (flags.moeDistribution !== undefined) {
+    if (!(MOE_DISTRIBUTIONS as readonly string[]).includes(flags.moeDistribution)) {
+      throw new UnknownNameError('MoE distribution', flags.moeDistribution, MOE_DISTRIBUTIONS);
+    }
+    moeDistribution = flags.moeDistribution as MoeDistribution;
+  }
+  const overrides: { -readonly [K in keyof QuantConfig]?: QuantConfig[K] } = {};
+  const pairs: [keyof QuantConfig, string, string | undefined][] = [
+    ['gemm', '--gemm-quant', flags.gemmQuant],
+    ['kvCache', '--kv-quant', flags.kvQuant],
+    ['fmha', '--fmha-quant', flags.fmhaQuant],
+    ['moe', '--moe-quant', flags.moeQuant],
+    ['comm', '--comm-quant', flags.commQuant],
+  ];
+  for (const [key, flag, value] of pairs) {
+    const dtype = dtypeFlag(flag, value);
+    if (dtype) overrides[key] = dtype;
+  }
+  const quant = resolveQuant(model, system.gpu.sm_version, overrides);
+  const db = await openPerfDatabase({
+    system,
+    backend,
+    mode,
+    ...(flags.version ? { version: flags.version } : {}),
+    ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
+  });
+  const estimator = createEstimator({
+    model,
+    system,
+    db,
+    quant,
+    backend,
+    ...(moeDistribution ? { moeDistribution } : {}),
+  });
+  return { model, system, backend, db, quant, mode, estimator, systems };
+}

@@ -1,0 +1,39 @@
+// Parallel-layout flags (--tp --pp --dp --moe-tp --moe-ep, with role prefixes for disagg).
+import type { ModelSpec } from '../models/index.js';
+import type { WorkerParallel } from '../serving/index.js';
+import { parsePositiveInt } from './deployment-context.js';
+
+export interface ParallelFlagValues {
+  readonly tp?: string;
+  readonly pp?: string;
+  readonly dp?: string;
+  readonly moeTp?: string;
+  readonly moeEp?: string;
+}
+
+/** moe-tp / moe-ep default so that the experts span the attention GPUs (tp * dp). */
+export function parallelFromFlags(values: ParallelFlagValues, model: ModelSpec, prefix = ''): WorkerParallel {
+  const tp = parsePositiveInt(`--${prefix}tp`, values.tp, 1);
+  const pp = parsePositiveInt(`--${prefix}pp`, values.pp, 1);
+  const attentionDp = parsePositiveInt(`--${prefix}dp`, values.dp, 1);
+  if (!model.moe) {
+    return { tp, pp, attentionDp, moeTp: tp, moeEp: 1 };
+  }
+  const gpus = tp * attentionDp;
+  const moeEp = parsePositiveInt(
+    `--${prefix}moe-ep`,
+    values.moeEp,
+    values.moeTp ? Math.max(1, Math.floor(gpus / Number(values.moeTp))) : 1,
+  );
+  const moeTp = parsePositiveInt(`--${prefix}moe-tp`, values.moeTp, Math.max(1, Math.floor(gpus / moeEp)));
+  return { tp, pp, attentionDp, moeTp, moeEp };
+}
+
+export function describeParallel(p: WorkerParallel): string {
+  const parts = [`tp${p.tp}`];
+  if (p.pp > 1) parts.push(`pp${p.pp}`);
+  if (p.attentionDp > 1) parts.push(`dp${p.attentionDp}`);
+  if (p.moeEp > 1) parts.push(`ep${p.moeEp}`);
+  if (p.moeTp > 1 && p.moeTp !== p.tp) parts.push(`moetp${p.moeTp}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,59 @@
+// What differs between serving engines for the purposes of prediction: how much GPU memory
+// they let the KV cache take, their default chunked-prefill budget, and the CPU time each
+// scheduler step costs on top of the GPU work.
+
+export const BACKENDS = ['vllm', 'sglang', 'trtllm', 'torch'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export interface BackendProfile {
+  readonly name: Backend;
+  /** Fraction of GPU memory the engine may use in total (weights + KV + activations). */
+  readonly memFraction: number;
+  /** Default context-token budget per step (chunked prefill). */
+  readonly defaultCtxTokens: number;
+  /** Host-side cost per scheduler step (scheduling, sampling, input prep), ms. */
+  readonly stepOverheadMs: number;
+  /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
+  readonly lmHead: 'replicated' | 'vocab-parallel';
+}
+
+// Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
+// SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
+const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
+  vllm: {
+    name: 'vllm',
+    memFraction: 0.9,
+    defaultCtxTokens: 8192,
+    stepOverheadMs: 1.0,
+    lmHead: 'vocab-parallel',
+  },
+  sglang: {
+    name: 'sglang',
+    memFraction: 0.88,
+    defaultCtxTokens: 8192,
+    stepOverheadMs: 1.0,
+    lmHead: 'vocab-parallel',
+  },
+  trtllm: {
+    name: 'trtllm',
+    memFraction: 0.9,
+    defaultCtxTokens: 8192,
+    stepOverheadMs: 0.8,
+    lmHead: 'vocab-parallel',
+  },
+  torch: {
+    name: 'torch',
+    memFraction: 0.9,
+    defaultCtxTokens: 8192,
+    stepOverheadMs: 0.0,
+    lmHead: 'replicated',
+  },
+};
+
+export function backendProfile(backend: Backend): BackendProfile {
+  return PROFILES[backend];
+}
+
+export function isBackend(value: string): value is Backend {
+  return (BACKENDS as readonly string[]).includes(value);
+}

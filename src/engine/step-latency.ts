@@ -1,0 +1,63 @@
+// Prices an op list with the perf database: the latency of one forward step, per op and in total,
+// with the provenance of every number so a user can see how much of the step rests on measurement.
+import type { ModelOp } from '../models/index.js';
+import type { OpLatency, PerfDatabase, Provenance } from '../perfdb/index.js';
+
+export interface OpTiming {
+  readonly name: string;
+  readonly role: ModelOp['role'];
+  readonly count: number;
+  /** Latency of one instance of the op. */
+  readonly latencyMs: number;
+  /** count * latencyMs */
+  readonly totalMs: number;
+  readonly solMs: number;
+  readonly provenance: Provenance;
+  readonly source: string;
+}
+
+export interface StepLatency {
+  readonly totalMs: number;
+  readonly solMs: number;
+  readonly ops: readonly OpTiming[];
+  /** Milliseconds of the step by provenance of the data behind them. */
+  readonly msByProvenance: Readonly<Record<Provenance, number>>;
+  /** Time-weighted mean power when every priced op had power data. */
+  readonly powerW?: number;
+}
+
+export function emptyProvenanceMs(): Record<Provenance, number> {
+  return { measured: 0, interpolated: 0, extrapolated: 0, empirical: 0, sol: 0 };
+}
+
+/** Sum of op latencies (ops run back to back on the GPU stream). */
+export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatency {
+  const timings: OpTiming[] = [];
+  const byProvenance = emptyProvenanceMs();
+  let totalMs = 0;
+  let solMs = 0;
+  let energyMsW = 0;
+  let hasPowerEverywhere = ops.length > 0;
+  for (const op of ops) {
+    if (op.count <= 0) continue;
+    const answer: OpLatency = db.query(op.query);
+    const opTotal = answer.latencyMs * op.count;
+    totalMs += opTotal;
+    solMs += answer.solMs * op.count;
+    byProvenance[answer.provenance] += opTotal;
+    if (answer.powerW === undefined) hasPowerEverywhere = false;
+    else energyMsW += answer.powerW * opTotal;
+    timings.push({
+      name: op.name,
+      role: op.role,
+      count: op.count,
+      latencyMs: answer.latencyMs,
+      totalMs: opTotal,
+      solMs: answer.solMs,
+      provenance: answer.provenance,
+      source: answer.source,
+    });
+  }
+  const result: StepLatency = { totalMs, solMs, ops: timings, msByProvenance: byProvenance };
+  return hasPowerEverywhere && totalMs > 0 ? { ...result, powerW: energyMsW / totalMs } : result;
+}

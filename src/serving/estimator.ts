@@ -1,0 +1,411 @@
+// The serving estimates: static batches, aggregated in-flight batching (simulated), and
+// disaggregated prefill/decode (rate matching + queueing), from the step engine's latencies.
+import { InfeasibleError, InvalidConfigError } from '../common/index.js';
+import {
+  type Backend,
+  backendProfile,
+  emptyProvenanceMs,
+  StepEngine,
+  type StepLatency,
+} from '../engine/index.js';
+import type { SystemSpec } from '../hardware/index.js';
+import {
+  kvBytesPerTokenPerGpu,
+  type ModelSpec,
+  type QuantConfig,
+  type StepShape,
+  validateParallel,
+} from '../models/index.js';
+import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
+import { simulateAgg } from './agg-simulation.js';
+import { meanWaitMdc } from './queueing.js';
+import type {
+  AggConfig,
+  DisaggConfig,
+  Estimator,
+  MemoryFit,
+  ProvenanceShares,
+  ServingConfig,
+  ServingMetrics,
+  StaticConfig,
+  WorkerParallel,
+  Workload,
+} from './serving-types.js';
+
+export interface RoleSystem {
+  readonly system: SystemSpec;
+  readonly db: PerfDatabase;
+}
+
+export interface EstimatorOptions {
+  readonly model: ModelSpec;
+  readonly system: SystemSpec;
+  readonly db: PerfDatabase;
+  readonly quant: QuantConfig;
+  readonly backend: Backend;
+  /** Decode workers of a disaggregated deployment on other hardware. */
+  readonly decode?: RoleSystem;
+  /** Benchmark length in waves of `clients` requests (agg simulation). */
+  readonly waves?: number;
+  /** MoE routing skew assumed by the MoE op. */
+  readonly moeDistribution?: MoeDistribution;
+}
+
+const DEFAULT_WAVES = 6;
+const MAX_SIMULATED_REQUESTS = 3000;
+/** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
+const DISAGG_RATE_DERATE = 0.92;
+
+function gpusOf(p: WorkerParallel): number {
+  return p.tp * p.pp * p.attentionDp;
+}
+
+function shares(msByProvenance: Record<keyof ProvenanceShares, number>): ProvenanceShares {
+  const total = Object.values(msByProvenance).reduce((a, b) => a + b, 0);
+  const out = emptyProvenanceMs();
+  if (total <= 0) return out;
+  for (const key of Object.keys(out) as (keyof ProvenanceShares)[]) out[key] = msByProvenance[key] / total;
+  return out;
+}
+
+class ServingEstimator implements Estimator {
+  readonly engine: StepEngine;
+  readonly decodeEngine: StepEngine;
+  private readonly options: EstimatorOptions;
+  private readonly breakdownCache = new Map<string, StepLatency>();
+
+  constructor(options: EstimatorOptions) {
+    this.options = options;
+    const profile = backendProfile(options.backend);
+    const shared = {
+      model: options.model,
+      quant: options.quant,
+      profile,
+      ...(options.moeDistribution ? { moeDistribution: options.moeDistribution } : {}),
+    };
+    this.engine = new StepEngine({ ...shared, system: options.system, db: options.db });
+    this.decodeEngine = options.decode
+      ? new StepEngine({ ...shared, system: options.decode.system, db: options.decode.db })
+      : this.engine;
+  }
+
+  checkParallel(parallel: WorkerParallel): string | undefined {
+    try {
+      validateParallel(this.options.model, parallel);
+      return undefined;
+    } catch (error) {
+      if (error instanceof InvalidConfigError) return error.message;
+      throw error;
+    }
+  }
+
+  fits(
+    parallel: WorkerParallel,
+    batchSize: number,
+    workload: Workload,
+    role: 'agg' | 'prefill' | 'decode' = 'agg',
+  ): MemoryFit {
+    const engine = role === 'decode' ? this.decodeEngine : this.engine;
+    const perRank = Math.ceil(batchSize / parallel.attentionDp);
+    const kvTokens = role === 'prefill' ? perRank * workload.isl : perRank * (workload.isl + workload.osl);
+    const stepTokens =
+      role === 'decode'
+        ? perRank * (1 + workload.nextn)
+        : Math.max(
+            backendProfile(this.options.backend).defaultCtxTokens,
+            role === 'prefill' ? perRank * workload.isl : 0,
+          );
+    const mem = engine.memory(parallel, kvTokens, stepTokens);
+    return { fits: mem.fits, memBytesPerGpu: mem.totalBytes, capacityBytesPerGpu: mem.capacityBytes };
+  }
+
+  estimate(config: ServingConfig, workload: Workload): ServingMetrics {
+    if (config.mode === 'agg') return this.estimateAgg(config, workload);
+    if (config.mode === 'disagg') return this.estimateDisagg(config, workload);
+    return this.estimateStatic(config, workload);
+  }
+
+  private requireFit(
+    parallel: WorkerParallel,
+    batchSize: number,
+    workload: Workload,
+    role: 'agg' | 'prefill' | 'decode',
+  ): number {
+    const reason = this.checkParallel(parallel);
+    if (reason) throw new InvalidConfigError(reason);
+    const fit = this.fits(parallel, batchSize, workload, role);
+    if (!fit.fits) {
+      const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+      throw new InfeasibleError(
+        `${role} worker tp=${parallel.tp} pp=${parallel.pp} dp=${parallel.attentionDp} with batch ${batchSize} needs ` +
+          `${gib(fit.memBytesPerGpu)} GiB per GPU but ${gib(fit.capacityBytesPerGpu * backendProfile(this.options.backend).memFraction)} GiB ` +
+          `are usable; lower the batch, raise tp/pp, or quantise the KV cache`,
+      );
+    }
+    return fit.memBytesPerGpu;
+  }
+
+  private tokensPerDecodeStep(workload: Workload): number {
+    return workload.nextn > 0 ? 1 + Math.min(workload.nextnAccept, workload.nextn) : 1;
+  }
+
+  private ctxStep(requests: number, workload: Workload, ctxTokens?: number): StepShape {
+    return {
+      ctxRequests: requests,
+      ctxTokens: ctxTokens ?? Math.max(1, workload.isl - workload.prefix),
+      ctxPrefix: workload.prefix,
+      genRequests: 0,
+      genKvLen: 0,
+      genTokensPerRequest: 1 + workload.nextn,
+    };
+  }
+
+  private genStep(requests: number, kvLen: number, workload: Workload): StepShape {
+    return {
+      ctxRequests: 0,
+      ctxTokens: 0,
+      ctxPrefix: 0,
+      genRequests: requests,
+      genKvLen: Math.max(1, Math.round(kvLen)),
+      genTokensPerRequest: 1 + workload.nextn,
+    };
+  }
+
+  /** Breakdown of a representative step, cached (provenance and power of the estimate). */
+  private breakdown(engine: StepEngine, parallel: WorkerParallel, step: StepShape): StepLatency {
+    const key = `${engine === this.engine ? 'p' : 'd'}|${JSON.stringify(parallel)}|${JSON.stringify(step)}`;
+    let value = this.breakdownCache.get(key);
+    if (!value) {
+      value = engine.stepLatency(parallel, step);
+      this.breakdownCache.set(key, value);
+    }
+    return value;
+  }
+
+  private blend(
+    ctx: StepLatency,
+    ctxWeightMs: number,
+    gen: StepLatency,
+    genWeightMs: number,
+  ): { provenance: ProvenanceShares; powerW?: number } {
+    const ms = emptyProvenanceMs();
+    const wc = ctx.totalMs > 0 ? ctxWeightMs / ctx.totalMs : 0;
+    const wg = gen.totalMs > 0 ? genWeightMs / gen.totalMs : 0;
+    for (const key of Object.keys(ms) as (keyof ProvenanceShares)[]) {
+      ms[key] = ctx.msByProvenance[key] * wc + gen.msByProvenance[key] * wg;
+    }
+    const powerW =
+      ctx.powerW !== undefined && gen.powerW !== undefined
+        ? (ctx.powerW * ctxWeightMs + gen.powerW * genWeightMs) / Math.max(1e-9, ctxWeightMs + genWeightMs)
+        : undefined;
+    return powerW === undefined ? { provenance: shares(ms) } : { provenance: shares(ms), powerW };
+  }
+
+  private finish(
+    base: Omit<
+      ServingMetrics,
+      'requestLatencyMs' | 'tokensPerSPerUser' | 'tokensPerSPerGpu' | 'powerWPerGpu' | 'energyJPerToken'
+    >,
+    workload: Workload,
+    powerW: number | undefined,
+  ): ServingMetrics {
+    const requestLatencyMs = base.ttftMs + base.tpotMs * Math.max(0, workload.osl - 1);
+    const metrics: ServingMetrics = {
+      ...base,
+      requestLatencyMs,
+      tokensPerSPerUser: base.tpotMs > 0 ? 1000 / base.tpotMs : 0,
+      tokensPerSPerGpu: base.tokensPerS / base.gpusPerReplica,
+    };
+    if (powerW === undefined || base.tokensPerS <= 0) return metrics;
+    return {
+      ...metrics,
+      powerWPerGpu: powerW,
+      energyJPerToken: (powerW * base.gpusPerReplica) / base.tokensPerS,
+    };
+  }
+
+  private estimateStatic(config: StaticConfig, workload: Workload): ServingMetrics {
+    const p = config.parallel;
+    const memBytesPerGpu = this.requireFit(p, config.batchSize, workload, 'agg');
+    const perRank = Math.ceil(config.batchSize / p.attentionDp);
+    const ttftMs = this.engine.stepMs(p, this.ctxStep(perRank, workload));
+    // Decode steps sampled every 32 tokens as the kv length grows over the output.
+    const advance = this.tokensPerDecodeStep(workload);
+    const decodeSteps = Math.max(0, Math.ceil((workload.osl - 1) / advance));
+    let decodeMs = 0;
+    const stride = 32;
+    for (let s = 0; s < decodeSteps; s += stride) {
+      const n = Math.min(stride, decodeSteps - s);
+      const kv = workload.isl + 1 + (s + n / 2) * advance;
+      decodeMs += n * this.engine.stepMs(p, this.genStep(perRank, kv, workload));
+    }
+    const tpotMs = workload.osl > 1 ? decodeMs / (workload.osl - 1) : 0;
+    const totalMs = ttftMs + decodeMs;
+    const tokensPerS = ((config.batchSize * workload.osl) / totalMs) * 1000;
+    const blend = this.blend(
+      this.breakdown(this.engine, p, this.ctxStep(perRank, workload)),
+      ttftMs,
+      this.breakdown(this.engine, p, this.genStep(perRank, workload.isl + workload.osl / 2, workload)),
+      decodeMs,
+    );
+    return this.finish(
+      {
+        ttftMs,
+        tpotMs,
+        tokensPerS,
+        requestsPerS: (config.batchSize / totalMs) * 1000,
+        concurrency: config.batchSize,
+        gpusPerReplica: gpusOf(p),
+        memBytesPerGpu,
+        provenance: blend.provenance,
+      },
+      workload,
+      blend.powerW,
+    );
+  }
+
+  private estimateAgg(config: AggConfig, workload: Workload): ServingMetrics {
+    const p = config.parallel;
+    const clients = config.clients ?? config.batchSize;
+    const memBytesPerGpu = this.requireFit(p, Math.min(config.batchSize, clients), workload, 'agg');
+    const clientsPerRank = Math.max(1, Math.round(clients / p.attentionDp));
+    const waves = this.options.waves ?? DEFAULT_WAVES;
+    const sim = simulateAgg({
+      concurrency: clientsPerRank,
+      maxRunning: Math.max(1, Math.ceil(config.batchSize / p.attentionDp)),
+      ctxTokens: config.ctxTokens,
+      isl: workload.isl,
+      osl: workload.osl,
+      prefix: workload.prefix,
+      tokensPerDecodeStep: this.tokensPerDecodeStep(workload),
+      genTokensPerRequest: 1 + workload.nextn,
+      totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
+      stepMs: (step) => this.engine.stepMs(p, step),
+    });
+    const running = Math.min(clientsPerRank, Math.ceil(config.batchSize / p.attentionDp));
+    const ctxPerStep = Math.min(config.ctxTokens, Math.max(1, workload.isl - workload.prefix));
+    const blend = this.blend(
+      this.breakdown(this.engine, p, this.ctxStep(1, workload, ctxPerStep)),
+      sim.meanTtftMs,
+      this.breakdown(this.engine, p, this.genStep(running, workload.isl + workload.osl / 2, workload)),
+      sim.meanTpotMs * Math.max(1, workload.osl - 1),
+    );
+    return this.finish(
+      {
+        ttftMs: sim.meanTtftMs,
+        tpotMs: sim.meanTpotMs,
+        tokensPerS: sim.outputTokensPerS * p.attentionDp,
+        requestsPerS: sim.requestsPerS * p.attentionDp,
+        concurrency: clients,
+        gpusPerReplica: gpusOf(p),
+        memBytesPerGpu,
+        provenance: blend.provenance,
+      },
+      workload,
+      blend.powerW,
+    );
+  }
+
+  private estimateDisagg(config: DisaggConfig, workload: Workload): ServingMetrics {
+    const { prefill, decode } = config;
+    const memP = this.requireFit(prefill.parallel, prefill.batchSize, workload, 'prefill');
+    const memD = this.requireFit(decode.parallel, decode.batchSize, workload, 'decode');
+    const pRanks = prefill.workers * prefill.parallel.attentionDp;
+    const dRanks = decode.workers * decode.parallel.attentionDp;
+    const pBatch = Math.max(1, Math.ceil(prefill.batchSize / prefill.parallel.attentionDp));
+    const dBatchMax = Math.max(1, Math.ceil(decode.batchSize / decode.parallel.attentionDp));
+
+    // Prefill: each rank serves batches of pBatch requests; a request slot is a server.
+    const prefillServiceMs = this.engine.stepMs(prefill.parallel, this.ctxStep(pBatch, workload));
+    const prefillSlots = pRanks * pBatch;
+    const prefillCapacityPerMs = prefillSlots / prefillServiceMs;
+    // KV cache shipped from prefill to decode GPUs, each GPU its own shard, over the network.
+    const kvBytes =
+      kvBytesPerTokenPerGpu(this.options.model, prefill.parallel, this.options.quant) * workload.isl;
+    const net = this.options.system.node;
+    const transferMs = (kvBytes / net.inter_node_bandwidth_bytes_per_s + net.p2p_latency_s) * 1000;
+
+    const decodeKv = workload.isl + workload.osl / 2;
+    const advance = this.tokensPerDecodeStep(workload);
+    const decodeStepMs = (batch: number) =>
+      this.decodeEngine.stepMs(
+        decode.parallel,
+        this.genStep(Math.max(1, Math.round(batch)), decodeKv, workload),
+      );
+    const tpotAt = (batch: number) => decodeStepMs(batch) / advance;
+
+    let ratePerMs: number;
+    let dBatch: number;
+    let waitMs: number;
+    if (config.clients === undefined) {
+      // Rate-matched steady state: decode runs full batches, prefill keeps up with headroom.
+      dBatch = dBatchMax;
+      const decodeCapacityPerMs = (dRanks * dBatch) / (tpotAt(dBatch) * Math.max(1, workload.osl - 1));
+      ratePerMs = DISAGG_RATE_DERATE * Math.min(prefillCapacityPerMs, decodeCapacityPerMs);
+      waitMs = meanWaitMdc(prefillSlots, ratePerMs, prefillServiceMs);
+    } else {
+      // Closed loop with a fixed number of clients: solve Little's law for the arrival rate.
+      const clients = config.clients;
+      dBatch = Math.min(dBatchMax, Math.max(1, clients / dRanks));
+      ratePerMs = clients / (prefillServiceMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1));
+      waitMs = 0;
+      for (let i = 0; i < 40; i++) {
+        dBatch = Math.min(dBatchMax, Math.max(1, (ratePerMs * tpotAt(dBatch) * (workload.osl - 1)) / dRanks));
+        const decodeCapacityPerMs =
+          (dRanks * dBatchMax) / (tpotAt(dBatchMax) * Math.max(1, workload.osl - 1));
+        const cap = Math.min(prefillCapacityPerMs, decodeCapacityPerMs) * 0.999;
+        const w = meanWaitMdc(prefillSlots, Math.min(ratePerMs, cap), prefillServiceMs);
+        waitMs = Number.isFinite(w) ? w : waitMs;
+        const cycleMs =
+          prefillServiceMs + waitMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1);
+        const next = Math.min(cap, clients / cycleMs);
+        ratePerMs = 0.5 * ratePerMs + 0.5 * next;
+      }
+      if (ratePerMs * prefillServiceMs >= prefillSlots * 0.99) {
+        // Prefill saturated: the clients not being served wait in the prefill queue (Little's law).
+        const inService =
+          ratePerMs * (prefillServiceMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1));
+        waitMs = Math.max(waitMs, (clients - inService) / ratePerMs);
+      }
+    }
+    const ttftMs = prefillServiceMs + (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) + transferMs;
+    const tpotMs = tpotAt(dBatch);
+    const gpusPerReplica =
+      prefill.workers * gpusOf(prefill.parallel) + decode.workers * gpusOf(decode.parallel);
+    const tokensPerS = ratePerMs * 1000 * workload.osl;
+    const blend = this.blend(
+      this.breakdown(this.engine, prefill.parallel, this.ctxStep(pBatch, workload)),
+      ttftMs,
+      this.breakdown(
+        this.decodeEngine,
+        decode.parallel,
+        this.genStep(Math.max(1, Math.round(dBatch)), decodeKv, workload),
+      ),
+      tpotMs * Math.max(1, workload.osl - 1),
+    );
+    const requestLatencyMs = ttftMs + tpotMs * Math.max(0, workload.osl - 1);
+    return this.finish(
+      {
+        ttftMs,
+        tpotMs,
+        tokensPerS,
+        requestsPerS: ratePerMs * 1000,
+        concurrency: config.clients ?? ratePerMs * requestLatencyMs,
+        gpusPerReplica,
+        memBytesPerGpu: Math.max(memP, memD),
+        provenance: blend.provenance,
+      },
+      workload,
+      blend.powerW,
+    );
+  }
+}
+
+export type ServingEstimatorHandle = Estimator & {
+  readonly engine: StepEngine;
+  readonly decodeEngine: StepEngine;
+};
+
+export function createEstimator(options: EstimatorOptions): ServingEstimatorHandle {
+  return new ServingEstimator(options);
+}

@@ -1,0 +1,11 @@
+export {
+  type PartitionScore,
+  predictRow,
+  rowToConfig,
+  type SiliconCompareDeps,
+  type SiliconPrediction,
+  type SiliconReport,
+  scorePredictions,
+} from './silicon-compare.js';
+export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
+export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';

@@ -1,0 +1,246 @@
+// Predicts every row of a measured-serving CSV and scores the predictions: MAPE and median
+// absolute % error of TTFT and TPOT per partition, coverage, and failures grouped by reason.
+import { type Dtype, InferplanError, isDtype } from '../common/index.js';
+import { type Backend, isBackend } from '../engine/index.js';
+import type { SystemRegistry } from '../hardware/index.js';
+import { loadModel, type ModelSpec, resolveQuant } from '../models/index.js';
+import type { DatabaseMode, PerfDatabase } from '../perfdb/index.js';
+import {
+  createEstimator,
+  type ServingConfig,
+  type ServingMetrics,
+  type WorkerParallel,
+} from '../serving/index.js';
+import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
+
+export interface SiliconPrediction {
+  readonly row: SiliconRow;
+  readonly metrics?: ServingMetrics;
+  readonly failure?: string;
+  readonly ttftErrorPct?: number;
+  readonly tpotErrorPct?: number;
+}
+
+export interface PartitionScore {
+  readonly partition: string;
+  readonly value: string;
+  readonly rows: number;
+  readonly predicted: number;
+  readonly ttftMapePct: number;
+  readonly ttftMedianApePct: number;
+  readonly tpotMapePct: number;
+  readonly tpotMedianApePct: number;
+}
+
+export interface SiliconReport {
+  readonly predictions: readonly SiliconPrediction[];
+  readonly partitions: readonly PartitionScore[];
+  readonly coverage: number;
+  readonly failuresByReason: readonly { reason: string; count: number; example: string }[];
+}
+
+export interface SiliconCompareDeps {
+  readonly systems: SystemRegistry;
+  /** Opens (and caches) the perf database for a system + backend + version. */
+  readonly openDatabase: (
+    system: string,
+    backend: Backend,
+    version: string | undefined,
+    mode: DatabaseMode,
+  ) => PerfDatabase;
+  readonly mode: DatabaseMode;
+}
+
+function quantName(value: string): Dtype | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (v === 'fp4' || v === 'nvfp4' || v === 'mxfp4') return 'nvfp4';
+  if (v === 'bf16') return 'bfloat16';
+  if (v === 'fp16') return 'float16';
+  return isDtype(v) ? v : undefined;
+}
+
+function parallelOf(
+  tp: number | undefined,
+  pp: number | undefined,
+  dp: number | undefined,
+  moeTp: number | undefined,
+  moeEp: number | undefined,
+  model: ModelSpec,
+): WorkerParallel {
+  const t = tp ?? 1;
+  const d = dp ?? 1;
+  const p: WorkerParallel = {
+    tp: t,
+    pp: pp ?? 1,
+    attentionDp: d,
+    moeTp: moeTp ?? (model.moe ? t * d : t),
+    moeEp: moeEp ?? 1,
+  };
+  return p;
+}
+
+/** The deployment a row describes, with the benchmark's client count. */
+export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
+  const clients = siliconConcurrency(row);
+  if (row.mode === 'agg') {
+    const parallel = parallelOf(
+      row.tp_size,
+      row.pp_size,
+      row.attention_dp_size,
+      row.moe_tp_size,
+      row.moe_ep_size,
+      model,
+    );
+    // Agg rows give the batch per attention-DP rank.
+    const batchSize = (row.batch_size ?? clients ?? 1) * parallel.attentionDp;
+    return {
+      mode: 'agg',
+      parallel,
+      batchSize: Math.max(batchSize, clients ?? 0),
+      ctxTokens: 8192,
+      ...(clients !== undefined ? { clients } : {}),
+    };
+  }
+  const prefill = parallelOf(
+    row.prefill_tp_size,
+    row.prefill_pp_size,
+    row.prefill_attention_dp_size,
+    row.prefill_moe_tp_size,
+    row.prefill_moe_ep_size,
+    model,
+  );
+  const decode = parallelOf(
+    row.decode_tp_size,
+    row.decode_pp_size,
+    row.decode_attention_dp_size,
+    row.decode_moe_tp_size,
+    row.decode_moe_ep_size,
+    model,
+  );
+  return {
+    mode: 'disagg',
+    prefill: {
+      parallel: prefill,
+      batchSize: (row.prefill_batch_size ?? 1) * prefill.attentionDp,
+      workers: row.prefill_num_workers ?? 1,
+    },
+    decode: {
+      parallel: decode,
+      batchSize: (row.decode_batch_size ?? 1) * decode.attentionDp,
+      workers: row.decode_num_workers ?? 1,
+    },
+    ...(clients !== undefined ? { clients } : {}),
+  };
+}
+
+function absPctError(predicted: number, measured: number): number {
+  return (Math.abs(predicted - measured) / measured) * 100;
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPrediction {
+  try {
+    if (!isBackend(row.backend)) return { row, failure: `unknown backend '${row.backend}'` };
+    const model = loadModel(row.model_path);
+    const system = deps.systems.get(row.system);
+    const version = row.backend_version.trim() === '' ? undefined : row.backend_version.trim();
+    const db = deps.openDatabase(row.system, row.backend, version, deps.mode);
+    const overrides: { gemm?: Dtype; moe?: Dtype } = {};
+    const gemm = quantName(row.gemm_quant_mode) ?? quantName(row.precision);
+    const moe = quantName(row.moe_quant_mode) ?? gemm;
+    if (gemm) overrides.gemm = gemm;
+    if (moe && model.moe) overrides.moe = moe;
+    const quant = resolveQuant(model, system.gpu.sm_version, overrides);
+    const estimator = createEstimator({ model, system, db, quant, backend: row.backend });
+    const metrics = estimator.estimate(rowToConfig(row, model), {
+      isl: row.isl,
+      osl: row.osl,
+      prefix: 0,
+      nextn: 0,
+      nextnAccept: 0,
+    });
+    return {
+      row,
+      metrics,
+      ttftErrorPct: absPctError(metrics.ttftMs, row.silicon_ttft_ms),
+      tpotErrorPct: absPctError(metrics.tpotMs, row.silicon_tpot_ms),
+    };
+  } catch (error) {
+    if (error instanceof InferplanError) return { row, failure: `${error.name}: ${error.message}` };
+    throw error;
+  }
+}
+
+/** Failure messages grouped by their kind and their first clause (names and numbers stripped). */
+function failureReason(message: string): string {
+  return message
+    .split(/[;:(]/)
+    .slice(0, 2)
+    .join(':')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .trim();
+}
+
+const PARTITIONS: readonly [string, (row: SiliconRow) => string][] = [
+  ['all', () => 'all'],
+  ['system', (r) => r.system],
+  ['backend', (r) => r.backend],
+  ['mode', (r) => r.mode],
+  ['model', (r) => r.model_path],
+];
+
+export function scorePredictions(predictions: readonly SiliconPrediction[]): SiliconReport {
+  const partitions: PartitionScore[] = [];
+  for (const [partition, keyOf] of PARTITIONS) {
+    const groups = new Map<string, SiliconPrediction[]>();
+    for (const p of predictions) {
+      const key = keyOf(p.row);
+      const list = groups.get(key) ?? [];
+      list.push(p);
+      groups.set(key, list);
+    }
+    for (const [value, group] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const ok = group.filter((p) => p.metrics);
+      const ttft = ok.map((p) => p.ttftErrorPct!);
+      const tpot = ok.map((p) => p.tpotErrorPct!);
+      partitions.push({
+        partition,
+        value,
+        rows: group.length,
+        predicted: ok.length,
+        ttftMapePct: mean(ttft),
+        ttftMedianApePct: median(ttft),
+        tpotMapePct: mean(tpot),
+        tpotMedianApePct: median(tpot),
+      });
+    }
+  }
+  const failures = new Map<string, { count: number; example: string }>();
+  for (const p of predictions) {
+    if (!p.failure) continue;
+    const reason = failureReason(p.failure);
+    const entry = failures.get(reason) ?? { count: 0, example: `${p.row.id}: ${p.failure}` };
+    entry.count++;
+    failures.set(reason, entry);
+  }
+  return {
+    predictions,
+    partitions,
+    coverage: predictions.length === 0 ? 0 : predictions.filter((p) => p.metrics).length / predictions.length,
+    failuresByReason: [...failures.entries()]
+      .map(([reason, v]) => ({ reason, ...v }))
+      .sort((a, b) => b.count - a.count),
+  };
+}

@@ -1,0 +1,60 @@
+// Reads a measured-serving CSV; a malformed row becomes a per-row problem, not a failed run.
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { InvalidInputError } from '../common/index.js';
+import { REQUIRED_COLUMNS, type SiliconRow, SiliconRowSchema } from './silicon-row.js';
+
+export interface RowProblem {
+  /** 1-based line in the file (the header is line 1). */
+  readonly line: number;
+  readonly id: string;
+  readonly message: string;
+}
+
+export interface SiliconCsv {
+  readonly rows: readonly SiliconRow[];
+  readonly problems: readonly RowProblem[];
+}
+
+export function parseSiliconCsv(text: string, path: string): SiliconCsv {
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (error) {
+    throw new InvalidInputError(`${path}: not a readable CSV (${(error as Error).message.split('\n')[0]})`);
+  }
+  const header = records[0] ? Object.keys(records[0]) : [];
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (records.length > 0 && missing.length > 0) {
+    throw new InvalidInputError(
+      `${path}: missing columns ${missing.join(', ')}; expected at least ${REQUIRED_COLUMNS.join(', ')}`,
+    );
+  }
+  const rows: SiliconRow[] = [];
+  const problems: RowProblem[] = [];
+  records.forEach((record, index) => {
+    const line = index + 2;
+    const parsed = SiliconRowSchema.safeParse(record);
+    if (parsed.success) {
+      rows.push(parsed.data);
+    } else {
+      const issue = parsed.error.issues[0]!;
+      problems.push({
+        line,
+        id: record['id'] ?? '',
+        message: `${path}:${line}: column '${issue.path.join('.')}': ${issue.message}`,
+      });
+    }
+  });
+  return { rows, problems };
+}
+
+export function readSiliconCsv(path: string): SiliconCsv {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InvalidInputError(`cannot read '${path}'; pass the path of a measured-results CSV`);
+  }
+  return parseSiliconCsv(text, path);
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { StepShape } from '../../src/models/index.js';
+import { bucketKvLen, simulateAgg } from '../../src/serving/agg-simulation.js';
+
+// Steps cost 10 ms when they carry any prefill, 5 ms when they only decode.
+const flatStep = (step: StepShape): number => (step.ctxRequests > 0 ? 10 : 5);
+
+const base = {
+  maxRunning: 64,
+  prefix: 0,
+  tokensPerDecodeStep: 1,
+  genTokensPerRequest: 1,
+  stepMs: flatStep,
+};
+
+describe('simulateAgg', () => {
+  it('one client: TTFT is one prefill step, TPOT one decode step', () => {
+    const r = simulateAgg({ ...base, concurrency: 1, ctxTokens: 1000, isl: 100, osl: 10, totalRequests: 3 });
+    expect(r.meanTtftMs).toBeCloseTo(10);
+    // First token at 10 ms, nine decode steps of 5 ms.
+    expect(r.meanTpotMs).toBeCloseTo(5);
+    expect(r.meanRequestLatencyMs).toBeCloseTo(55);
+    expect(r.outputTokensPerS).toBeCloseTo((30 / 165) * 1000);
+  });
+
+  it('a second client queues behind the first prefill under a small token budget', () => {
+    // Budget 100 = one whole prompt. Step 1: A's prefill (t=10). Step 2: A decodes, B takes the
+    // remaining 99 tokens (t=20). Step 3: A decodes, B's last token (t=30): B's TTFT is 30.
+    const r = simulateAgg({ ...base, concurrency: 2, ctxTokens: 100, isl: 100, osl: 2, totalRequests: 2 });
+    expect(r.meanTtftMs).toBeCloseTo((10 + 30) / 2);
+  });
+
+  it('TTFT grows with load while a big budget lets everyone prefill at once', () => {
+    const small = simulateAgg({
+      ...base,
+      concurrency: 16,
+      ctxTokens: 512,
+      isl: 1024,
+      osl: 64,
+      totalRequests: 64,
+    });
+    const big = simulateAgg({
+      ...base,
+      concurrency: 16,
+      ctxTokens: 1 << 20,
+      isl: 1024,
+      osl: 64,
+      totalRequests: 64,
+    });
+    expect(small.meanTtftMs).toBeGreaterThan(big.meanTtftMs * 4);
+  });
+
+  it('speculative decoding shortens TPOT by the accepted tokens per step', () => {
+    const plain = simulateAgg({
+      ...base,
+      concurrency: 1,
+      ctxTokens: 4096,
+      isl: 100,
+      osl: 101,
+      totalRequests: 2,
+    });
+    const mtp = simulateAgg({
+      ...base,
+      concurrency: 1,
+      ctxTokens: 4096,
+      isl: 100,
+      osl: 101,
+      totalRequests: 2,
+      tokensPerDecodeStep: 2,
+      genTokensPerRequest: 2,
+    });
+    expect(mtp.meanTpotMs).toBeCloseTo(plain.meanTpotMs / 2, 1);
+  });
+
+  it('completes every request exactly once', () => {
+    const r = simulateAgg({ ...base, concurrency: 7, ctxTokens: 300, isl: 200, osl: 13, totalRequests: 50 });
+    expect(r.requestsPerS * (r.durationMs / 1000)).toBeCloseTo(50);
+  });
+});
+
+describe('bucketKvLen', () => {
+  it('keeps the relative error small', () => {
+    for (const kv of [1, 17, 300, 1000, 4000, 5000, 33000, 131071]) {
+      expect(Math.abs(bucketKvLen(kv) - kv) / kv).toBeLessThanOrEqual(1 / 64);
+    }
+  });
+});
