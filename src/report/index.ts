@@ -1,1 +1,31 @@
+// Public surface of the report layer: rendering only, no modelling.
+export { type AsciiScatterSpec, type AsciiSeries, renderAsciiScatter, type XY } from './ascii-scatter.js';
+export { POINT_CSV_HEAD, pointCsvRow, pointsToCsv, toCsv } from './csv-format.js';
+export { describeDeployment, describeWorkers } from './deployment-text.js';
+export { experimentComparisonCsv, renderExperimentComparison } from './experiment-report.js';
+export { formatNumber, formatPercent, formatTick, niceTicks } from './number-format.js';
+export { renderParetoAscii } from './pareto-ascii.js';
+export { experimentsChartSpec, paretoChartSpec } from './pareto-chart.js';
+export { createProgress, type Progress, type ProgressOptions } from './progress.js';
+export { renderProvenanceLine } from './provenance-line.js';
+export {
+  bestPoints,
+  type ConfigFoldersWriter,
+  type ExperimentsSaveOptions,
+  type SearchSaveOptions,
+  writeExperimentsSaveDir,
+  writeSearchSaveDir,
+} from './save-dir.js';
+export { renderSearchReport } from './search-report.js';
+export { describeSla, renderSearchSummary } from './search-summary.js';
+export {
+  escapeXml,
+  PALETTE,
+  renderSvgChart,
+  type SvgChartSpec,
+  type SvgPoint,
+  type SvgSeries,
+} from './svg-chart.js';
 export { renderTable } from './table.js';
+export { renderBox } from './text-box.js';
+export { renderTopTable, renderTopTables } from './top-table.js';

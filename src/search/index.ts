@@ -31,6 +31,6 @@ export {
   slaOf,
   workloadOf,
 } from './run-experiments.js';
-export { rankPoints, searchDeployments, summariseFailures } from './search-deployments.js';
+export { distinctOutcomes, rankPoints, searchDeployments, summariseFailures } from './search-deployments.js';
 export * from './search-types.js';
 export { checkSla, isEnforced, meetsAllButTpot } from './sla-filter.js';

@@ -42,6 +42,21 @@ function validateOptions(options: SearchOptions): void {
   }
 }
 
+/**
+ * Drop points whose predicted outcome repeats a better-ranked one (e.g. context budgets that change
+ * nothing): a top-N list of indistinguishable rows tells the user nothing. Keeps the first of each.
+ */
+export function distinctOutcomes(points: readonly EvaluatedPoint[]): EvaluatedPoint[] {
+  const seen = new Set<string>();
+  return points.filter((p) => {
+    const m = p.metrics;
+    const key = [p.mode, p.gpusUsed, p.tokensPerSPerGpu, p.tokensPerSPerUser, m.ttftMs, m.tpotMs].join('|');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function emptyCounts(): Record<SlaConstraint, number> {
   return { ttft: 0, tpot: 0, requestLatency: 0 };
 }
@@ -57,9 +72,9 @@ export function summariseFailures(points: readonly EvaluatedPoint[], closestN = 
   }
   const closest = anyMeets
     ? []
-    : [...points]
-        .sort((a, b) => a.sla.violation - b.sla.violation || b.tokensPerSPerGpu - a.tokensPerSPerGpu)
-        .slice(0, closestN);
+    : distinctOutcomes(
+        [...points].sort((a, b) => a.sla.violation - b.sla.violation || b.tokensPerSPerGpu - a.tokensPerSPerGpu),
+      ).slice(0, closestN);
   return { failedByConstraint, advisoryFailedByConstraint, closest };
 }
 
@@ -81,7 +96,7 @@ export function rankPoints(
   for (const mode of modes) {
     const ofMode = points.filter((p) => p.mode === mode);
     const passing = ofMode.filter((p) => p.sla.meets).sort((a, b) => compareByObjective(a, b, objective));
-    topByMode[mode] = passing.slice(0, topN);
+    topByMode[mode] = distinctOutcomes(passing).slice(0, topN);
     if (passing[0]) bestByMode[mode] = passing[0];
     paretoByMode[mode] = paretoFront(
       ofMode.filter((p) => meetsAllButTpot(p.sla)),

@@ -135,6 +135,15 @@ describe('runExperiments', () => {
     expect(outcomes[1]!.error).toBe('no perf data for h100_sxm vllm');
   });
 
+  it('lets bugs propagate instead of recording them', () => {
+    const specs = parseExperimentsYaml(GOOD, 'exp.yaml');
+    expect(() =>
+      runExperiments(specs, () => {
+        throw new TypeError('a bug');
+      }),
+    ).toThrow(TypeError);
+  });
+
   it('accepts a bare Estimator from the factory', () => {
     const specs = parseExperimentsYaml(GOOD, 'exp.yaml').slice(0, 1);
     const [outcome] = runExperiments(specs, () => new FakeEstimator());

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { experimentsChartSpec, paretoChartSpec, renderSvgChart } from '../../src/report/index.js';
+import { parseExperimentsYaml, runExperiments } from '../../src/search/index.js';
+import { FakeEstimator } from '../search/fake-estimator.js';
+import { sampleResult } from './report-fixtures.js';
+
+const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
+
+describe('SVG charts', () => {
+  const spec = {
+    title: 'Fronts <a & b>',
+    xLabel: 'tokens/s/user',
+    yLabel: 'tokens/s/gpu',
+    series: [
+      {
+        name: 'agg',
+        points: [
+          { x: 10, y: 300 },
+          { x: 30, y: 200 },
+          { x: 50, y: 50 },
+        ],
+        style: 'line' as const,
+      },
+      {
+        name: 'disagg',
+        points: [
+          { x: 20, y: 250 },
+          { x: 40, y: 100 },
+        ],
+        style: 'line' as const,
+      },
+      { name: 'cloud', points: [{ x: 5, y: 5 }], style: 'cloud' as const, hideInLegend: true },
+    ],
+    marked: { x: 10, y: 300, label: 'best' },
+    verticalLines: [{ x: 25, label: 'TPOT 40 ms' }],
+  };
+
+  it('draws a well-formed document with every part', () => {
+    const svg = renderSvgChart(spec);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(count(svg, /<g /g)).toBe(count(svg, /<\/g>/g));
+    expect(svg).toContain('Fronts &lt;a &amp; b&gt;');
+    expect(count(svg, /<g class="series"/g)).toBe(3);
+    // 6 data circles plus one legend swatch per visible series.
+    expect(count(svg, /<circle /g)).toBe(6 + 2);
+    expect(count(svg, /<path d="M/g)).toBe(2);
+    expect(svg).toContain('<g class="marked">');
+    expect(svg).toContain('>best</text>');
+    expect(svg).toContain('>TPOT 40 ms</text>');
+    expect(svg).toContain('class="x-label"');
+    expect(svg).toContain('>tokens/s/gpu</text>');
+    const legend = svg.slice(svg.indexOf('<g class="legend">'));
+    expect(legend).toContain('>agg</text>');
+    expect(legend).toContain('>disagg</text>');
+    expect(legend).not.toContain('>cloud</text>');
+    // Ticks on 1-2-5 steps covering the data: 0..300 on y.
+    expect(svg).toMatch(/text-anchor="end">300<\/text>/);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('is deterministic', () => {
+    expect(renderSvgChart(spec)).toBe(renderSvgChart(spec));
+  });
+
+  it('charts a search result: fronts per mode, best marked, TPOT target', () => {
+    const result = sampleResult();
+    const chart = paretoChartSpec(result);
+    expect(chart.series.filter((s) => s.style === 'line').map((s) => s.name)).toEqual([
+      'agg Pareto front',
+      'disagg Pareto front',
+    ]);
+    expect(chart.marked?.label).toMatch(/^best (agg|disagg): /);
+    expect(chart.verticalLines).toEqual([{ x: 50, label: 'TPOT 20 ms' }]);
+    const svg = renderSvgChart(chart);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('charts experiments on shared axes', () => {
+    const specs = parseExperimentsYaml(
+      `defaults: { model: m, system: s, backend: vllm, total_gpus: 4, workload: { isl: 1000, osl: 101 }, sla: { ttft_ms: 1500, tpot_ms: 20 } }
+experiments: [{ name: one, modes: [agg] }, { name: two }]`,
+      'e.yaml',
+    );
+    const outcomes = runExperiments(specs, () => ({
+      estimator: new FakeEstimator(),
+      parallelSpace: { tpValues: [1, 2], ppValues: [1] },
+    }));
+    const chart = experimentsChartSpec(outcomes);
+    expect(chart.series.map((s) => s.name)).toEqual(['one agg', 'two agg', 'two disagg']);
+    expect(chart.marked?.label).toMatch(/^best: (one|two) /);
+  });
+});
