@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  countParams,
   decomposeStep,
+  listModels,
   loadModel,
   type ModelOp,
   type ParallelConfig,
@@ -340,5 +343,56 @@ describe('decomposeStep: input checks', () => {
     const llama = loadModel('meta-llama/Llama-3.1-8B');
     expect(() => decomposeStep(llama, par(3), BF16, step({ genRequests: 1, genKvLen: 1 }))).toThrow(/tp=3/);
     expect(() => decomposeStep(llama, par(1), BF16, step({ genRequests: -1 }))).toThrow(/genRequests/);
+  });
+});
+
+describe('decomposeStep agrees with countParams', () => {
+  it('touches every active weight once per token (one prefill token, TP1)', () => {
+    for (const model of listModels()) {
+      const ops = decomposeStep(
+        model,
+        { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 },
+        BF16,
+        step({ ctxRequests: 1, ctxTokens: 1 }),
+      );
+      let weights = 0;
+      for (const o of ops) {
+        if (o.query.kind === 'gemm') weights += o.count * o.query.n * o.query.k;
+        if (o.query.kind === 'moe')
+          weights += o.count * o.query.topk * 3 * o.query.hiddenSize * o.query.interSize;
+      }
+      const h = model.hiddenSize;
+      const perLayerNorms = 2 * h + (model.qkNorm ? 2 * model.headDim : 0);
+      const mlaNorms = model.mla ? model.mla.qLoraRank + model.mla.kvLoraRank : 0;
+      const norms = model.numLayers * (perLayerNorms + mlaNorms) + h;
+      // The input embedding is a lookup, not a GEMM (a tied lm head reuses it).
+      const lookup = model.tieWordEmbeddings ? 0 : model.vocabSize * h;
+      expect({ id: model.id, weights }).toEqual({
+        id: model.id,
+        weights: countParams(model).activeParams - lookup - norms,
+      });
+    }
+  });
+});
+
+describe('decomposeStep under tensor parallelism', () => {
+  it('splits every GEMM weight but the replicated lm head evenly over tp (dense models)', () => {
+    const dense = listModels().filter((m) => m.architecture === 'dense');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...dense),
+        fc.constantFrom(1, 2, 4, 8),
+        fc.integer({ min: 1, max: 4096 }),
+        (model, tp, tokens) => {
+          fc.pre(model.numKvHeads % tp === 0 && model.numHeads % tp === 0 && model.interSize % tp === 0);
+          const gemmWeights = (t: number): number =>
+            decomposeStep(model, par(t), BF16, step({ ctxRequests: 1, ctxTokens: tokens }))
+              .filter((o) => o.query.kind === 'gemm' && o.name !== 'lm_head')
+              .reduce((sum, o) => sum + (o.query.kind === 'gemm' ? o.count * o.query.n * o.query.k : 0), 0);
+          expect(gemmWeights(tp) * tp).toBe(gemmWeights(1));
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    );
   });
 });

@@ -19,6 +19,7 @@ const MoeConfigSchema = DenseConfigSchema.extend({
   decoder_sparse_step: positiveInt.nullish(),
   layer_types: z.array(z.string()).nullish(),
   use_qk_norm: z.boolean().nullish(),
+  model_type: z.string().nullish(),
   use_mtp: z.boolean().nullish(),
   num_mtp_modules: z.number().int().nonnegative().nullish(),
   mtp_transformer_layers: z.number().int().nonnegative().nullish(),
@@ -68,7 +69,7 @@ export const QWEN_MOE_PARSER: ArchitectureParser = {
       ...gqaFacts(c),
       interSize: c.intermediate_size,
       // Qwen3 MoE has per-head q/k RMSNorm; Qwen2-MoE does not (and has a shared expert).
-      qkNorm: sharedInterSize === 0,
+      qkNorm: !(c.model_type ?? '').startsWith('qwen2'),
       moe: {
         ...routedExperts(c, where),
         numSharedExperts: sharedInterSize > 0 ? 1 : 0,
