@@ -32,14 +32,16 @@ function fail(model: ModelSpec, message: string): never {
  * - every degree is a positive integer; pp <= layers (uneven splits are allowed);
  * - tp divides the query heads; kv heads are split when tp <= n_kv (tp divides n_kv) and
  *   replicated when tp > n_kv (then n_kv divides tp);
- * - dense models: attentionDp = 1 (run replicas instead), moeEp = 1, moeTp in {1, tp} (ignored);
- *   tp divides the MLP intermediate size;
+ * - dense models: attentionDp = 1 (run replicas instead); moeTp / moeEp are ignored (the MLP is
+ *   split by tp, which must divide the MLP intermediate size);
  * - MoE models: tp * attentionDp = moeTp * moeEp (experts span the attention GPUs), moeEp divides
  *   the expert count, moeTp divides the expert intermediate size.
  */
 export function validateParallel(model: ModelSpec, parallel: ParallelConfig): void {
   const { tp, pp, attentionDp, moeTp, moeEp } = parallel;
-  for (const [name, value] of Object.entries({ tp, pp, attentionDp, moeTp, moeEp })) {
+  // Expert degrees describe how experts are laid out; a dense model has none, so they are ignored.
+  const degrees = model.moe ? { tp, pp, attentionDp, moeTp, moeEp } : { tp, pp, attentionDp };
+  for (const [name, value] of Object.entries(degrees)) {
     if (!Number.isInteger(value) || value < 1) fail(model, `${name}=${value} must be a positive integer`);
   }
   if (pp > model.numLayers)
@@ -62,9 +64,6 @@ export function validateParallel(model: ModelSpec, parallel: ParallelConfig): vo
         `attentionDp=${attentionDp} applies to MoE models only; for a dense model run ${attentionDp} replicas`,
       );
     }
-    if (moeEp !== 1 || (moeTp !== 1 && moeTp !== tp)) {
-      fail(model, `moeTp=${moeTp}, moeEp=${moeEp} apply to MoE models only; use moeTp=${tp} (or 1), moeEp=1`);
-    }
     if (model.interSize % tp !== 0) {
       fail(model, `tp=${tp} does not divide the MLP intermediate size ${model.interSize}`);
     }
@@ -73,9 +72,11 @@ export function validateParallel(model: ModelSpec, parallel: ParallelConfig): vo
   const moe = model.moe;
   const gpus = tp * attentionDp;
   if (moeTp * moeEp !== gpus) {
+    const expertGpus = moeTp * moeEp;
+    const dpFix = expertGpus % tp === 0 ? ` (or attentionDp=${expertGpus / tp})` : '';
     fail(
       model,
-      `tp*attentionDp=${gpus} but moeTp*moeEp=${moeTp * moeEp}; the experts must span the same GPUs, e.g. moeTp=1, moeEp=${gpus} or moeTp=${gpus}, moeEp=1`,
+      `tp*attentionDp=${gpus} but moeTp*moeEp=${expertGpus}; the experts must span the same GPUs, e.g. moeTp=1, moeEp=${gpus} or moeTp=${gpus}, moeEp=1${dpFix}`,
     );
   }
   if (moe.numExperts % moeEp !== 0) {
