@@ -140,17 +140,25 @@ export function weightBytesPerGpu(
 /**
  * KV-cache bytes per token held, on one GPU of the busiest stage: 2 * ceil(n_kv / tp) * d per
  * layer for GQA (at least one kv head per rank), (kv_lora_rank + rope dim) per layer for MLA
- * (the latent is replicated across tp). Sliding-window layers are counted in full, which is
- * what engines without a hybrid allocator reserve (an upper bound otherwise).
+ * (the latent is replicated across tp). Sliding-window layers are counted in full by default,
+ * which is what engines without a hybrid KV allocator reserve; with `seqLen` (the tokens a request
+ * holds) they count only min(1, window / seqLen) per token, as a hybrid allocator keeps them.
  */
 export function kvBytesPerTokenPerGpu(
   model: ModelSpec,
   parallel: ParallelConfig,
   quant: QuantConfig,
+  options: { readonly seqLen?: number } = {},
 ): number {
-  const layers = Math.max(...layersPerStage(model, parallel.pp));
   const perLayer = model.mla
     ? model.mla.kvLoraRank + model.mla.qkRopeHeadDim
     : 2 * Math.max(1, Math.ceil(model.numKvHeads / parallel.tp)) * model.headDim;
-  return perLayer * layers * BYTES_PER_ELEMENT[quant.kvCache];
+  const window = model.slidingWindow;
+  const seqLen = options.seqLen;
+  const slidingShare = window && seqLen !== undefined && seqLen > 0 ? Math.min(1, window.size / seqLen) : 1;
+  const layerShare = (layer: number): number => (window?.layerTypes[layer] === 'sliding' ? slidingShare : 1);
+  return (
+    heaviestStageBytes(model, parallel.pp, (layer) => perLayer * layerShare(layer), 0, 0) *
+    BYTES_PER_ELEMENT[quant.kvCache]
+  );
 }

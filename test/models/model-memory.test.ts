@@ -87,3 +87,16 @@ describe('kvBytesPerTokenPerGpu', () => {
     expect(kvBytesPerTokenPerGpu(llama, { ...one, pp: 3 }, BF16)).toBe(2 * 8 * 128 * 11 * 2);
   });
 });
+
+describe('kvBytesPerTokenPerGpu with sliding windows', () => {
+  it('counts GPT-OSS sliding layers in full by default and by window share with seqLen', () => {
+    const oss = loadModel('openai/gpt-oss-120b');
+    const full = 2 * 8 * 64 * 36 * 2;
+    expect(kvBytesPerTokenPerGpu(oss, one, BF16)).toBe(full);
+    // 18 full layers + 18 sliding layers holding 128 of 1024 tokens.
+    expect(kvBytesPerTokenPerGpu(oss, one, BF16, { seqLen: 1024 })).toBe(
+      2 * 8 * 64 * 2 * (18 + 18 * (128 / 1024)),
+    );
+    expect(kvBytesPerTokenPerGpu(oss, one, BF16, { seqLen: 100 })).toBe(full);
+  });
+});
