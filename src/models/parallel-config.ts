@@ -74,9 +74,10 @@ export function validateParallel(model: ModelSpec, parallel: ParallelConfig): vo
   if (moeTp * moeEp !== gpus) {
     const expertGpus = moeTp * moeEp;
     const dpFix = expertGpus % tp === 0 ? ` (or attentionDp=${expertGpus / tp})` : '';
+    const examples = gpus === 1 ? 'moeTp=1, moeEp=1' : `moeTp=1, moeEp=${gpus} or moeTp=${gpus}, moeEp=1`;
     fail(
       model,
-      `tp*attentionDp=${gpus} but moeTp*moeEp=${expertGpus}; the experts must span the same GPUs, e.g. moeTp=1, moeEp=${gpus} or moeTp=${gpus}, moeEp=1${dpFix}`,
+      `tp*attentionDp=${gpus} but moeTp*moeEp=${expertGpus}; the experts must span the same GPUs, e.g. ${examples}${dpFix}`,
     );
   }
   if (moe.numExperts % moeEp !== 0) {
