@@ -4,6 +4,7 @@ import type { ArchitectureParser } from './architecture-parser.js';
 import { DEEPSEEK_V3_PARSER } from './deepseek-v3.js';
 import { LLAMA_LIKE_PARSER, QWEN3_PARSER } from './dense-decoder.js';
 import { GPT_OSS_PARSER, MINIMAX_M2_PARSER, MIXTRAL_PARSER, QWEN_MOE_PARSER } from './moe-decoder.js';
+import { STEP_FLASH_PARSER } from './step-flash.js';
 
 const PARSERS: readonly ArchitectureParser[] = [
   LLAMA_LIKE_PARSER,
@@ -13,6 +14,7 @@ const PARSERS: readonly ArchitectureParser[] = [
   MINIMAX_M2_PARSER,
   GPT_OSS_PARSER,
   DEEPSEEK_V3_PARSER,
+  STEP_FLASH_PARSER,
 ];
 
 const BY_NAME = new Map<string, ArchitectureParser>(
@@ -55,6 +57,4 @@ export const UNSUPPORTED_ARCHITECTURES: Readonly<Record<string, string>> = {
   DeciLMForCausalLM: 'heterogeneous NAS layers (some skip attention, per-layer FFN widths) are not modelled',
   MiMoV2FlashForCausalLM:
     'hybrid sliding-window layers with v head dim (128) different from q/k head dim (192) and attention sinks are not modelled',
-  Step3p7FlashForCausalLM:
-    'not mapped yet (sliding/full layer mix with dense-then-MoE layers and a shared expert); add a parser per docs/models.md',
 };

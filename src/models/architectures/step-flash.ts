@@ -1,0 +1,53 @@
+// StepFun Step-3.7-Flash: GQA attention with 3 sliding-window (512) layers per full one, three
+// dense layers, then routed experts with one shared expert, and MTP layers. Only what the config
+// states is modelled (router bias and scaling change no shapes).
+import { z } from 'zod';
+import { InvalidInputError } from '../../common/index.js';
+import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
+import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const StepConfigSchema = DenseConfigSchema.extend({
+  sliding_window: positiveInt,
+  layer_types: z.array(z.string()),
+  first_k_dense_replace: nonNegativeInt.nullish(),
+  num_experts: positiveInt,
+  num_experts_per_tok: positiveInt,
+  moe_intermediate_size: positiveInt,
+  share_expert_dim: nonNegativeInt.nullish(),
+  n_shared_experts: nonNegativeInt.nullish(),
+});
+
+export const STEP_FLASH_PARSER: ArchitectureParser = {
+  hfArchitectures: ['Step3p7FlashForCausalLM'],
+  parse(config, where) {
+    const c = readConfig(StepConfigSchema, config, where);
+    const layerTypes = c.layer_types.map((t, i) => {
+      if (t === 'sliding_attention') return 'sliding' as const;
+      if (t === 'full_attention') return 'full' as const;
+      throw new InvalidInputError(
+        `${where}: field 'layer_types.${i}' is '${t}'; expected sliding_attention or full_attention`,
+      );
+    });
+    const sharedInterSize = orUndefined(c.share_expert_dim) ?? 0;
+    const numShared = sharedInterSize > 0 ? (orUndefined(c.n_shared_experts) ?? 1) : 0;
+    return {
+      architecture: 'moe',
+      ...gqaFacts(c),
+      interSize: c.intermediate_size,
+      slidingWindow: { size: c.sliding_window, layerTypes },
+      moe: {
+        numExperts: c.num_experts,
+        topk: c.num_experts_per_tok,
+        expertInterSize: c.moe_intermediate_size,
+        numSharedExperts: numShared,
+        sharedInterSize: numShared > 0 ? sharedInterSize : 0,
+        firstDenseLayers: orUndefined(c.first_k_dense_replace) ?? 0,
+        denseInterSize: c.intermediate_size,
+      },
+      nextnLayers: orUndefined(c.num_nextn_predict_layers) ?? 0,
+    };
+  },
+};
