@@ -91,13 +91,14 @@ function heaviestStageBytes(
  * Weight bytes on one GPU of the busiest pipeline stage. Attention and dense-MLP GEMM weights are
  * split by tp (kv heads replicated when tp > n_kv; MLA down-projections replicated), experts by
  * moeTp * moeEp, the router and norms replicated; embedding and lm head in bf16, replicated per
- * rank unless `vocabParallel` (then / tp), on the first / last stage.
+ * rank unless `vocabParallel` (then / tp), on the first / last stage. MTP layers are left out
+ * unless `includeMtp` (engines load them only for speculative decoding).
  */
 export function weightBytesPerGpu(
   model: ModelSpec,
   parallel: ParallelConfig,
   quant: QuantConfig,
-  options: { readonly vocabParallel?: boolean } = {},
+  options: { readonly vocabParallel?: boolean; readonly includeMtp?: boolean } = {},
 ): number {
   const h = model.hiddenSize;
   const tp = parallel.tp;
@@ -133,7 +134,11 @@ export function weightBytesPerGpu(
   const vocabRows = options.vocabParallel ? Math.ceil(model.vocabSize / tp) : model.vocabSize;
   const table = vocabRows * h * bf16;
   // A tied lm head shares the embedding on a single stage; with pp > 1 the last stage keeps a copy.
-  const lastExtra = (model.tieWordEmbeddings && parallel.pp === 1 ? 0 : table) + h * bf16;
+  const tableOnLast = (model.tieWordEmbeddings && parallel.pp === 1 ? 0 : table) + h * bf16;
+  // MTP layers (loaded only with speculative decoding) sit after the last decoder layer: one
+  // more decoder layer of the last kind each, plus the [2h -> h] projection and two norms.
+  const mtpLayer = perLayer(model.numLayers - 1) + 2 * h * h * gemmBytes + 2 * h * bf16;
+  const lastExtra = tableOnLast + (options.includeMtp ? model.nextnLayers * mtpLayer : 0);
   return heaviestStageBytes(model, parallel.pp, perLayer, table, lastExtra);
 }
 

@@ -100,3 +100,16 @@ describe('kvBytesPerTokenPerGpu with sliding windows', () => {
     expect(kvBytesPerTokenPerGpu(oss, one, BF16, { seqLen: 100 })).toBe(full);
   });
 });
+
+describe('weightBytesPerGpu with MTP layers', () => {
+  it('adds DeepSeek-V3 MTP layer (about 11.5 B params in fp8) only when asked', () => {
+    const ds = loadModel('deepseek-ai/DeepSeek-V3');
+    const quant = resolveQuant(ds, 90);
+    const extra = weightBytesPerGpu(ds, one, quant, { includeMtp: true }) - weightBytesPerGpu(ds, one, quant);
+    expect(extra / 1e9).toBeGreaterThan(11);
+    expect(extra / 1e9).toBeLessThan(12.5);
+    expect(weightBytesPerGpu(loadModel('meta-llama/Llama-3.1-8B'), one, BF16, { includeMtp: true })).toBe(
+      weightBytesPerGpu(loadModel('meta-llama/Llama-3.1-8B'), one, BF16),
+    );
+  });
+});
