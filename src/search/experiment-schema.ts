@@ -50,7 +50,11 @@ export const ExperimentSpecSchema = z
     decode_system: z.string().min(1).optional(),
     backend: z.string().min(1),
     backend_version: z.string().optional(),
-    database_mode: z.enum(DATABASE_MODES).default('hybrid'),
+    /** Perf data folder (default: the embedded data). */
+    perf_data: z.string().min(1).optional(),
+    database_mode: z.enum(DATABASE_MODES).default('silicon'),
+    /** MoE routing skew assumed by the MoE op (e.g. balanced, power_law_1.2). */
+    moe_distribution: z.string().min(1).optional(),
     total_gpus: positiveInt,
     workload: ExperimentWorkloadSchema,
     sla: ExperimentSlaSchema.default({ strict: false }),

@@ -1,6 +1,11 @@
 // The deployment search: enumerate, estimate, filter by SLA, keep Pareto fronts, pick the best.
 import { UsageError } from '../common/index.js';
-import { defaultCtxTokensChoices, evaluateAggLayout } from './agg-candidates.js';
+import {
+  defaultCtxTokensChoices,
+  evaluateAggLayout,
+  ladderStopper,
+  primaryCtxTokens,
+} from './agg-candidates.js';
 import { DEFAULT_BATCH_LADDER, DEFAULT_PREFILL_BATCH_LADDER } from './batch-ladder.js';
 import { evaluateDisaggPair, pruneRole, roleCandidates } from './disagg-candidates.js';
 import { compareByObjective, objectiveRatio } from './objective.js';
@@ -17,6 +22,7 @@ import type {
   SearchOptions,
   SearchResult,
   SlaConstraint,
+  WorkerParallel,
 } from './search-types.js';
 import { meetsAllButTpot } from './sla-filter.js';
 
@@ -73,7 +79,9 @@ export function summariseFailures(points: readonly EvaluatedPoint[], closestN = 
   const closest = anyMeets
     ? []
     : distinctOutcomes(
-        [...points].sort((a, b) => a.sla.violation - b.sla.violation || b.tokensPerSPerGpu - a.tokensPerSPerGpu),
+        [...points].sort(
+          (a, b) => a.sla.violation - b.sla.violation || b.tokensPerSPerGpu - a.tokensPerSPerGpu,
+        ),
       ).slice(0, closestN);
   return { failedByConstraint, advisoryFailedByConstraint, closest };
 }
@@ -140,9 +148,13 @@ export function searchDeployments(options: SearchOptions): SearchResult {
     done += n;
     options.onProgress?.(done, total);
   };
-  const record = (config: DeploymentConfig, metrics: EvaluatedPoint['metrics']): void => {
+  const record = (
+    config: DeploymentConfig,
+    metrics: EvaluatedPoint['metrics'],
+  ): EvaluatedPoint | undefined => {
     const point = scaleToBudget(config, metrics, totalGpus, sla, prices);
     if (point) points.push(point);
+    return point;
   };
 
   if (modes.includes('agg')) {
@@ -157,12 +169,41 @@ export function searchDeployments(options: SearchOptions): SearchResult {
     rejectedLayouts += rejected;
     total += layouts.length;
     const ctxChoices = options.ctxTokensChoices ?? defaultCtxTokensChoices(workload.isl);
+    const exhaustive = options.exhaustive === true;
+    const stopper = exhaustive ? undefined : ladderStopper(sla.ttftMs, sla.tpotMs);
+    // The context budget is a second-order knob: every layout first runs at one budget, and only
+    // layouts that reach the Pareto front or the top N try the others.
+    const first = exhaustive ? ctxChoices : [primaryCtxTokens(ctxChoices)];
+    const later = ctxChoices.filter((c) => !first.includes(c));
+    const layoutOf = new Map<EvaluatedPoint, WorkerParallel>();
+    const batchesOf = new Map<WorkerParallel, readonly number[]>();
     for (const parallel of layouts) {
-      const outcome = evaluateAggLayout(estimator, parallel, workload, ladder, ctxChoices);
-      infeasible += outcome.infeasible;
+      const outcome = evaluateAggLayout(estimator, parallel, workload, ladder, first, stopper);
+      batchesOf.set(parallel, outcome.batches);
+      infeasible += outcome.refusedByFits + outcome.refusedByEstimate;
       rejectedLayouts += outcome.invalid;
-      for (const e of outcome.evaluations) record(e.config, e.metrics);
+      for (const e of outcome.evaluations) {
+        const point = record(e.config, e.metrics);
+        if (point) layoutOf.set(point, parallel);
+      }
       tick();
+    }
+    if (later.length > 0) {
+      const ranked = rankPoints(points, ['agg'], objective, topN);
+      const promising = new Set<WorkerParallel>();
+      for (const p of [...(ranked.paretoByMode.agg ?? []), ...(ranked.topByMode.agg ?? [])]) {
+        const parallel = layoutOf.get(p);
+        if (parallel) promising.add(parallel);
+      }
+      total += promising.size;
+      for (const parallel of promising) {
+        const known = batchesOf.get(parallel);
+        const outcome = evaluateAggLayout(estimator, parallel, workload, ladder, later, stopper, known);
+        infeasible += outcome.refusedByEstimate;
+        rejectedLayouts += outcome.invalid;
+        for (const e of outcome.evaluations) record(e.config, e.metrics);
+        tick();
+      }
     }
   }
 

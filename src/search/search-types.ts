@@ -81,6 +81,12 @@ export interface SearchOptions {
   readonly prefillBatchLadder?: readonly number[];
   /** Agg context-token budgets override. */
   readonly ctxTokensChoices?: readonly number[];
+  /**
+   * Agg: walk every batch-ladder rung that fits (instead of stopping once TTFT misses, TPOT passes
+   * twice its target or tokens/s/gpu plateaus) and try every context budget on every layout
+   * (instead of only on layouts that reach the front or the top N). Default false.
+   */
+  readonly exhaustive?: boolean;
   /** Largest prefill / decode worker count in one disagg replica. Default 32 each. */
   readonly maxWorkersPerRole?: number;
   /** Called as candidates are evaluated (for a progress bar). */

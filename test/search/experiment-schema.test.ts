@@ -53,7 +53,7 @@ describe('experiment files', () => {
     expect(b!.workload).toEqual({ isl: 1000, osl: 201, prefix: 0, nextn: 0, nextn_accept: 0 });
     expect(b!.sla).toEqual({ ttft_ms: 1000, tpot_ms: 14, strict: true });
     expect(a!.objective).toBe('tokens-per-gpu');
-    expect(a!.database_mode).toBe('hybrid');
+    expect(a!.database_mode).toBe('silicon');
   });
 
   it('names the key path of an unknown system', () => {

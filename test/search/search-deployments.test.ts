@@ -56,6 +56,21 @@ describe('searchDeployments: aggregated', () => {
     expect(result.counts.infeasible).toBe(1);
   });
 
+  it('stops climbing once TPOT is past twice its target, unless asked to be exhaustive', () => {
+    // TPOT = 10 + b: batch 1 -> 11, 2 -> 12, 4 -> 14 > 2 * 6, so the climb ends at batch 4.
+    const base = {
+      ...AGG_BASE,
+      totalGpus: 1,
+      parallelSpace: { tpValues: [1], ppValues: [1] },
+      batchLadder: [1, 2, 4, 8, 16],
+      sla: { tpotMs: 6 },
+    };
+    const early = searchDeployments({ ...base, estimator: new FakeEstimator() });
+    expect(early.points.map((p) => (p.config as AggConfig).batchSize)).toEqual([1, 2, 4]);
+    const all = searchDeployments({ ...base, estimator: new FakeEstimator(), exhaustive: true });
+    expect(all.points.map((p) => (p.config as AggConfig).batchSize)).toEqual([1, 2, 4, 8, 16]);
+  });
+
   it('explains when nothing meets the SLA: counts per constraint and the closest points', () => {
     const result = searchDeployments({
       ...AGG_BASE,
