@@ -71,6 +71,24 @@ describe('searchDeployments: aggregated', () => {
     expect(all.points.map((p) => (p.config as AggConfig).batchSize)).toEqual([1, 2, 4, 8, 16]);
   });
 
+  it('tries other context budgets only on layouts that reach the front or the top N', () => {
+    const base = { ...AGG_BASE, totalGpus: 8, ctxTokensChoices: [2048, 4096], topN: 1 };
+    const quick = searchDeployments({ ...base, estimator: new FakeEstimator() });
+    const layoutsAt = (r: typeof quick, ctx: number) =>
+      new Set(
+        r.points
+          .filter((p) => (p.config as AggConfig).ctxTokens === ctx)
+          .map((p) => (p.config as AggConfig).parallel.tp),
+      );
+    const promising = new Set(
+      [...quick.paretoByMode.agg!, quick.best!].map((p) => (p.config as AggConfig).parallel.tp),
+    );
+    expect(layoutsAt(quick, 4096)).toEqual(new Set([1, 2, 4, 8]));
+    expect(layoutsAt(quick, 2048)).toEqual(promising);
+    const full = searchDeployments({ ...base, estimator: new FakeEstimator(), exhaustive: true });
+    expect(layoutsAt(full, 2048)).toEqual(new Set([1, 2, 4, 8]));
+  });
+
   it('explains when nothing meets the SLA: counts per constraint and the closest points', () => {
     const result = searchDeployments({
       ...AGG_BASE,
