@@ -1,1 +1,30 @@
+export { loadTableFile } from './file-loaders.js';
+export { type ConvertedTable, exportPerfDataCsv, importPerfData, tableToCsv } from './import-export.js';
 export * from './op-query.js';
+export {
+  clearPerfDataCache,
+  EMBEDDED_PERF_DIR,
+  listPerfData,
+  loadTableIndex,
+  type OpenPerfDatabaseOptions,
+  openPerfDatabase,
+  type PerfDataEntry,
+  resolvePerfVersion,
+  scanPerfDataDir,
+} from './open-perf-database.js';
+export { NCCL_BACKEND, type PerfCatalog, scanPerfData, type TableFileRef } from './perf-data-catalog.js';
+export type { PerfTable } from './perf-table.js';
+export {
+  checkPerfTable,
+  DEFAULT_GATE_THRESHOLDS,
+  type GateResult,
+  type GateStatus,
+  type GateThresholds,
+  type TableReport,
+  type ValidationReport,
+  validatePerfData,
+} from './quality-gates.js';
+export { SolModel } from './speed-of-light.js';
+export { describeOp, LEGACY_EFFICIENCY, TableDatabase } from './table-database.js';
+export { FAMILIES, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
+export { compareVersions, nearestVersion } from './version-order.js';

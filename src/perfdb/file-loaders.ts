@@ -1,0 +1,84 @@
+// Readers for the three on-disk formats of one perf table: CSV (`*_perf.txt`), parquet and our own binary.
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parquetMetadata, parquetRead } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { InvalidInputError } from '../common/index.js';
+import { readBinaryTable } from './binary-format.js';
+import { buildPerfTable, type PerfTable } from './perf-table.js';
+import { type PerfFileFormat, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
+
+function readBytes(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InvalidInputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export function loadCsvTable(file: string, table: TableName): PerfTable {
+  const text = readBytes(file).toString('utf8');
+  let records: string[][];
+  try {
+    records = parseCsv(text, { skip_empty_lines: true, trim: true, relax_quotes: true }) as string[][];
+  } catch (error) {
+    throw new InvalidInputError(`${file}: not valid CSV (${(error as Error).message.split('\n')[0]})`);
+  }
+  const header = records[0];
+  if (!header) throw new InvalidInputError(`${file}: empty file; expected a header line and rows`);
+  const columns = new Map<string, string[]>();
+  const body = records.length - 1;
+  header.forEach((name, c) => {
+    const values = new Array<string>(body);
+    for (let r = 0; r < body; r++) values[r] = records[r + 1]![c]!;
+    columns.set(name, values);
+  });
+  return buildPerfTable(TABLE_SCHEMAS[table], columns, body, { file, format: 'csv' }, header);
+}
+
+export async function loadParquetTable(file: string, table: TableName): Promise<PerfTable> {
+  const bytes = readBytes(file);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let rowCount: number;
+  let names: string[];
+  const columns = new Map<string, unknown[] | ArrayLike<unknown>>();
+  try {
+    const metadata = parquetMetadata(buffer);
+    rowCount = Number(metadata.num_rows);
+    names = metadata.schema.slice(1).map((s) => s.name);
+    await parquetRead({
+      file: buffer,
+      metadata,
+      compressors,
+      onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
+        // One chunk per row group; a single-group file hands us the whole column at once.
+        if (rowStart === 0 && rowEnd === rowCount && !columns.has(columnName)) {
+          columns.set(columnName, columnData as ArrayLike<unknown>);
+          return;
+        }
+        let target = columns.get(columnName) as unknown[] | undefined;
+        if (!Array.isArray(target)) {
+          const previous = target as ArrayLike<unknown> | undefined;
+          target = new Array<unknown>(rowCount);
+          if (previous) for (let i = 0; i < previous.length; i++) target[i] = previous[i];
+          columns.set(columnName, target);
+        }
+        for (let i = rowStart; i < rowEnd; i++) target[i] = (columnData as ArrayLike<unknown>)[i - rowStart];
+      },
+    });
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError(`${file}: not a readable parquet file (${(error as Error).message})`);
+  }
+  return buildPerfTable(TABLE_SCHEMAS[table], columns, rowCount, { file, format: 'parquet' }, names);
+}
+
+export async function loadTableFile(
+  file: string,
+  table: TableName,
+  format: PerfFileFormat,
+): Promise<PerfTable> {
+  if (format === 'csv') return loadCsvTable(file, table);
+  if (format === 'parquet') return loadParquetTable(file, table);
+  return readBinaryTable(file, table);
+}

@@ -1,0 +1,44 @@
+// Ordering of backend versions ("0.5.6.post2" < "0.5.9" < "1.2.0rc5" < "1.2.0") and nearest-version choice.
+
+interface ParsedVersion {
+  readonly release: number[];
+  /** -1 pre-release (dev, a, b, rc), 0 release, 1 post-release. */
+  readonly phase: number;
+  readonly phaseNumber: number;
+}
+
+function parseVersion(version: string): ParsedVersion {
+  const match = /^v?(\d+(?:\.\d+)*)(?:[.-]?(dev|a|alpha|b|beta|rc|post)\.?(\d*))?/i.exec(version);
+  if (!match) return { release: [], phase: 0, phaseNumber: 0 };
+  const tag = (match[2] ?? '').toLowerCase();
+  return {
+    release: match[1]!.split('.').map(Number),
+    phase: tag === '' ? 0 : tag === 'post' ? 1 : -1,
+    phaseNumber: Number(match[3] || 0),
+  };
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = parseVersion(a);
+  const pb = parseVersion(b);
+  const length = Math.max(pa.release.length, pb.release.length);
+  for (let i = 0; i < length; i++) {
+    const diff = (pa.release[i] ?? 0) - (pb.release[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  if (pa.phase !== pb.phase) return pa.phase - pb.phase;
+  if (pa.phaseNumber !== pb.phaseNumber) return pa.phaseNumber - pb.phaseNumber;
+  return a.localeCompare(b);
+}
+
+export function sortVersions(versions: Iterable<string>): string[] {
+  return [...versions].sort(compareVersions);
+}
+
+/** The newest version at or below `wanted`, else the oldest above it (data for an older release is the safer guess). */
+export function nearestVersion(wanted: string, available: readonly string[]): string | undefined {
+  const sorted = sortVersions(available);
+  let best: string | undefined;
+  for (const v of sorted) if (compareVersions(v, wanted) <= 0) best = v;
+  return best ?? sorted[0];
+}

@@ -1,0 +1,231 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { listPerfData, type OpQuery, openPerfDatabase } from '../../src/perfdb/index.js';
+import {
+  contextAttentionRows,
+  gemmRows,
+  tempDir,
+  writeCsv,
+  writeCurrentParquetTree,
+  writeLegacyCsvTree,
+} from './perf-fixtures.js';
+
+const h200 = new SystemRegistry().get('h200_sxm');
+const quiet = () => {};
+
+const QUERIES: OpQuery[] = [
+  { kind: 'gemm', dtype: 'bfloat16', m: 100, n: 3000, k: 4096 },
+  { kind: 'gemm', dtype: 'fp8', m: 64, n: 4096, k: 4096 },
+  {
+    kind: 'context_attention',
+    batchSize: 3,
+    isl: 700,
+    prefix: 0,
+    numHeads: 16,
+    numKvHeads: 8,
+    headDim: 128,
+    windowSize: 0,
+    attnDtype: 'bfloat16',
+    kvCacheDtype: 'bfloat16',
+  },
+  {
+    kind: 'generation_attention',
+    batchSize: 8,
+    kvLen: 1000,
+    numHeads: 32,
+    numKvHeads: 8,
+    headDim: 128,
+    windowSize: 0,
+    kvCacheDtype: 'bfloat16',
+  },
+  { kind: 'comm', op: 'all_gather', dtype: 'bfloat16', numGpus: 4, messageElements: 100_000 },
+];
+
+describe('perf data loaders and layouts', () => {
+  let legacy: string;
+  let current: string;
+  beforeAll(() => {
+    legacy = tempDir();
+    writeLegacyCsvTree(legacy);
+    current = tempDir();
+    writeCurrentParquetTree(current);
+  });
+
+  it('answers the same from legacy CSV and current-layout parquet', async () => {
+    const a = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: legacy,
+      mode: 'silicon',
+    });
+    const b = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: current,
+      mode: 'silicon',
+    });
+    for (const q of QUERIES) {
+      const ra = a.query(q);
+      const rb = b.query(q);
+      expect(rb.latencyMs).toBeCloseTo(ra.latencyMs, 12);
+      expect(rb.provenance).toBe(ra.provenance);
+    }
+    expect(a.hasTable('comm')).toBe(true);
+    expect(a.hasTable('moe')).toBe(false);
+  });
+
+  it('picks the newest version when none is given', async () => {
+    const db = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      perfDataDir: current,
+      mode: 'silicon',
+    });
+    expect(db.version).toBe('0.10.0');
+  });
+
+  it('falls back to the nearest version with one warning', async () => {
+    const warnings: string[] = [];
+    const db = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.5',
+      perfDataDir: legacy,
+      mode: 'silicon',
+      warn: (m) => warnings.push(m),
+    });
+    expect(db.version).toBe('0.9.0');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('nearest version 0.9.0');
+  });
+
+  it('names the known systems and backends for unknown ones', async () => {
+    await expect(
+      openPerfDatabase({
+        system: new SystemRegistry().get('b200_sxm'),
+        backend: 'vllm',
+        perfDataDir: legacy,
+        mode: 'silicon',
+      }),
+    ).rejects.toThrow(/unknown system.*'b200_sxm'; known: h200_sxm/);
+    await expect(
+      openPerfDatabase({
+        system: h200,
+        backend: 'trtllm',
+        perfDataDir: legacy,
+        mode: 'silicon',
+        warn: quiet,
+      }),
+    ).rejects.toThrow(UnknownNameError);
+    await expect(
+      openPerfDatabase({ system: h200, backend: 'trtllm', perfDataDir: legacy, mode: 'silicon' }),
+    ).rejects.toThrow(/known: vllm/);
+  });
+
+  it('needs no data in sol mode', async () => {
+    const db = await openPerfDatabase({ system: h200, backend: 'none', perfDataDir: legacy, mode: 'sol' });
+    expect(db.query(QUERIES[0]!).provenance).toBe('sol');
+  });
+
+  it('lists systems, backends, versions and tables with row counts', async () => {
+    const entries = await listPerfData(current);
+    const gemm = entries.find((e) => e.table === 'gemm' && e.version === '0.9.0')!;
+    expect(gemm).toMatchObject({
+      system: 'h200_sxm',
+      backend: 'vllm',
+      rows: gemmRows().length,
+      format: 'parquet',
+    });
+    expect(gemm.kernelSources).toEqual(['torch']);
+    expect(entries.some((e) => e.backend === 'nccl' && e.table === 'nccl')).toBe(true);
+  });
+
+  it('honours reuse.yaml at backend and version level', async () => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    writeFileSync(join(root, 'h200_sxm', 'vllm', 'reuse.yaml'), "'0.11.0': '0.9.0'\n");
+    mkdirSync(join(root, 'h200_sxm', 'vllm', '0.12.0'));
+    writeFileSync(join(root, 'h200_sxm', 'vllm', '0.12.0', 'reuse.yaml'), "reuse: '0.10.0'\n");
+    const a = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.11.0',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    expect(a.version).toBe('0.11.0');
+    expect(a.hasTable('context_attention')).toBe(true);
+    const b = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.12.0',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    expect(b.hasTable('gemm')).toBe(true);
+    expect(b.hasTable('context_attention')).toBe(false);
+    const listed = await listPerfData(root);
+    expect(listed.find((e) => e.version === '0.12.0')?.reusedFrom).toBe('0.10.0');
+  });
+
+  it('rejects a reuse.yaml naming a version without data', async () => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    writeFileSync(join(root, 'h200_sxm', 'vllm', 'reuse.yaml'), "'0.11.0': '0.3.0'\n");
+    await expect(listPerfData(root)).rejects.toThrow(/reuses '0.3.0'.*known: 0.9.0, 0.10.0/);
+  });
+
+  it('reports a malformed cell with file, line and column', async () => {
+    const root = tempDir();
+    const rows = gemmRows();
+    rows[4] = { ...rows[4]!, m: 'abc' };
+    const file = join(root, 'h200_sxm', 'vllm', '1.0.0', 'gemm_perf.txt');
+    writeCsv(file, rows);
+    const error = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      perfDataDir: root,
+      mode: 'silicon',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toBe(`${file}: line 6, column 'm': 'abc' is not a number`);
+  });
+
+  it('names the expected columns for a file of the wrong schema', async () => {
+    const root = tempDir();
+    writeCsv(join(root, 'h200_sxm', 'vllm', '1.0.0', 'gemm_perf.txt'), contextAttentionRows());
+    await expect(
+      openPerfDatabase({ system: h200, backend: 'vllm', perfDataDir: root, mode: 'silicon' }),
+    ).rejects.toThrow(
+      /not a valid gemm table: missing column\(s\) gemm_dtype, m, n, k; expected columns: framework, version, device, op_name, kernel_source, gemm_dtype, m, n, k, latency/,
+    );
+  });
+
+  it('defaults window_size for older files and keeps the latest of duplicate keys', async () => {
+    const root = tempDir();
+    const ctx = contextAttentionRows('vllm', '1.0.0', false);
+    const duplicate = { ...ctx[0]!, latency: 123 };
+    writeCsv(join(root, 'h200_sxm', 'vllm', '1.0.0', 'context_attention_perf.txt'), [...ctx, duplicate]);
+    const db = await openPerfDatabase({ system: h200, backend: 'vllm', perfDataDir: root, mode: 'silicon' });
+    const first = ctx[0]!;
+    const result = db.query({
+      kind: 'context_attention',
+      batchSize: first['batch_size'] as number,
+      isl: first['isl'] as number,
+      prefix: 0,
+      numHeads: first['num_heads'] as number,
+      numKvHeads: 8,
+      headDim: 128,
+      windowSize: 0,
+      attnDtype: 'bfloat16',
+      kvCacheDtype: 'bfloat16',
+    });
+    expect(result).toMatchObject({ latencyMs: 123, provenance: 'measured' });
+    expect(db.indexes.get('context_attention')!.table.duplicateKeys).toBe(1);
+  });
+});
