@@ -57,38 +57,82 @@ export function primaryCtxTokens(choices: readonly number[]): number {
   return choices.includes(4096) ? 4096 : choices[Math.floor(choices.length / 2)]!;
 }
 
+export interface AggLayoutPlan {
+  readonly ladder: readonly number[];
+  readonly ctxChoices: readonly number[];
+  /** Fresh early-stop rule per climb (see ladderStopper); none = climb every rung that fits. */
+  readonly stopper?: () => (metrics: ServingMetrics) => boolean;
+  /**
+   * Climb only the power-of-two rungs first, then fill in the rungs between the last one that meets
+   * the SLA and the next one (where the best under the SLA lives). Needs `meets`.
+   */
+  readonly meets?: (metrics: ServingMetrics) => boolean;
+  /** Batches already known to fit (a second pass over the layout): skips the memory checks. */
+  readonly knownFeasible?: readonly number[];
+}
+
+const isPowerOfTwo = (n: number) => Number.isInteger(Math.log2(n));
+
 export function evaluateAggLayout(
   estimator: Estimator,
   parallel: WorkerParallel,
   workload: Workload,
-  ladder: readonly number[],
-  ctxChoices: readonly number[],
-  stopper?: () => (metrics: ServingMetrics) => boolean,
-  /** Batches already known to fit (a second pass over the layout): skips the memory checks. */
-  knownFeasible?: readonly number[],
+  plan: AggLayoutPlan,
 ): AggLayoutOutcome {
   let refusedByFits = 0;
   let refusedByEstimate = 0;
   let invalid = 0;
   const batches =
-    knownFeasible ??
-    feasibleBatches(ladder, (b) => {
+    plan.knownFeasible ??
+    feasibleBatches(plan.ladder, (b) => {
       const ok = estimator.fits(parallel, b, workload, 'agg').fits;
       if (!ok) refusedByFits++;
       return ok;
     });
   const evaluations: AggEvaluation[] = [];
-  for (const ctxTokens of ctxChoices) {
-    const stop = stopper?.();
-    for (const batchSize of batches) {
+  /** Estimate rungs in order; returns the metrics by batch and whether the climb ended early. */
+  const climb = (ctxTokens: number, rungs: readonly number[]): Map<number, ServingMetrics> => {
+    const stop = plan.stopper?.();
+    const seen = new Map<number, ServingMetrics>();
+    for (const batchSize of rungs) {
       const config: AggConfig = { mode: 'agg', parallel, batchSize, ctxTokens };
       const outcome = tryEstimate(estimator, config, workload);
       if (outcome.kind === 'ok') {
         evaluations.push({ config, metrics: outcome.metrics });
+        seen.set(batchSize, outcome.metrics);
         if (stop?.(outcome.metrics)) break;
       } else if (outcome.kind === 'invalid') invalid++;
       else {
         // The estimator's fuller memory model refused it: larger batches cannot fit either.
+        refusedByEstimate++;
+        break;
+      }
+    }
+    return seen;
+  };
+  for (const ctxTokens of plan.ctxChoices) {
+    const meets = plan.meets;
+    if (!meets) {
+      climb(ctxTokens, batches);
+      continue;
+    }
+    const coarse = batches.filter(isPowerOfTwo);
+    const seen = climb(ctxTokens, coarse);
+    // The last coarse rung meeting the SLA and the next rung that was tried (or the ladder's end).
+    const tried = [...seen.keys()];
+    const lastMeeting = tried.filter((b) => meets(seen.get(b)!)).at(-1);
+    if (lastMeeting === undefined) continue;
+    const next = tried.find((b) => b > lastMeeting);
+    const upper = next ?? batches.at(-1)!;
+    const fill = batches.filter((b) => b > lastMeeting && b < upper && !seen.has(b));
+    if (next === undefined && upper > lastMeeting && !seen.has(upper)) fill.push(upper);
+    // Fill rungs without the early stop: each one is between two points already evaluated.
+    for (const batchSize of fill) {
+      const config: AggConfig = { mode: 'agg', parallel, batchSize, ctxTokens };
+      const outcome = tryEstimate(estimator, config, workload);
+      if (outcome.kind === 'ok') evaluations.push({ config, metrics: outcome.metrics });
+      else if (outcome.kind === 'invalid') invalid++;
+      else {
         refusedByEstimate++;
         break;
       }

@@ -1,6 +1,7 @@
 // The deployment search: enumerate, estimate, filter by SLA, keep Pareto fronts, pick the best.
 import { UsageError } from '../common/index.js';
 import {
+  type AggLayoutPlan,
   defaultCtxTokensChoices,
   evaluateAggLayout,
   ladderStopper,
@@ -24,7 +25,7 @@ import type {
   SlaConstraint,
   WorkerParallel,
 } from './search-types.js';
-import { meetsAllButTpot } from './sla-filter.js';
+import { checkSla, meetsAllButTpot } from './sla-filter.js';
 
 function validateOptions(options: SearchOptions): void {
   if (!Number.isInteger(options.totalGpus) || options.totalGpus < 1) {
@@ -170,7 +171,9 @@ export function searchDeployments(options: SearchOptions): SearchResult {
     total += layouts.length;
     const ctxChoices = options.ctxTokensChoices ?? defaultCtxTokensChoices(workload.isl);
     const exhaustive = options.exhaustive === true;
-    const stopper = exhaustive ? undefined : ladderStopper(sla.ttftMs, sla.tpotMs);
+    const plan: Omit<AggLayoutPlan, 'ctxChoices'> = exhaustive
+      ? { ladder }
+      : { ladder, stopper: ladderStopper(sla.ttftMs, sla.tpotMs), meets: (m) => checkSla(m, sla).meets };
     // The context budget is a second-order knob: every layout first runs at one budget, and only
     // layouts that reach the Pareto front or the top N try the others.
     const first = exhaustive ? ctxChoices : [primaryCtxTokens(ctxChoices)];
@@ -178,7 +181,7 @@ export function searchDeployments(options: SearchOptions): SearchResult {
     const layoutOf = new Map<EvaluatedPoint, WorkerParallel>();
     const batchesOf = new Map<WorkerParallel, readonly number[]>();
     for (const parallel of layouts) {
-      const outcome = evaluateAggLayout(estimator, parallel, workload, ladder, first, stopper);
+      const outcome = evaluateAggLayout(estimator, parallel, workload, { ...plan, ctxChoices: first });
       batchesOf.set(parallel, outcome.batches);
       infeasible += outcome.refusedByFits + outcome.refusedByEstimate;
       rejectedLayouts += outcome.invalid;
@@ -198,7 +201,11 @@ export function searchDeployments(options: SearchOptions): SearchResult {
       total += promising.size;
       for (const parallel of promising) {
         const known = batchesOf.get(parallel);
-        const outcome = evaluateAggLayout(estimator, parallel, workload, ladder, later, stopper, known);
+        const outcome = evaluateAggLayout(estimator, parallel, workload, {
+          ...plan,
+          ctxChoices: later,
+          ...(known ? { knownFeasible: known } : {}),
+        });
         infeasible += outcome.refusedByEstimate;
         rejectedLayouts += outcome.invalid;
         for (const e of outcome.evaluations) record(e.config, e.metrics);

@@ -71,6 +71,23 @@ describe('searchDeployments: aggregated', () => {
     expect(all.points.map((p) => (p.config as AggConfig).batchSize)).toEqual([1, 2, 4, 8, 16]);
   });
 
+  it('climbs power-of-two rungs, then fills in only where the SLA boundary lies', () => {
+    // TPOT = 10 + b <= 19: coarse rungs 1, 2, 4, 8 meet, 16 does not; only 10 and 12 lie between.
+    const base = {
+      ...AGG_BASE,
+      totalGpus: 1,
+      parallelSpace: { tpValues: [1], ppValues: [1] },
+      batchLadder: [1, 2, 3, 4, 6, 8, 10, 12, 16],
+      sla: { tpotMs: 19 },
+    };
+    const quick = searchDeployments({ ...base, estimator: new FakeEstimator() });
+    expect(quick.points.map((p) => (p.config as AggConfig).batchSize)).toEqual([1, 2, 4, 8, 16, 10, 12]);
+    expect((quick.best!.config as AggConfig).batchSize).toBe(8);
+    const full = searchDeployments({ ...base, estimator: new FakeEstimator(), exhaustive: true });
+    expect(full.points).toHaveLength(9);
+    expect((full.best!.config as AggConfig).batchSize).toBe(8);
+  });
+
   it('tries other context budgets only on layouts that reach the front or the top N', () => {
     const base = { ...AGG_BASE, totalGpus: 8, ctxTokensChoices: [2048, 4096], topN: 1 };
     const quick = searchDeployments({ ...base, estimator: new FakeEstimator() });
