@@ -1,5 +1,6 @@
 // The inferplan command line: parse, call the layer below, render. No computation here.
 import { Command } from 'commander';
+import { registerDbCommand } from './db-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { type GlobalOptions, reportError } from './run-command.js';
 import { registerSystemsCommand } from './systems-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     return { json: opts.json, debug: opts.debug };
   };
   registerSystemsCommand(program, globals);
+  registerDbCommand(program, globals);
   registerModelsCommand(program, globals);
   return program;
 }

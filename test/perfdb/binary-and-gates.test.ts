@@ -1,0 +1,142 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import {
+  checkPerfTable,
+  exportPerfDataCsv,
+  importPerfData,
+  listPerfData,
+  loadTableFile,
+  type OpQuery,
+  openPerfDatabase,
+  validatePerfData,
+} from '../../src/perfdb/index.js';
+import { gemmRows, tempDir, writeCsv, writeCurrentParquetTree, writeLegacyCsvTree } from './perf-fixtures.js';
+
+const registry = new SystemRegistry();
+const h200 = registry.get('h200_sxm');
+
+const QUERIES: OpQuery[] = [
+  { kind: 'gemm', dtype: 'bfloat16', m: 100, n: 3000, k: 4096 },
+  { kind: 'gemm', dtype: 'fp8', m: 4096, n: 8192, k: 1024 },
+  { kind: 'comm', op: 'all_reduce', dtype: 'bfloat16', numGpus: 4, messageElements: 77_777 },
+];
+
+describe('embedded binary format, import and export', () => {
+  let source: string;
+  let embedded: string;
+  beforeAll(async () => {
+    source = tempDir();
+    writeCurrentParquetTree(source);
+    embedded = tempDir();
+    await importPerfData(source, embedded);
+  });
+
+  it('imports into <system>/<backend>/<version>/<table>.ipdb and answers identically', async () => {
+    const listed = await listPerfData(embedded);
+    expect(listed.every((e) => e.format === 'ipdb')).toBe(true);
+    expect(listed.map((e) => `${e.backend}/${e.version}/${e.table}`)).toContain('nccl/2.21.5/nccl');
+    const a = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: source,
+      mode: 'silicon',
+    });
+    const b = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: embedded,
+      mode: 'silicon',
+    });
+    for (const q of QUERIES) expect(b.query(q)).toEqual(a.query(q));
+  });
+
+  it('round-trips every cell through export to CSV', async () => {
+    const csv = tempDir();
+    await exportPerfDataCsv(embedded, csv);
+    const file = join(csv, 'h200_sxm', 'vllm', '0.9.0', 'gemm_perf.txt');
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n')[0]).toBe(
+      'framework,version,device,op_name,kernel_source,gemm_dtype,m,n,k,latency',
+    );
+    const original = await loadTableFile(
+      join(source, 'h200_sxm', 'gemm', 'vllm', '0.9.0', 'gemm_perf.parquet'),
+      'gemm',
+      'parquet',
+    );
+    const back = await loadTableFile(file, 'gemm', 'csv');
+    expect(back.rowCount).toBe(original.rowCount);
+    const key = (t: typeof back, r: number) =>
+      ['m', 'n', 'k', 'latency'].map((c) => t.numbers.get(c)![r]).join(',') +
+      t.strings.get('gemm_dtype')!.dict[t.strings.get('gemm_dtype')!.codes[r]!];
+    const rows = (t: typeof back) => Array.from({ length: t.rowCount }, (_, r) => key(t, r)).sort();
+    expect(rows(back)).toEqual(rows(original));
+  });
+
+  it('keeps reuse.yaml aliases as aliases', async () => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    writeFileSync(join(root, 'h200_sxm', 'vllm', 'reuse.yaml'), "'0.11.0': '0.9.0'\n");
+    const out = tempDir();
+    await importPerfData(root, out);
+    expect(readFileSync(join(out, 'h200_sxm', 'vllm', '0.11.0', 'reuse.yaml'), 'utf8')).toContain(
+      "reuse: '0.9.0'",
+    );
+    const db = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.11.0',
+      perfDataDir: out,
+      mode: 'silicon',
+    });
+    expect(db.hasTable('context_attention')).toBe(true);
+  });
+
+  it('rejects a damaged binary file with a one-line message', async () => {
+    const file = join(embedded, 'h200_sxm', 'vllm', '0.9.0', 'gemm.ipdb');
+    const damaged = tempDir();
+    const copy = join(damaged, 'gemm.ipdb');
+    writeFileSync(copy, readFileSync(file).subarray(0, 40));
+    await expect(loadTableFile(copy, 'gemm', 'ipdb')).rejects.toThrow(
+      /gemm.ipdb: not a valid inferplan perf table/,
+    );
+  });
+});
+
+describe('quality gates', () => {
+  it('passes clean synthetic data', async () => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    const report = await validatePerfData(root, (name) => registry.get(name));
+    expect(report.ok).toBe(true);
+    expect(report.tables.length).toBe(5);
+  });
+
+  it('fails bad latency, mixed versions, power over the limit and faster-than-SOL points', async () => {
+    const root = tempDir();
+    const rows = gemmRows('vllm', '1.0.0', ['bfloat16']).map((r) => ({ ...r, power: 500, power_limit: 700 }));
+    rows[0] = { ...rows[0]!, latency: -1 };
+    rows[1] = { ...rows[1]!, version: '1.0.1' };
+    rows[2] = { ...rows[2]!, power: 900 };
+    rows[rows.length - 1] = { ...rows[rows.length - 1]!, latency: 1e-6 };
+    const file = join(root, 'h200_sxm', 'vllm', '1.0.0', 'gemm_perf.txt');
+    writeCsv(file, rows);
+    const table = await loadTableFile(file, 'gemm', 'csv');
+    const results = checkPerfTable(table, h200);
+    const status = Object.fromEntries(results.map((r) => [r.gate, r.status]));
+    expect(status).toMatchObject({
+      header: 'pass',
+      'consistent version': 'fail',
+      'consistent framework': 'pass',
+      'finite positive latency': 'fail',
+      'power vs limit': 'fail',
+      'not faster than SOL': 'fail',
+      'monotone within noise': 'warn',
+    });
+    const report = await validatePerfData(root, (name) => registry.get(name));
+    expect(report.ok).toBe(false);
+  });
+});

@@ -1,0 +1,246 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PerfDataMissingError } from '../../src/common/index.js';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { type OpQuery, openPerfDatabase, type TableDatabase } from '../../src/perfdb/index.js';
+import {
+  GEMM_M,
+  GEMM_NK,
+  gemmLatencyMs,
+  gemmRows,
+  tempDir,
+  writeCsv,
+  writeLegacyCsvTree,
+} from './perf-fixtures.js';
+
+const h200 = new SystemRegistry().get('h200_sxm');
+
+describe('interpolation, SOL and database modes', () => {
+  let dir: string;
+  let silicon: TableDatabase;
+  let hybrid: TableDatabase;
+  beforeAll(async () => {
+    dir = tempDir();
+    writeLegacyCsvTree(dir);
+    silicon = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: dir,
+      mode: 'silicon',
+    });
+    hybrid = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      version: '0.9.0',
+      perfDataDir: dir,
+      mode: 'hybrid',
+    });
+  });
+
+  it('returns the measured value at every data point', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...GEMM_M),
+        fc.constantFrom(...GEMM_NK),
+        fc.constantFrom(...GEMM_NK),
+        fc.constantFrom('bfloat16' as const, 'fp8' as const),
+        (m, n, k, dtype) => {
+          const r = silicon.query({ kind: 'gemm', dtype, m, n, k });
+          expect(r.provenance).toBe('measured');
+          expect(r.latencyMs).toBe(gemmLatencyMs(m, n, k, dtype === 'fp8' ? 1 : 2));
+        },
+      ),
+    );
+  });
+
+  it('is monotone in m where the data is, and stays between the bracketing points', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 1, max: 4096 }),
+        fc.constantFrom(...GEMM_NK),
+        fc.integer({ min: 1024, max: 8192 }),
+        (a, b, n, k) => {
+          const [m1, m2] = a <= b ? [a, b] : [b, a];
+          const q = (m: number) => silicon.query({ kind: 'gemm', dtype: 'bfloat16', m, n, k }).latencyMs;
+          expect(q(m1)).toBeLessThanOrEqual(q(m2) * (1 + 1e-12));
+        },
+      ),
+    );
+  });
+
+  it('is close to the generating law between data points', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1024, max: 8192 }), (m, n) => {
+        const r = silicon.query({ kind: 'gemm', dtype: 'bfloat16', m, n, k: 4096 });
+        expect(Math.abs(r.latencyMs / gemmLatencyMs(m, n, 4096) - 1)).toBeLessThan(0.25);
+      }),
+    );
+  });
+
+  it('never returns less than SOL when the data is above SOL', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1 << 17 }),
+        fc.integer({ min: 256, max: 32768 }),
+        fc.integer({ min: 256, max: 32768 }),
+        (m, n, k) => {
+          const q: OpQuery = { kind: 'gemm', dtype: 'bfloat16', m, n, k };
+          const r = hybrid.query(q);
+          expect(r.latencyMs).toBeGreaterThanOrEqual(r.solMs * (1 - 1e-12));
+        },
+      ),
+    );
+  });
+
+  it('follows data that is below SOL, but not further', async () => {
+    const root = tempDir();
+    // Data at a quarter of SOL: a faster-than-physics table the database must not "correct".
+    const rows = gemmRows('vllm', '1.0.0', ['bfloat16']).map((r) => ({
+      ...r,
+      latency:
+        (Math.max(
+          (2 * +r['m']! * +r['n']! * +r['k']!) / 989e12,
+          (2 * (+r['m']! * +r['k']! + +r['n']! * +r['k']! + +r['m']! * +r['n']!)) / 4.8e12,
+        ) *
+          1e3) /
+        4,
+    }));
+    writeCsv(join(root, 'h200_sxm', 'vllm', '1.0.0', 'gemm_perf.txt'), rows);
+    const db = await openPerfDatabase({ system: h200, backend: 'vllm', perfDataDir: root, mode: 'silicon' });
+    const r = db.query({ kind: 'gemm', dtype: 'bfloat16', m: 300, n: 3000, k: 3000 });
+    expect(r.latencyMs).toBeLessThan(r.solMs);
+    expect(r.latencyMs).toBeGreaterThanOrEqual(r.solMs / 4 - 1e-12);
+  });
+
+  it('extrapolates outside the data by holding utilisation, also in silicon mode', () => {
+    const r = silicon.query({ kind: 'gemm', dtype: 'bfloat16', m: 16384, n: 4096, k: 4096 });
+    expect(r.provenance).toBe('extrapolated');
+    expect(r.source).toContain('m util-hold from 4096');
+    expect(r.latencyMs).toBeGreaterThan(
+      silicon.query({ kind: 'gemm', dtype: 'bfloat16', m: 4096, n: 4096, k: 4096 }).latencyMs * 3,
+    );
+  });
+
+  it('says what it bracketed', () => {
+    const r = silicon.query({ kind: 'gemm', dtype: 'bfloat16', m: 100, n: 4096, k: 4096 });
+    expect(r.provenance).toBe('interpolated');
+    expect(r.source).toBe('gemm[bfloat16] n=4096 k=4096 m in [64,128]');
+  });
+
+  it('refuses a GEMM site more than two octaves from the data in silicon mode, estimates it in hybrid', () => {
+    const q: OpQuery = { kind: 'gemm', dtype: 'bfloat16', m: 64, n: 65536, k: 4096 };
+    expect(() => silicon.query(q)).toThrow(PerfDataMissingError);
+    expect(() => silicon.query(q)).toThrow(
+      /gemm \(dtype=bfloat16, m=64, n=65536, k=4096\).*--database-mode hybrid/,
+    );
+    const r = hybrid.query(q);
+    expect(r.provenance).toBe('empirical');
+  });
+
+  it('raises PerfDataMissingError for an op kind without a table, naming the data', () => {
+    const q: OpQuery = {
+      kind: 'moe',
+      dtype: 'bfloat16',
+      numTokens: 16,
+      hiddenSize: 4096,
+      interSize: 1536,
+      topk: 8,
+      numExperts: 128,
+      moeTp: 1,
+      moeEp: 1,
+      distribution: 'balanced',
+    };
+    expect(() => silicon.query(q)).toThrow(
+      /no usable perf data for moe .* on h200_sxm\/vllm\/0.9.0 \(no moe table\)/,
+    );
+    const r = hybrid.query(q);
+    expect(r).toMatchObject({ provenance: 'empirical' });
+    expect(r.latencyMs).toBeCloseTo(r.solMs / 0.4, 12);
+  });
+
+  it('borrows utilisation from another dtype in hybrid mode', () => {
+    const r = hybrid.query({ kind: 'gemm', dtype: 'nvfp4', m: 128, n: 4096, k: 4096 });
+    expect(r.provenance).toBe('empirical');
+    expect(r.source).toMatch(/^utilisation borrowed from gemm\[/);
+  });
+
+  it('uses fixed efficiencies in empirical mode and SOL in sol mode', async () => {
+    const empirical = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      perfDataDir: dir,
+      mode: 'empirical',
+    });
+    const sol = await openPerfDatabase({ system: h200, backend: 'vllm', perfDataDir: dir, mode: 'sol' });
+    const q: OpQuery = { kind: 'gemm', dtype: 'bfloat16', m: 128, n: 4096, k: 4096 };
+    const e = empirical.query(q);
+    expect(e.latencyMs).toBeCloseTo(e.solMs / 0.8, 12);
+    const s = sol.query(q);
+    expect(s).toMatchObject({ provenance: 'sol', latencyMs: s.solMs });
+    // GEMM SOL: max(2mnk / F, bytes / B).
+    expect(s.solMs).toBeCloseTo(
+      Math.max((2 * 128 * 4096 * 4096) / 989e12, (2 * (128 * 4096 * 2 + 4096 * 4096)) / 4.8e12) * 1e3,
+      12,
+    );
+  });
+
+  it('scales context attention with a prefix from the no-prefix data by SOL', () => {
+    const base = {
+      kind: 'context_attention' as const,
+      batchSize: 2,
+      numHeads: 16,
+      numKvHeads: 8,
+      headDim: 128,
+      windowSize: 0,
+      attnDtype: 'bfloat16' as const,
+      kvCacheDtype: 'bfloat16' as const,
+    };
+    const full = silicon.query({ ...base, isl: 2048, prefix: 0 });
+    const withPrefix = silicon.query({ ...base, isl: 1024, prefix: 1024 });
+    expect(withPrefix.source).toContain('prefix 1024: SOL-scaled');
+    expect(withPrefix.latencyMs).toBeCloseTo((full.latencyMs * withPrefix.solMs) / full.solMs, 9);
+    expect(withPrefix.latencyMs).toBeLessThan(full.latencyMs);
+    const windowed = silicon.query({ ...base, isl: 4096, prefix: 0, windowSize: 256 });
+    expect(windowed.source).toContain('window 256: SOL-scaled from full-attention rows');
+    expect(windowed.latencyMs).toBeLessThan(silicon.query({ ...base, isl: 4096, prefix: 0 }).latencyMs);
+  });
+
+  it('smooths generation attention between kv points and reads comm from nccl or the p2p model', () => {
+    const g = silicon.query({
+      kind: 'generation_attention',
+      batchSize: 4,
+      kvLen: 1000,
+      numHeads: 32,
+      numKvHeads: 8,
+      headDim: 128,
+      windowSize: 0,
+      kvCacheDtype: 'bfloat16',
+    });
+    expect(g.provenance).toBe('interpolated');
+    expect(g.source).toContain('smoothed over kv');
+    const ar = silicon.query({
+      kind: 'comm',
+      op: 'all_reduce',
+      dtype: 'bfloat16',
+      numGpus: 8,
+      messageElements: 4096,
+    });
+    expect(ar.source).toMatch(/^nccl\[all_reduce,half\] num_gpus=8 message_size=4096/);
+    expect(ar.provenance).toBe('measured');
+    const p2p = silicon.query({
+      kind: 'comm',
+      op: 'p2p',
+      dtype: 'bfloat16',
+      numGpus: 2,
+      messageElements: 1e6,
+    });
+    expect(p2p.latencyMs).toBeCloseTo(0.01 + (2e6 / 450e9) * 1e3, 12);
+    expect(
+      silicon.query({ kind: 'comm', op: 'all_reduce', dtype: 'bfloat16', numGpus: 1, messageElements: 10 })
+        .latencyMs,
+    ).toBe(0);
+  });
+});
