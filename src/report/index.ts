@@ -8,6 +8,8 @@ export { renderParetoAscii } from './pareto-ascii.js';
 export { experimentsChartSpec, paretoChartSpec } from './pareto-chart.js';
 export { createProgress, type Progress, type ProgressOptions } from './progress.js';
 export { renderProvenanceLine } from './provenance-line.js';
+export { renderRecommendation } from './recommend-report.js';
+export { experimentsJson, pointJson, recommendResultJson, searchResultJson } from './result-json.js';
 export {
   bestPoints,
   type ConfigFoldersWriter,
