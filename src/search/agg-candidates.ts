@@ -1,6 +1,6 @@
 // Aggregated (in-flight batching) candidates: layout x context-token budget x batch ladder.
 import type { AggConfig, Estimator, ServingMetrics, Workload } from '../serving/index.js';
-import { feasibleBatches } from './batch-ladder.js';
+import { feasibleBatches, ladderForWorker } from './batch-ladder.js';
 import { tryEstimate } from './estimate-guard.js';
 import type { WorkerParallel } from './search-types.js';
 
@@ -84,7 +84,7 @@ export function evaluateAggLayout(
   let invalid = 0;
   const batches =
     plan.knownFeasible ??
-    feasibleBatches(plan.ladder, (b) => {
+    feasibleBatches(ladderForWorker(plan.ladder, parallel.attentionDp), (b) => {
       const ok = estimator.fits(parallel, b, workload, 'agg').fits;
       if (!ok) refusedByFits++;
       return ok;

@@ -18,3 +18,11 @@ export function feasibleBatches(ladder: readonly number[], fits: (batchSize: num
   }
   return out;
 }
+
+/**
+ * A worker with attention data parallelism splits its batch over `attentionDp` ranks: climb the
+ * ladder per rank, so the worker's batch is the rung times the rank count.
+ */
+export function ladderForWorker(ladder: readonly number[], attentionDp: number): readonly number[] {
+  return attentionDp <= 1 ? ladder : ladder.map((b) => b * attentionDp);
+}

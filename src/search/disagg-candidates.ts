@@ -5,7 +5,7 @@
 // worth estimating (the ones near rate balance, x P ~ y D); the reported metrics always come from
 // estimating the whole disaggregated replica.
 import type { DisaggConfig, Estimator, ServingMetrics, StaticConfig, Workload } from '../serving/index.js';
-import { feasibleBatches } from './batch-ladder.js';
+import { feasibleBatches, ladderForWorker } from './batch-ladder.js';
 import { tryEstimate } from './estimate-guard.js';
 import { gpusPerWorker } from './parallel-candidates.js';
 import { paretoFront } from './pareto-front.js';
@@ -48,7 +48,7 @@ export function roleCandidates(
   let infeasible = 0;
   let invalid = 0;
   for (const parallel of layouts) {
-    const batches = feasibleBatches(ladder, (b) => {
+    const batches = feasibleBatches(ladderForWorker(ladder, parallel.attentionDp), (b) => {
       const ok = estimator.fits(parallel, b, workload, role).fits;
       if (!ok) infeasible++;
       return ok;

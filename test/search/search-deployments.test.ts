@@ -106,6 +106,20 @@ describe('searchDeployments: aggregated', () => {
     expect(layoutsAt(full, 2048)).toEqual(new Set([1, 2, 4, 8]));
   });
 
+  it('climbs the ladder per attention-DP rank', () => {
+    const result = searchDeployments({
+      ...AGG_BASE,
+      estimator: new FakeEstimator({ isMoe: true }),
+      totalGpus: 2,
+      parallelSpace: { isMoe: true, tpValues: [1], ppValues: [1], attentionDpValues: [2] },
+      batchLadder: [1, 2],
+      sla: {},
+      exhaustive: true,
+    });
+    const batches = result.points.map((p) => (p.config as AggConfig).batchSize);
+    expect([...new Set(batches)].sort()).toEqual([2, 4]);
+  });
+
   it('explains when nothing meets the SLA: counts per constraint and the closest points', () => {
     const result = searchDeployments({
       ...AGG_BASE,
