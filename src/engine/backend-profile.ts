@@ -1,3 +1,5 @@
+import type { ElementwiseOp } from '../perfdb/index.js';
+
 // What differs between serving engines for the purposes of prediction: how much GPU memory
 // they let the KV cache take, their default chunked-prefill budget, and the CPU time each
 // scheduler step costs on top of the GPU work.
@@ -15,10 +17,18 @@ export interface BackendProfile {
   readonly stepOverheadMs: number;
   /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
   readonly lmHead: 'replicated' | 'vocab-parallel';
+  /**
+   * Elementwise ops the engine fuses into neighbouring kernels, so they cost nothing of their
+   * own: serving engines apply rope and write the KV cache inside the attention kernel and fuse
+   * the residual add into the following norm. Our torch reference model runs them eagerly.
+   */
+  readonly fusedElementwise: readonly ElementwiseOp[];
 }
 
 // Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
+const SERVING_ENGINE_FUSIONS: readonly ElementwiseOp[] = ['rope', 'kv_write', 'add'];
+
 const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   vllm: {
     name: 'vllm',
@@ -26,6 +36,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
     lmHead: 'vocab-parallel',
+    fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
   sglang: {
     name: 'sglang',
@@ -33,6 +44,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
     lmHead: 'vocab-parallel',
+    fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
   trtllm: {
     name: 'trtllm',
@@ -40,6 +52,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
     lmHead: 'vocab-parallel',
+    fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
   torch: {
     name: 'torch',
@@ -47,6 +60,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,
     lmHead: 'replicated',
+    fusedElementwise: [],
   },
 };
 

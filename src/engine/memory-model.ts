@@ -39,9 +39,15 @@ export function memoryPerGpu(
   profile: BackendProfile,
   kvTokens: number,
   stepTokens: number,
+  kvTokensPerRequestHint = 0,
 ): MemoryBreakdown {
-  const weightsBytes = weightBytesPerGpu(model, parallel, quant);
-  const kvPerToken = kvBytesPerTokenPerGpu(model, parallel, quant);
+  const weightsBytes = weightBytesPerGpu(model, parallel, quant, {
+    vocabParallel: profile.lmHead === 'vocab-parallel',
+    includeMtp: model.nextnLayers > 0,
+  });
+  // Sliding-window layers hold at most their window: size the cache at the mean sequence held.
+  const seqLen = kvTokensPerRequestHint;
+  const kvPerToken = kvBytesPerTokenPerGpu(model, parallel, quant, seqLen > 0 ? { seqLen } : {});
   const kvCacheBytes = kvPerToken * kvTokens;
   // Transient activations of the widest layer for one step, in 16-bit.
   const widthPerToken =

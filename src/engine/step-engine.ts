@@ -3,6 +3,7 @@
 import type { SystemSpec } from '../hardware/index.js';
 import {
   decomposeStep,
+  type ModelOp,
   type ModelSpec,
   type ParallelConfig,
   type QuantConfig,
@@ -10,6 +11,7 @@ import {
 } from '../models/index.js';
 import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
+import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
 import { priceStep, type StepLatency } from './step-latency.js';
 
@@ -24,10 +26,6 @@ export interface StepEngineOptions {
 
 function parallelKey(p: ParallelConfig): string {
   return `${p.tp},${p.pp},${p.attentionDp},${p.moeTp},${p.moeEp}`;
-}
-
-function stepKey(s: StepShape): string {
-  return `${s.ctxRequests},${s.ctxTokens},${s.ctxPrefix},${s.genRequests},${s.genKvLen},${s.genTokensPerRequest}`;
 }
 
 /**
@@ -46,39 +44,56 @@ function microBatch(step: StepShape, pp: number): StepShape {
 
 export class StepEngine {
   readonly options: StepEngineOptions;
-  private readonly msCache = new Map<string, number>();
+  private readonly pricers = new Map<string, FastStepPricer>();
 
   constructor(options: StepEngineOptions) {
     this.options = options;
   }
 
-  /** Full breakdown of one step (not cached: for --detail and reports). */
-  stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
-    const { model, quant, db, profile, moeDistribution } = this.options;
-    const ops = decomposeStep(model, parallel, quant, microBatch(step, parallel.pp), {
+  /** The ops the engine actually runs for a step: fused elementwise ops removed. */
+  private ops(parallel: ParallelConfig, step: StepShape): ModelOp[] {
+    const { model, quant, profile, moeDistribution } = this.options;
+    const ops = decomposeStep(model, parallel, quant, step, {
       lmHead: profile.lmHead,
       ...(moeDistribution ? { moeDistribution } : {}),
     });
-    return priceStep(ops, db);
+    const fused = profile.fusedElementwise;
+    return fused.length === 0
+      ? ops
+      : ops.filter((op) => op.query.kind !== 'elementwise' || !fused.includes(op.query.op));
   }
 
-  /** Wall time of one scheduler step, ms (GPU time + the engine's per-step host overhead); cached. */
-  stepMs(parallel: ParallelConfig, step: StepShape): number {
-    const key = `${parallelKey(parallel)}|${stepKey(step)}`;
-    let ms = this.msCache.get(key);
-    if (ms === undefined) {
-      ms = this.stepLatency(parallel, step).totalMs + this.options.profile.stepOverheadMs;
-      this.msCache.set(key, ms);
+  /** Full breakdown of one step (exact; for --detail, reports and provenance). */
+  stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
+    return priceStep(this.ops(parallel, microBatch(step, parallel.pp)), this.options.db);
+  }
+
+  /**
+   * A step-latency function for one layout (steps with `genTokensPerRequest` decode tokens per
+   * request): wall time of a scheduler step, ms, GPU time plus the engine's per-step host
+   * overhead. Cached; hand it to simulations that call it thousands of times.
+   */
+  stepTimer(parallel: ParallelConfig, genTokensPerRequest: number): (step: StepShape) => number {
+    const key = `${parallelKey(parallel)}|${genTokensPerRequest}`;
+    let pricer = this.pricers.get(key);
+    if (!pricer) {
+      pricer = new FastStepPricer(parallel, this.options.db, (p, s) => this.ops(p, s), genTokensPerRequest);
+      this.pricers.set(key, pricer);
     }
-    return ms;
+    const fast = pricer;
+    const overheadMs = this.options.profile.stepOverheadMs;
+    const pp = parallel.pp;
+    return (step) => fast.stepMs(microBatch(step, pp)) + overheadMs;
   }
 
-  memory(parallel: ParallelConfig, kvTokens: number, stepTokens: number): MemoryBreakdown {
+  /** Wall time of one scheduler step, ms (see stepTimer). */
+  stepMs(parallel: ParallelConfig, step: StepShape): number {
+    return this.stepTimer(parallel, step.genTokensPerRequest)(step);
+  }
+
+  /** `seqLen`: tokens one request holds at most (sizes sliding-window layers); 0 = unknown. */
+  memory(parallel: ParallelConfig, kvTokens: number, stepTokens: number, seqLen = 0): MemoryBreakdown {
     const { model, quant, system, profile } = this.options;
-    return memoryPerGpu(model, parallel, quant, system, profile, kvTokens, stepTokens);
-  }
-
-  get cachedSteps(): number {
-    return this.msCache.size;
+    return memoryPerGpu(model, parallel, quant, system, profile, kvTokens, stepTokens, seqLen);
   }
 }

@@ -21,6 +21,14 @@ export interface AggSimulationInput {
   readonly genTokensPerRequest: number;
   /** Requests to complete in all (benchmarks run several waves of `concurrency`). */
   readonly totalRequests: number;
+  /**
+   * Request lengths are drawn uniformly from [ratio * nominal, nominal] for input and output
+   * (the `--random-range-ratio` of common benchmark clients); 1 = every request exactly
+   * isl/osl. Variation is what keeps clients from moving in lock-step waves.
+   */
+  readonly lengthRatio?: number;
+  /** Seed of the length draws (same seed, same result). */
+  readonly seed?: number;
   /** Step latency, ms, for a step of this shape (cached by the caller). */
   readonly stepMs: (step: StepShape) => number;
 }
@@ -38,10 +46,68 @@ export interface AggSimulationResult {
 
 interface Request {
   arrivalMs: number;
+  isl: number;
+  osl: number;
   prefillLeft: number;
   prefillDone: number;
   firstTokenMs: number;
-  generated: number;
+  /** Decode-step counter value when the request started decoding. */
+  decodeStart: number;
+  /** Decode-step counter value at which the request has all its tokens. */
+  decodeEnd: number;
+}
+
+/** Binary min-heap of decoding requests by the step at which they finish. */
+class FinishHeap {
+  private readonly items: Request[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Request | undefined {
+    return this.items[0];
+  }
+  push(r: Request): void {
+    const a = this.items;
+    a.push(r);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]!.decodeEnd <= r.decodeEnd) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = r;
+  }
+  pop(): Request | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1 < a.length && a[l + 1]!.decodeEnd < a[l]!.decodeEnd ? l + 1 : l;
+        if (a[r]!.decodeEnd >= last.decodeEnd) break;
+        a[i] = a[r]!;
+        i = r;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Small deterministic PRNG (mulberry32): the simulation must give the same answer every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Kv lengths are bucketed (32 buckets per octave, <= ~3% error) so that steps share cache entries. */
@@ -52,123 +118,165 @@ export function bucketKvLen(kv: number): number {
 }
 
 export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
-  const prefillTokens = Math.max(1, input.isl - input.prefix);
+  const ratio = Math.min(1, Math.max(0, input.lengthRatio ?? 1));
+  const random = seededRandom(input.seed ?? 1);
+  const draw = (nominal: number): number =>
+    ratio >= 1 ? nominal : Math.max(1, Math.round(nominal * (ratio + (1 - ratio) * random())));
   const maxRunning = Math.max(1, Math.min(input.maxRunning, input.concurrency));
+  const advance = input.tokensPerDecodeStep;
+
+  // Waiting requests and admitted prefills are FIFO queues (arrays with a moving head).
   const waiting: Request[] = [];
-  const running: Request[] = []; // admitted: prefilling (prefillLeft > 0) or decoding
+  let waitingHead = 0;
+  const prefilling: Request[] = [];
+  let prefillingHead = 0;
+  const decoding = new FinishHeap();
+  // Every running decode advances each step, so one counter tracks them all; the kv sum is
+  // sum(isl + 1 - start * advance) + count * counter * advance.
+  let decodeCounter = 0;
+  let kvBase = 0;
+
   let now = 0;
   let issued = 0;
   let completed = 0;
   let steps = 0;
   let sumTtft = 0;
   let sumTpot = 0;
+  let tpotSamples = 0;
   let sumLatency = 0;
   let outputTokens = 0;
 
   const issue = (atMs: number): void => {
     if (issued >= input.totalRequests) return;
     issued++;
+    const isl = Math.max(input.prefix + 1, draw(input.isl));
+    const osl = draw(input.osl);
     waiting.push({
       arrivalMs: atMs,
-      prefillLeft: prefillTokens,
+      isl,
+      osl,
+      prefillLeft: Math.max(1, isl - input.prefix),
       prefillDone: 0,
       firstTokenMs: -1,
-      generated: 0,
+      decodeStart: 0,
+      decodeEnd: 0,
     });
   };
   for (let i = 0; i < input.concurrency; i++) issue(0);
 
   const finish = (r: Request): void => {
     completed++;
-    const ttft = r.firstTokenMs - r.arrivalMs;
-    sumTtft += ttft;
-    sumTpot += input.osl > 1 ? (now - r.firstTokenMs) / (input.osl - 1) : 0;
+    sumTtft += r.firstTokenMs - r.arrivalMs;
+    if (r.osl > 1) {
+      sumTpot += (now - r.firstTokenMs) / (r.osl - 1);
+      tpotSamples++;
+    }
     sumLatency += now - r.arrivalMs;
-    outputTokens += input.osl;
+    outputTokens += r.osl;
     issue(now);
+  };
+  const retireFinished = (): void => {
+    for (let top = decoding.peek(); top && top.decodeEnd <= decodeCounter; top = decoding.peek()) {
+      decoding.pop();
+      kvBase -= top.isl + 1 - top.decodeStart * advance;
+      finish(top);
+    }
+  };
+  const startDecoding = (r: Request): void => {
+    // The step that finishes a prefill samples the request's first token.
+    r.firstTokenMs = now;
+    if (r.osl <= 1) {
+      finish(r);
+      return;
+    }
+    r.decodeStart = decodeCounter;
+    r.decodeEnd = decodeCounter + Math.ceil((r.osl - 1) / advance);
+    kvBase += r.isl + 1 - r.decodeStart * advance;
+    decoding.push(r);
   };
 
   // Guard against a pathological budget that cannot make progress.
   const budget = Math.max(input.ctxTokens, input.genTokensPerRequest * maxRunning + 1);
 
   while (completed < input.totalRequests) {
-    while (running.length < maxRunning && waiting.length > 0) running.push(waiting.shift()!);
-    const decoding = running.filter((r) => r.prefillLeft === 0);
-    const prefilling = running.filter((r) => r.prefillLeft > 0);
-    if (decoding.length === 0 && prefilling.length === 0) break;
+    let admitted = prefilling.length - prefillingHead + decoding.size;
+    while (admitted < maxRunning && waitingHead < waiting.length) {
+      prefilling.push(waiting[waitingHead++]!);
+      admitted++;
+    }
+    const nDecoding = decoding.size;
+    const nPrefilling = prefilling.length - prefillingHead;
+    if (nDecoding === 0 && nPrefilling === 0) break;
+    const kvMean = nDecoding > 0 ? kvBase / nDecoding + decodeCounter * advance : 0;
 
-    if (prefilling.length === 0) {
+    if (nPrefilling === 0) {
       // Only decodes: fast-forward to the next completion (identical steps except a slowly growing kv).
-      let minLeft = Infinity;
-      let kvSum = 0;
-      for (const r of decoding) {
-        minLeft = Math.min(minLeft, input.osl - r.generated);
-        kvSum += input.isl + r.generated;
-      }
-      const k = Math.max(1, Math.ceil(minLeft / input.tokensPerDecodeStep));
-      const kvMid = kvSum / decoding.length + (k * input.tokensPerDecodeStep) / 2;
+      const k = Math.max(1, decoding.peek()!.decodeEnd - decodeCounter);
       const ms = input.stepMs({
         ctxRequests: 0,
         ctxTokens: 0,
         ctxPrefix: 0,
-        genRequests: decoding.length,
-        genKvLen: bucketKvLen(kvMid),
+        genRequests: nDecoding,
+        genKvLen: bucketKvLen(kvMean + (k * advance) / 2),
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += k * ms;
       steps += k;
-      for (const r of decoding)
-        r.generated = Math.min(input.osl, r.generated + k * input.tokensPerDecodeStep);
+      decodeCounter += k;
+      retireFinished();
     } else {
-      let left = budget - decoding.length * input.genTokensPerRequest;
+      let left = budget - nDecoding * input.genTokensPerRequest;
       let chunkTokens = 0;
       let chunkRequests = 0;
       let prefixSum = 0;
-      const chunks: [Request, number][] = [];
-      for (const r of prefilling) {
-        if (left <= 0) break;
+      for (let i = prefillingHead; i < prefilling.length && left > 0; i++) {
+        const r = prefilling[i]!;
         const take = Math.min(r.prefillLeft, left);
-        chunks.push([r, take]);
         chunkTokens += take;
         chunkRequests++;
         prefixSum += input.prefix + r.prefillDone;
         left -= take;
       }
-      let kvSum = 0;
-      for (const r of decoding) kvSum += input.isl + r.generated;
       const ms = input.stepMs({
         ctxRequests: chunkRequests,
-        ctxTokens: chunkRequests > 0 ? Math.ceil(chunkTokens / chunkRequests) : 0,
-        ctxPrefix: chunkRequests > 0 ? Math.round(prefixSum / chunkRequests) : 0,
-        genRequests: decoding.length,
-        genKvLen: decoding.length > 0 ? bucketKvLen(kvSum / decoding.length) : 0,
+        ctxTokens: Math.ceil(chunkTokens / chunkRequests),
+        ctxPrefix: Math.round(prefixSum / chunkRequests),
+        genRequests: nDecoding,
+        genKvLen: nDecoding > 0 ? bucketKvLen(kvMean) : 0,
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += ms;
       steps++;
-      for (const r of decoding) r.generated = Math.min(input.osl, r.generated + input.tokensPerDecodeStep);
-      for (const [r, take] of chunks) {
+      if (nDecoding > 0) {
+        decodeCounter++;
+        retireFinished();
+      }
+      // Hand out the same chunks again, now advancing the requests.
+      left = budget - nDecoding * input.genTokensPerRequest;
+      while (prefillingHead < prefilling.length && left > 0) {
+        const r = prefilling[prefillingHead]!;
+        const take = Math.min(r.prefillLeft, left);
         r.prefillLeft -= take;
         r.prefillDone += take;
-        if (r.prefillLeft === 0) {
-          // The step that finishes a prefill samples the request's first token.
-          r.firstTokenMs = now;
-          r.generated = 1;
-        }
+        left -= take;
+        if (r.prefillLeft > 0) break;
+        prefillingHead++;
+        startDecoding(r);
       }
     }
-    for (let i = running.length - 1; i >= 0; i--) {
-      const r = running[i]!;
-      if (r.prefillLeft === 0 && r.generated >= input.osl) {
-        running.splice(i, 1);
-        finish(r);
-      }
+    if (prefillingHead > 1024 && prefillingHead * 2 > prefilling.length) {
+      prefilling.splice(0, prefillingHead);
+      prefillingHead = 0;
+    }
+    if (waitingHead > 1024 && waitingHead * 2 > waiting.length) {
+      waiting.splice(0, waitingHead);
+      waitingHead = 0;
     }
   }
   const durationMs = Math.max(now, 1e-9);
   return {
     meanTtftMs: sumTtft / Math.max(1, completed),
-    meanTpotMs: sumTpot / Math.max(1, completed),
+    meanTpotMs: sumTpot / Math.max(1, tpotSamples),
     meanRequestLatencyMs: sumLatency / Math.max(1, completed),
     outputTokensPerS: (outputTokens / durationMs) * 1000,
     requestsPerS: (completed / durationMs) * 1000,

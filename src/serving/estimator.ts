@@ -47,11 +47,17 @@ export interface EstimatorOptions {
   readonly decode?: RoleSystem;
   /** Benchmark length in waves of `clients` requests (agg simulation). */
   readonly waves?: number;
+  /** Request lengths uniform in [lengthRatio, 1] x nominal (1 = fixed lengths). */
+  readonly lengthRatio?: number;
   /** MoE routing skew assumed by the MoE op. */
   readonly moeDistribution?: MoeDistribution;
 }
 
-const DEFAULT_WAVES = 6;
+// The assumed benchmark client: closed loop at the given concurrency, ten times as many requests
+// as clients, lengths uniform in [0.8, 1] x nominal (the InferenceMAX-style setup behind most
+// published serving numbers). Override per estimate with EstimatorOptions.
+const DEFAULT_WAVES = 10;
+const DEFAULT_LENGTH_RATIO = 0.8;
 const MAX_SIMULATED_REQUESTS = 3000;
 /** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
 const DISAGG_RATE_DERATE = 0.92;
@@ -115,7 +121,8 @@ class ServingEstimator implements Estimator {
             backendProfile(this.options.backend).defaultCtxTokens,
             role === 'prefill' ? perRank * workload.isl : 0,
           );
-    const mem = engine.memory(parallel, kvTokens, stepTokens);
+    const seqLen = role === 'prefill' ? workload.isl : workload.isl + workload.osl;
+    const mem = engine.memory(parallel, kvTokens, stepTokens, seqLen);
     return { fits: mem.fits, memBytesPerGpu: mem.totalBytes, capacityBytesPerGpu: mem.capacityBytes };
   }
 
@@ -267,12 +274,18 @@ class ServingEstimator implements Estimator {
   private estimateAgg(config: AggConfig, workload: Workload): ServingMetrics {
     const p = config.parallel;
     const clients = config.clients ?? config.batchSize;
-    const memBytesPerGpu = this.requireFit(p, Math.min(config.batchSize, clients), workload, 'agg');
+    const batchSize = config.batchSize;
+    // A deployment driven by explicit clients was measured running; engines page the KV cache and
+    // preempt rather than refuse, so only searched configurations must fit in memory.
+    const memBytesPerGpu =
+      config.clients === undefined
+        ? this.requireFit(p, batchSize, workload, 'agg')
+        : this.fits(p, Math.min(batchSize, clients), workload, 'agg').memBytesPerGpu;
     const clientsPerRank = Math.max(1, Math.round(clients / p.attentionDp));
     const waves = this.options.waves ?? DEFAULT_WAVES;
     const sim = simulateAgg({
       concurrency: clientsPerRank,
-      maxRunning: Math.max(1, Math.ceil(config.batchSize / p.attentionDp)),
+      maxRunning: Math.max(1, Math.ceil(batchSize / p.attentionDp)),
       ctxTokens: config.ctxTokens,
       isl: workload.isl,
       osl: workload.osl,
@@ -280,9 +293,10 @@ class ServingEstimator implements Estimator {
       tokensPerDecodeStep: this.tokensPerDecodeStep(workload),
       genTokensPerRequest: 1 + workload.nextn,
       totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
-      stepMs: (step) => this.engine.stepMs(p, step),
+      lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
+      stepMs: this.engine.stepTimer(p, 1 + workload.nextn),
     });
-    const running = Math.min(clientsPerRank, Math.ceil(config.batchSize / p.attentionDp));
+    const running = Math.min(clientsPerRank, Math.ceil(batchSize / p.attentionDp));
     const ctxPerStep = Math.min(config.ctxTokens, Math.max(1, workload.isl - workload.prefix));
     const blend = this.blend(
       this.breakdown(this.engine, p, this.ctxStep(1, workload, ctxPerStep)),
@@ -308,12 +322,19 @@ class ServingEstimator implements Estimator {
 
   private estimateDisagg(config: DisaggConfig, workload: Workload): ServingMetrics {
     const { prefill, decode } = config;
-    const memP = this.requireFit(prefill.parallel, prefill.batchSize, workload, 'prefill');
-    const memD = this.requireFit(decode.parallel, decode.batchSize, workload, 'decode');
+    const memP =
+      config.clients === undefined
+        ? this.requireFit(prefill.parallel, prefill.batchSize, workload, 'prefill')
+        : this.fits(prefill.parallel, prefill.batchSize, workload, 'prefill').memBytesPerGpu;
+    const decodeBatch = decode.batchSize;
+    const memD =
+      config.clients === undefined
+        ? this.requireFit(decode.parallel, decodeBatch, workload, 'decode')
+        : this.fits(decode.parallel, decodeBatch, workload, 'decode').memBytesPerGpu;
     const pRanks = prefill.workers * prefill.parallel.attentionDp;
     const dRanks = decode.workers * decode.parallel.attentionDp;
     const pBatch = Math.max(1, Math.ceil(prefill.batchSize / prefill.parallel.attentionDp));
-    const dBatchMax = Math.max(1, Math.ceil(decode.batchSize / decode.parallel.attentionDp));
+    const dBatchMax = Math.max(1, Math.ceil(decodeBatch / decode.parallel.attentionDp));
 
     // Prefill: each rank serves batches of pBatch requests; a request slot is a server.
     const prefillServiceMs = this.engine.stepMs(prefill.parallel, this.ctxStep(pBatch, workload));

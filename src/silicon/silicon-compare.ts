@@ -69,7 +69,10 @@ function parallelOf(
   model: ModelSpec,
 ): WorkerParallel {
   const t = tp ?? 1;
-  const d = dp ?? 1;
+  // Some exports leave attention DP blank while the experts span more GPUs than tp: the
+  // experts span tp * dp GPUs, so dp follows from moe_tp * moe_ep.
+  const expertGpus = (moeTp ?? 1) * (moeEp ?? 1);
+  const d = dp ?? (model.moe && expertGpus > t && expertGpus % t === 0 ? expertGpus / t : 1);
   const p: WorkerParallel = {
     tp: t,
     pp: pp ?? 1,
@@ -118,6 +121,10 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
     row.decode_moe_ep_size,
     model,
   );
+  const decodeWorkers = row.decode_num_workers ?? 1;
+  // Without a decode batch the clients spread over the decode ranks set it.
+  const decodeBatchPerRank =
+    row.decode_batch_size ?? Math.max(1, Math.ceil((clients ?? 1) / (decodeWorkers * decode.attentionDp)));
   return {
     mode: 'disagg',
     prefill: {
@@ -127,8 +134,8 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
     },
     decode: {
       parallel: decode,
-      batchSize: (row.decode_batch_size ?? 1) * decode.attentionDp,
-      workers: row.decode_num_workers ?? 1,
+      batchSize: decodeBatchPerRank * decode.attentionDp,
+      workers: decodeWorkers,
     },
     ...(clients !== undefined ? { clients } : {}),
   };
@@ -159,7 +166,8 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const overrides: { gemm?: Dtype; moe?: Dtype } = {};
     const gemm = quantName(row.gemm_quant_mode) ?? quantName(row.precision);
     const moe = quantName(row.moe_quant_mode) ?? gemm;
-    if (gemm) overrides.gemm = gemm;
+    // Weight-only int4 checkpoints (Kimi-K2.5) quantise the experts only; attention stays as shipped.
+    if (gemm && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
     if (moe && model.moe) overrides.moe = moe;
     const quant = resolveQuant(model, system.gpu.sm_version, overrides);
     const estimator = createEstimator({ model, system, db, quant, backend: row.backend });
