@@ -17,7 +17,10 @@ export interface ExperimentEstimators {
   readonly decodeGpuHourUsd?: number;
 }
 
-export type EstimatorFactory = (spec: ExperimentSpec) => Estimator | ExperimentEstimators;
+/** Builds the estimators of one experiment; may be async (opening perf data is). */
+export type EstimatorFactory = (
+  spec: ExperimentSpec,
+) => Estimator | ExperimentEstimators | Promise<Estimator | ExperimentEstimators>;
 
 export interface ExperimentOutcome {
   readonly spec: ExperimentSpec;
@@ -73,18 +76,20 @@ export function searchOptionsFor(
  * Run every experiment in order. A user-facing failure of one experiment (missing perf data, an
  * unknown model) is recorded on its outcome and the others still run; bugs propagate.
  */
-export function runExperiments(
+export async function runExperiments(
   specs: readonly ExperimentSpec[],
   factory: EstimatorFactory,
   onExperiment?: (index: number, total: number, spec: ExperimentSpec) => void,
-): ExperimentOutcome[] {
-  return specs.map((spec, index) => {
+): Promise<ExperimentOutcome[]> {
+  const outcomes: ExperimentOutcome[] = [];
+  for (const [index, spec] of specs.entries()) {
     onExperiment?.(index, specs.length, spec);
     try {
-      return { spec, result: searchDeployments(searchOptionsFor(spec, factory(spec))) };
+      outcomes.push({ spec, result: searchDeployments(searchOptionsFor(spec, await factory(spec))) });
     } catch (error) {
-      if (error instanceof InferplanError) return { spec, error: error.message };
-      throw error;
+      if (!(error instanceof InferplanError)) throw error;
+      outcomes.push({ spec, error: error.message });
     }
-  });
+  }
+  return outcomes;
 }

@@ -80,7 +80,7 @@ describe('experiment comparison', () => {
   it('lists each experiment with its best, the ratio to the first, and failures', async () => {
     const { PerfDataMissingError } = await import('../../src/common/index.js');
     const specs = parseExperimentsYaml(EXP, 'e.yaml');
-    const outcomes = runExperiments(specs, (spec) => {
+    const outcomes = await runExperiments(specs, (spec) => {
       if (spec.name === 'broken') throw new PerfDataMissingError('no perf data for s vllm');
       return { estimator: new FakeEstimator(), parallelSpace: { tpValues: [1, 2], ppValues: [1] } };
     });

@@ -76,13 +76,13 @@ describe('SVG charts', () => {
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
   });
 
-  it('charts experiments on shared axes', () => {
+  it('charts experiments on shared axes', async () => {
     const specs = parseExperimentsYaml(
       `defaults: { model: m, system: s, backend: vllm, total_gpus: 4, workload: { isl: 1000, osl: 101 }, sla: { ttft_ms: 1500, tpot_ms: 20 } }
 experiments: [{ name: one, modes: [agg] }, { name: two }]`,
       'e.yaml',
     );
-    const outcomes = runExperiments(specs, () => ({
+    const outcomes = await runExperiments(specs, () => ({
       estimator: new FakeEstimator(),
       parallelSpace: { tpValues: [1, 2], ppValues: [1] },
     }));

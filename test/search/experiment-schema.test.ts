@@ -117,10 +117,10 @@ describe('experiment files', () => {
 });
 
 describe('runExperiments', () => {
-  it('runs each experiment with the factory and records user-facing failures', () => {
+  it('runs each experiment with the factory and records user-facing failures', async () => {
     const specs = parseExperimentsYaml(GOOD, 'exp.yaml');
     const seen: string[] = [];
-    const outcomes = runExperiments(specs, (spec: ExperimentSpec) => {
+    const outcomes = await runExperiments(specs, async (spec: ExperimentSpec) => {
       seen.push(spec.name);
       if (spec.name === 'b') throw new PerfDataMissingError('no perf data for h100_sxm vllm');
       return {
@@ -135,18 +135,18 @@ describe('runExperiments', () => {
     expect(outcomes[1]!.error).toBe('no perf data for h100_sxm vllm');
   });
 
-  it('lets bugs propagate instead of recording them', () => {
+  it('lets bugs propagate instead of recording them', async () => {
     const specs = parseExperimentsYaml(GOOD, 'exp.yaml');
-    expect(() =>
+    await expect(
       runExperiments(specs, () => {
         throw new TypeError('a bug');
       }),
-    ).toThrow(TypeError);
+    ).rejects.toThrow(TypeError);
   });
 
-  it('accepts a bare Estimator from the factory', () => {
+  it('accepts a bare Estimator from the factory', async () => {
     const specs = parseExperimentsYaml(GOOD, 'exp.yaml').slice(0, 1);
-    const [outcome] = runExperiments(specs, () => new FakeEstimator());
+    const [outcome] = await runExperiments(specs, () => new FakeEstimator());
     expect(outcome!.result!.totalGpus).toBe(8);
   });
 });
