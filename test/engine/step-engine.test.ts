@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { backendProfile, StepEngine } from '../../src/engine/index.js';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { loadModel, resolveQuant, type StepShape } from '../../src/models/index.js';
+import { formulaDatabase } from '../helpers/formula-database.js';
+
+const system = new SystemRegistry().get('h200_sxm');
+
+function engineFor(modelId: string, backend: 'torch' | 'vllm' = 'torch') {
+  const model = loadModel(modelId);
+  const quant = resolveQuant(model, system.gpu.sm_version);
+  return new StepEngine({ model, system, db: formulaDatabase(), quant, profile: backendProfile(backend) });
+}
+
+const dense = { tp: 2, pp: 1, attentionDp: 1, moeTp: 2, moeEp: 1 };
+const moe = { tp: 4, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 4 };
+const mla = { tp: 8, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 8 };
+
+const steps: StepShape[] = [
+  { ctxRequests: 1, ctxTokens: 1000, ctxPrefix: 0, genRequests: 0, genKvLen: 0, genTokensPerRequest: 1 },
+  { ctxRequests: 0, ctxTokens: 0, ctxPrefix: 0, genRequests: 64, genKvLen: 3000, genTokensPerRequest: 1 },
+  { ctxRequests: 2, ctxTokens: 700, ctxPrefix: 300, genRequests: 37, genKvLen: 1900, genTokensPerRequest: 1 },
+];
+
+describe('StepEngine.stepMs (fast separable pricing)', () => {
+  for (const [id, parallel] of [
+    ['meta-llama/Llama-3.1-8B', dense],
+    ['Qwen/Qwen3-30B-A3B', moe],
+    ['deepseek-ai/DeepSeek-V3', mla],
+  ] as const) {
+    it(`agrees with pricing the whole decomposition for ${id}`, () => {
+      const engine = engineFor(id);
+      for (const step of steps) {
+        const exact = engine.stepLatency(parallel, step).totalMs;
+        const fast = engine.stepMs(parallel, step);
+        // Token counts are interpolated on a grid and two lm-head calls replace one in mixed steps.
+        expect(Math.abs(fast - exact) / exact).toBeLessThan(0.03);
+      }
+    });
+  }
+
+  it('serving engines fuse rope, kv writes and residual adds; the torch backend does not', () => {
+    const torch = engineFor('meta-llama/Llama-3.1-8B', 'torch');
+    const vllm = engineFor('meta-llama/Llama-3.1-8B', 'vllm');
+    const step = steps[0]!;
+    const names = (e: StepEngine) => e.stepLatency(dense, step).ops.map((op) => op.name);
+    expect(names(torch)).toContain('rope');
+    expect(names(torch)).toContain('residual_add');
+    expect(names(vllm)).not.toContain('rope');
+    expect(names(vllm)).not.toContain('kv_write');
+    expect(names(vllm)).not.toContain('residual_add');
+  });
+
+  it('pipeline parallelism prices a step at the micro-batch', () => {
+    const engine = engineFor('meta-llama/Llama-3.1-8B');
+    const pp1 = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
+    const pp2 = { ...pp1, pp: 2 };
+    const decode = steps[1]!;
+    const half = { ...decode, genRequests: decode.genRequests / 2 };
+    // Same full-model ops at half the requests, plus the stage hand-off.
+    expect(engine.stepLatency(pp2, decode).totalMs).toBeGreaterThan(engine.stepLatency(pp1, half).totalMs);
+    expect(engine.stepLatency(pp2, decode).totalMs).toBeLessThan(engine.stepLatency(pp1, decode).totalMs);
+  });
+
+  it('reports how much of the step each provenance covers', () => {
+    const latency = engineFor('meta-llama/Llama-3.1-8B').stepLatency(dense, steps[2]!);
+    expect(latency.msByProvenance.measured).toBeCloseTo(latency.totalMs);
+    expect(latency.ops.every((op) => op.totalMs === op.latencyMs * op.count)).toBe(true);
+  });
+});
+
+describe('memory model', () => {
+  it('Llama-3.1-8B in bf16 needs about 16 GB of weights on one GPU and fits a modest batch', () => {
+    const engine = engineFor('meta-llama/Llama-3.1-8B');
+    const single = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
+    const mem = engine.memory(single, 32 * 5000, 8192);
+    expect(mem.weightsBytes / 1e9).toBeGreaterThan(15.5);
+    expect(mem.weightsBytes / 1e9).toBeLessThan(17);
+    // 32 layers * 8 kv heads * 128 dims * 2 (k, v) * 2 bytes = 128 KiB per token.
+    expect(mem.kvCacheBytes).toBe(32 * 5000 * 131072);
+    expect(mem.fits).toBe(true);
+    expect(engine.memory(single, 2_000_000, 8192).fits).toBe(false);
+  });
+});

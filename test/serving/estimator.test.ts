@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { InfeasibleError, InvalidConfigError } from '../../src/common/index.js';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { loadModel, resolveQuant } from '../../src/models/index.js';
+import { createEstimator, type Workload } from '../../src/serving/index.js';
+import { formulaDatabase } from '../helpers/formula-database.js';
+
+const system = new SystemRegistry().get('h200_sxm');
+const model = loadModel('meta-llama/Llama-3.1-8B');
+const quant = resolveQuant(model, system.gpu.sm_version);
+const tp1 = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
+const workload: Workload = { isl: 1000, osl: 101, prefix: 0, nextn: 0, nextnAccept: 0 };
+
+function estimator() {
+  return createEstimator({ model, system, db: formulaDatabase(), quant, backend: 'torch' });
+}
+
+const ctx = (requests: number) => ({
+  ctxRequests: requests,
+  ctxTokens: 1000,
+  ctxPrefix: 0,
+  genRequests: 0,
+  genKvLen: 0,
+  genTokensPerRequest: 1,
+});
+const gen = (requests: number, kv: number) => ({
+  ctxRequests: 0,
+  ctxTokens: 0,
+  ctxPrefix: 0,
+  genRequests: requests,
+  genKvLen: kv,
+  genTokensPerRequest: 1,
+});
+
+describe('static batching', () => {
+  it('TTFT is the prefill step; TPOT the mean decode step; throughput the batch over the whole run', () => {
+    const e = estimator();
+    const m = e.estimate({ mode: 'static', parallel: tp1, batchSize: 4 }, workload);
+    expect(m.ttftMs).toBeCloseTo(e.engine.stepMs(tp1, ctx(4)), 6);
+    // 100 decode steps sampled in strides of 32 at the middle kv of each stride.
+    let decodeMs = 0;
+    for (const [start, n] of [
+      [0, 32],
+      [32, 32],
+      [64, 32],
+      [96, 4],
+    ] as const) {
+      decodeMs += n * e.engine.stepMs(tp1, gen(4, 1000 + 1 + start + n / 2));
+    }
+    expect(m.tpotMs).toBeCloseTo(decodeMs / 100, 6);
+    expect(m.tokensPerS).toBeCloseTo((4 * 101 * 1000) / (m.ttftMs + decodeMs), 6);
+    expect(m.requestLatencyMs).toBeCloseTo(m.ttftMs + m.tpotMs * 100, 6);
+    expect(m.tokensPerSPerUser).toBeCloseTo(1000 / m.tpotMs, 6);
+    expect(m.gpusPerReplica).toBe(1);
+  });
+});
+
+describe('disaggregated serving', () => {
+  it('rate-matches prefill and decode and divides throughput by every GPU of the replica', () => {
+    const e = estimator();
+    const config = {
+      mode: 'disagg' as const,
+      prefill: { parallel: tp1, batchSize: 1, workers: 2 },
+      decode: { parallel: { ...tp1, tp: 2, moeTp: 2 }, batchSize: 32, workers: 1 },
+    };
+    const m = e.estimate(config, workload);
+    const prefillMs = e.engine.stepMs(tp1, ctx(1));
+    // Decode steps run at the mean kv length over the output, rounded to a whole token.
+    const tpotMs = e.engine.stepMs(config.decode.parallel, gen(32, Math.round(1000 + 101 / 2)));
+    const prefillRatePerS = (2 * 1000) / prefillMs;
+    const decodeRatePerS = (32 * 1000) / (tpotMs * 100);
+    const expectedRate = 0.92 * Math.min(prefillRatePerS, decodeRatePerS);
+    expect(m.requestsPerS).toBeCloseTo(expectedRate, 6);
+    expect(m.tpotMs).toBeCloseTo(tpotMs, 6);
+    expect(m.tokensPerS).toBeCloseTo(expectedRate * 101, 4);
+    expect(m.gpusPerReplica).toBe(4);
+    expect(m.tokensPerSPerGpu).toBeCloseTo(m.tokensPerS / 4, 6);
+    expect(m.ttftMs).toBeGreaterThan(prefillMs);
+  });
+});
+
+describe('aggregated serving', () => {
+  it('more clients raise throughput and TTFT', () => {
+    const e = estimator();
+    const light = e.estimate({ mode: 'agg', parallel: tp1, batchSize: 2, ctxTokens: 8192 }, workload);
+    const heavy = e.estimate({ mode: 'agg', parallel: tp1, batchSize: 64, ctxTokens: 8192 }, workload);
+    expect(heavy.tokensPerS).toBeGreaterThan(light.tokensPerS * 4);
+    expect(heavy.ttftMs).toBeGreaterThan(light.ttftMs);
+    expect(heavy.tpotMs).toBeGreaterThan(light.tpotMs);
+  });
+
+  it('refuses a batch whose KV cache does not fit, naming the sizes', () => {
+    const e = estimator();
+    const long: Workload = { ...workload, isl: 100_000, osl: 28_000 };
+    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(InfeasibleError);
+    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(/GiB per GPU/);
+  });
+
+  it('rejects impossible parallelism with the rule that broke', () => {
+    const e = estimator();
+    expect(e.checkParallel({ ...tp1, tp: 3, moeTp: 3 })).toMatch(/tp=3/);
+    expect(() =>
+      e.estimate({ mode: 'agg', parallel: { ...tp1, tp: 3, moeTp: 3 }, batchSize: 1, ctxTokens: 8192 }, workload),
+    ).toThrow(InvalidConfigError);
+  });
+});
