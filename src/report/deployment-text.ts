@@ -27,3 +27,11 @@ export function describeWorkers(point: EvaluatedPoint): string {
     `decode ${describeParallel(c.decode.parallel)} batch ${c.decode.batchSize}`
   );
 }
+
+/** Short form for tables: "8 x tp1 b4" (agg) or "1 x (10 x tp1 b1 + 1 x tp4 b128)" (disagg). */
+export function describeDeploymentShort(point: EvaluatedPoint): string {
+  const c = point.config;
+  if (c.mode === 'agg') return `${point.replicas} x ${describeParallel(c.parallel)} b${c.batchSize}`;
+  const role = (r: typeof c.prefill) => `${r.workers} x ${describeParallel(r.parallel)} b${r.batchSize}`;
+  return `${point.replicas} x (${role(c.prefill)} + ${role(c.decode)})`;
+}

@@ -1,7 +1,7 @@
 // `exp` output: one comparison row per experiment, plus the combined chart spec.
 import type { ExperimentOutcome } from '../search/index.js';
 import { toCsv } from './csv-format.js';
-import { describeDeployment, describeWorkers } from './deployment-text.js';
+import { describeDeploymentShort } from './deployment-text.js';
 import { formatNumber } from './number-format.js';
 import { renderTable } from './table.js';
 
@@ -15,7 +15,8 @@ const HEAD = [
   'tok/s/user',
   'TTFT ms',
   'TPOT ms',
-  'deployment',
+  'GPUs used',
+  'deployment (replicas x (prefill + decode) workers)',
 ];
 
 function systemOf(o: ExperimentOutcome): string {
@@ -28,7 +29,19 @@ export function renderExperimentComparison(outcomes: readonly ExperimentOutcome[
     const best = o.result?.best;
     if (!best) {
       const why = o.error ?? 'no configuration meets the SLA';
-      return [o.spec.name, systemOf(o), o.spec.backend, '-', '-', '-', '-', '-', '-', why];
+      return [
+        o.spec.name,
+        systemOf(o),
+        o.spec.backend,
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        o.error ? 'failed, see below' : why,
+      ];
     }
     return [
       o.spec.name,
@@ -40,10 +53,12 @@ export function renderExperimentComparison(outcomes: readonly ExperimentOutcome[
       formatNumber(best.tokensPerSPerUser),
       formatNumber(best.metrics.ttftMs),
       formatNumber(best.metrics.tpotMs),
-      `${describeDeployment(best, o.result?.totalGpus)}; ${describeWorkers(best)}`,
+      `${best.gpusUsed} of ${o.spec.total_gpus}`,
+      describeDeploymentShort(best),
     ];
   });
-  return renderTable(HEAD, rows);
+  const notes = outcomes.filter((o) => o.error).map((o) => `${o.spec.name}: ${o.error}\n`);
+  return renderTable(HEAD, rows) + notes.join('');
 }
 
 export function experimentComparisonCsv(outcomes: readonly ExperimentOutcome[]): string {

@@ -1,7 +1,7 @@
 // Public surface of the report layer: rendering only, no modelling.
 export { type AsciiScatterSpec, type AsciiSeries, renderAsciiScatter, type XY } from './ascii-scatter.js';
 export { POINT_CSV_HEAD, pointCsvRow, pointsToCsv, toCsv } from './csv-format.js';
-export { describeDeployment, describeWorkers } from './deployment-text.js';
+export { describeDeployment, describeDeploymentShort, describeWorkers } from './deployment-text.js';
 export { experimentComparisonCsv, renderExperimentComparison } from './experiment-report.js';
 export { formatNumber, formatPercent, formatTick, niceTicks } from './number-format.js';
 export { renderParetoAscii } from './pareto-ascii.js';

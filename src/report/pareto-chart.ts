@@ -73,11 +73,17 @@ export function experimentsChartSpec(outcomes: readonly ExperimentOutcome[]): Sv
     if (b && (!best || b.tokensPerSPerGpu > best.point.tokensPerSPerGpu))
       best = { point: b, name: o.spec.name };
   }
+  // One TPOT line when every experiment has the same target (otherwise each would need its own).
+  const tpots = new Set(outcomes.flatMap((o) => (o.result ? [o.result.sla.tpotMs] : [])));
+  const [tpot] = [...tpots];
   return {
     title: 'Experiments: Pareto fronts',
     xLabel: X_LABEL,
     yLabel: Y_LABEL,
     series,
+    ...(tpots.size === 1 && tpot !== undefined
+      ? { verticalLines: [{ x: 1000 / tpot, label: `TPOT ${tpot} ms` }] }
+      : {}),
     ...(best ? { marked: { ...xy(best.point), label: `best: ${best.name} ${best.point.mode}` } } : {}),
   };
 }

@@ -89,5 +89,6 @@ experiments: [{ name: one, modes: [agg] }, { name: two }]`,
     const chart = experimentsChartSpec(outcomes);
     expect(chart.series.map((s) => s.name)).toEqual(['one agg', 'two agg', 'two disagg']);
     expect(chart.marked?.label).toMatch(/^best: (one|two) /);
+    expect(chart.verticalLines).toEqual([{ x: 50, label: 'TPOT 20 ms' }]);
   });
 });
