@@ -144,10 +144,14 @@ export class SolModel {
     flopsPerS: number,
     weightBytes: number,
   ): number {
-    const routed = tokens * topk;
-    const flops = (6 * routed * hidden * inter) / (ep * tp);
+    // Routed tokens land on this rank's experts in proportion 1 / ep, and T k routed tokens touch
+    // E (1 - (1 - 1/E)^(T k)) distinct experts when routing is uniform. The notes' bytes term
+    // (min(E / ep, T k) experts) put real tables 5-15x "faster than SOL" (docs/perf-database.md).
+    const routed = (tokens * topk) / ep;
+    const flops = (6 * routed * hidden * inter) / tp;
     const activationBytes = 2 * (3 * routed * hidden + (3 * routed * inter) / tp);
-    const weightTouched = ((3 * hidden * inter) / tp) * Math.min(experts / ep, routed) * weightBytes;
+    const touched = (experts / ep) * (1 - (1 - 1 / experts) ** (tokens * topk));
+    const weightTouched = ((3 * hidden * inter) / tp) * touched * weightBytes;
     return this.bound(flops, flopsPerS, activationBytes + weightTouched);
   }
 
