@@ -82,8 +82,14 @@ export function renderSearchSummary(result: SearchResult): string {
   if (result.comparison) {
     title += `, ${result.comparison.ratio.toFixed(2)}x the best ${result.comparison.otherMode} on ${OBJECTIVE_TEXT[result.objective]}`;
   } else if (result.modes.length > 1) {
-    const missing = result.modes.filter((m) => m !== best.mode);
-    title += ` (no ${missing.join('/')} configuration meets the SLA)`;
+    const notes = result.modes
+      .filter((m) => m !== best.mode)
+      .map((m) =>
+        result.points.some((p) => p.mode === m)
+          ? `no ${m} configuration meets the SLA`
+          : `no ${m} configuration fits ${result.totalGpus} GPU${result.totalGpus === 1 ? '' : 's'}`,
+      );
+    title += ` (${notes.join('; ')})`;
   }
   return renderBox([head, title, ...pointLines(best, result), footer(result)]);
 }

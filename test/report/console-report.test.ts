@@ -36,6 +36,19 @@ describe('summary box', () => {
     expect(renderTopTables(result)).toContain('Closest configurations');
   });
 
+  it('says why the other mode has no best', async () => {
+    const { searchDeployments } = await import('../../src/search/index.js');
+    const { FakeEstimator, WORKLOAD } = await import('../search/fake-estimator.js');
+    const oneGpu = searchDeployments({
+      estimator: new FakeEstimator(),
+      totalGpus: 1,
+      workload: WORKLOAD,
+      sla: { tpotMs: 20 },
+      parallelSpace: { tpValues: [1], ppValues: [1] },
+    });
+    expect(renderSearchSummary(oneGpu)).toContain('Best: agg (no disagg configuration fits 1 GPU)');
+  });
+
   it('writes the provenance shares that are present', () => {
     expect(
       renderProvenanceLine({ measured: 0.62, interpolated: 0.3, extrapolated: 0.08, empirical: 0, sol: 0 }),
