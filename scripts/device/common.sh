@@ -1,0 +1,36 @@
+# Shared setup for device runs: safe NCCL env, node (carried as .carry/node.xz when absent),
+# the bundled CLI (.carry/x/inferplan.mjs), and campaign state carried between calls.
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+if command -v node >/dev/null 2>&1; then NODE=node; else
+  xz -T4 -dc .carry/node.xz > /tmp/node && chmod +x /tmp/node && NODE=/tmp/node; fi
+IP="$NODE .carry/x/inferplan.mjs"
+export INFERPLAN_GIT_SHA=$(cat .carry/git-sha 2>/dev/null || echo unknown)
+W=/tmp/campaign
+mkdir -p "$W"
+if [ -f .carry/state.tar.gz ]; then tar -xzf .carry/state.tar.gz -C "$W"; echo "state restored: $(du -sh $W | cut -f1)"; fi
+MODELS="Llama-3.1-8B,Llama-3.1-70B,Qwen3-8B,Qwen3-32B,Qwen3-30B-A3B,Qwen3-235B-A22B,Mixtral-8x7B,GPT-OSS-120B,GPT-OSS-20B"
+MODEL_ARGS="--model $MODELS --tp 1,2,4,8 --ops gemm,context_attention,generation_attention,moe,elementwise"
+# Count finished case ids per op from checkpoints + journals (what a resume will skip).
+count_done() {
+  python3 - "$1" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    if not name.endswith('.checkpoint.json'): continue
+    op = name.split('.')[0]
+    ck = json.load(open(os.path.join(d, name)))
+    done, failed = set(ck['done']), set(ck['failed'])
+    j = os.path.join(d, op + '.journal.jsonl')
+    lines = open(j).read().splitlines() if os.path.exists(j) else []
+    for line in lines:
+        try: e = json.loads(line)
+        except Exception: continue
+        if e['t'] == 'done': done.add(e['row']['id']); failed.discard(e['row']['id'])
+        elif e['t'] == 'failed' and e['failure']['id'] not in done: failed.add(e['failure']['id'])
+    print(f"  {op}: done {len(done)} failed {len(failed)} (journal lines {len(lines)})")
+PY
+}
+# At most 8 files come back from $OUT: logs travel inside the state tarball.
+save_state() { tar -czf "$OUT/state.tar.gz" -C "$W" . ; ls -la "$OUT"; }

@@ -1,0 +1,151 @@
+// `inferplan collect`: plan and run a GPU collection campaign (and `collect shard` / `collect merge`).
+import type { Command } from 'commander';
+import {
+  type CampaignReport,
+  COLLECTOR_VERSION,
+  CollectFlagsSchema,
+  collectorCodeHash,
+  collectorGitSha,
+  createProgressDisplay,
+  defaultWorkerCommand,
+  resolveCollect,
+  runCampaign,
+  summarizePlans,
+} from '../collect/index.js';
+import { CollectFailedError } from '../common/index.js';
+import { renderTable } from '../report/index.js';
+import { type GlobalOptions, printJson } from './run-command.js';
+
+const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerCollectCommand(program: Command, globals: () => GlobalOptions): void {
+  const collect = program
+    .command('collect')
+    .description('measure per-op GPU latency tables (one worker per GPU; resumable)')
+    .option('--backend <name>', 'backend whose kernels are measured', 'torch')
+    .option(
+      '--ops <list>',
+      'ops to collect (gemm,context_attention,generation_attention,moe,elementwise,nccl)',
+    )
+    .option('--smoke', 'a few shuffled cases per op', false)
+    .option('--limit <n>', 'at most n cases per op')
+    .option('--shuffle', 'shuffle cases (fixed seed)', false)
+    .option('--seed <n>', 'seed for --shuffle and --smoke', '1')
+    .option(
+      '--case-filter <s>',
+      "only cases whose params contain every comma-separated part, e.g. 'n=4096,k=4096'",
+    )
+    .option('--plan-only', 'print the case plan (counts per op, estimated duration) and exit', false)
+    .option('--model <id>', 'model-driven plan: only shapes this model needs (repeatable)', collectList)
+    .option('--tp <list>', 'tensor-parallel sizes for --model', '1')
+    .option('--grid <size>', 'generic grid size: full (upstream scale) or compact', 'full')
+    .option('--out <dir>', 'output root (<out>/<system>/<backend>/<version>/)', 'collected')
+    .option('--checkpoint-dir <dir>', 'checkpoints (default <out>/.checkpoints/<backend>)')
+    .option('--resume', 'continue from the checkpoints of an identical earlier run', false)
+    .option('--resume-retry-failed', 'with --resume: run the failed cases again', false)
+    .option('--measure-power', 'sample NVML power while timing (adds power, power_limit)', false)
+    .option('--gpus <list>', 'CUDA device ids to use, one worker each', '0')
+    .option('--case-timeout-s <s>', 'kill a worker whose case runs longer than this', '120')
+    .option('--hello-timeout-s <s>', 'give up on a worker that does not start within this', '180')
+    .option('--worker <cmd>', 'worker command (default: python3 workers/torch/worker.py)')
+    .option('--system <name>', 'system name for the output folder (default: from the device name)')
+    .option('--replace', 'replace existing tables instead of merging rows into them', false)
+    .option('--recycle-after <n>', 'restart a worker after n cases (0 = never)', '0')
+    .option('--no-charts', 'skip the sanity charts')
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = CollectFlagsSchema.parse({ ...raw, model: raw['model'] });
+      const resolved = resolveCollect(flags);
+      const json = globals().json;
+      if (flags.planOnly) {
+        const rows = summarizePlans(resolved.plans, resolved.gpus.length);
+        if (json) return printJson({ ops: rows, gpus: resolved.gpus });
+        const total = rows.reduce((s, r) => s + r.estimatedS, 0);
+        process.stdout.write(
+          renderTable(
+            ['op', 'cases', 'estimated', 'plan hash'],
+            [
+              ...rows.map((r) => [r.op, String(r.cases), formatDuration(r.estimatedS), r.hash]),
+              ['total', String(rows.reduce((s, r) => s + r.cases, 0)), formatDuration(total), ''],
+            ],
+          ),
+        );
+        return;
+      }
+      const progress = createProgressDisplay();
+      // SIGINT / SIGTERM: finish the cases in flight, write partial tables, keep checkpoints.
+      const stop = new AbortController();
+      const onSignal = (name: string) => () => {
+        process.stderr.write(`[collect] ${name}: stopping after the cases in flight (send again to abort)\n`);
+        stop.abort();
+      };
+      const onInt = onSignal('SIGINT');
+      const onTerm = onSignal('SIGTERM');
+      process.once('SIGINT', onInt);
+      process.once('SIGTERM', onTerm);
+      let report: CampaignReport;
+      try {
+        report = await runCampaign({
+          backend: 'torch',
+          plans: resolved.plans,
+          outDir: resolved.outDir,
+          checkpointDir: resolved.checkpointDir,
+          resume: flags.resume || flags.resumeRetryFailed,
+          resumeRetryFailed: flags.resumeRetryFailed,
+          measurePower: flags.measurePower,
+          gpus: resolved.gpus,
+          caseTimeoutS: resolved.caseTimeoutS,
+          helloTimeoutS: resolved.helloTimeoutS,
+          workerCommand: resolved.workerCommand ?? defaultWorkerCommand(),
+          ...(flags.system ? { system: flags.system } : {}),
+          replaceTables: flags.replace,
+          recycleAfter: resolved.recycleAfter,
+          provenance: {
+            collectorVersion: COLLECTOR_VERSION,
+            gitSha: collectorGitSha(),
+            codeHash: collectorCodeHash(),
+          },
+          onEvent: progress.onEvent,
+          signal: stop.signal,
+        });
+      } finally {
+        progress.stop();
+        process.removeListener('SIGINT', onInt);
+        process.removeListener('SIGTERM', onTerm);
+      }
+      if (json) printJson(report);
+      else {
+        process.stdout.write(
+          renderTable(
+            ['op', 'planned', 'done', 'failed', 'transient', 'status', 'table'],
+            report.ops.map((o) => [
+              o.op,
+              String(o.planned),
+              String(o.done),
+              String(o.failed),
+              String(o.transient),
+              o.status,
+              o.tablePath ?? '-',
+            ]),
+          ),
+        );
+        const o = report.overhead;
+        process.stdout.write(
+          `cases run ${o.cases} in ${o.wallS.toFixed(1)} s wall; timed GPU ${o.timedS.toFixed(1)} s, ` +
+            `worker per-case ${o.workerCaseS.toFixed(1)} s, parent per-case ${o.parentCaseS.toFixed(1)} s, ` +
+            `worker starts ${o.workerStarts}\n`,
+        );
+        if (report.summaryPath) process.stdout.write(`summary: ${report.summaryPath}\n`);
+      }
+      if (report.failedOps.length > 0)
+        throw new CollectFailedError(
+          `ops failed as a whole: ${report.failedOps.join(', ')} (the other ops' tables were written; see errors_<op>.json${report.outputDir ? ` in ${report.outputDir}` : ''})`,
+        );
+    });
+  void collect;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds >= 60) return `${(seconds / 60).toFixed(1)} min`;
+  return `${seconds.toFixed(0)} s`;
+}

@@ -1,0 +1,136 @@
+// Turning `inferplan collect` flags into a plan and a campaign (kept out of src/cli so the CLI
+// stays a thin parse -> call -> render layer, and so scripts can drive a campaign too).
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../common/index.js';
+import { GRID_SIZES } from './case-grids.js';
+import { buildPlan, estimatePlanSeconds, type OpPlan } from './case-plan.js';
+import { builtinModelSource, type ModelOpSource } from './model-plan.js';
+import { BACKENDS, COLLECT_OPS, type CollectOp, isCollectOp } from './op-registry.js';
+
+export const CollectFlagsSchema = z.object({
+  backend: z.string(),
+  ops: z.string().optional(),
+  smoke: z.boolean().default(false),
+  limit: z.string().optional(),
+  shuffle: z.boolean().default(false),
+  seed: z.string().default('1'),
+  caseFilter: z.string().optional(),
+  planOnly: z.boolean().default(false),
+  model: z.array(z.string()).optional(),
+  tp: z.string().optional(),
+  grid: z.string().default('full'),
+  out: z.string().default('collected'),
+  checkpointDir: z.string().optional(),
+  resume: z.boolean().default(false),
+  resumeRetryFailed: z.boolean().default(false),
+  measurePower: z.boolean().default(false),
+  gpus: z.string().default('0'),
+  caseTimeoutS: z.string().default('120'),
+  helloTimeoutS: z.string().default('180'),
+  worker: z.string().optional(),
+  system: z.string().optional(),
+  replace: z.boolean().default(false),
+  recycleAfter: z.string().default('0'),
+  charts: z.boolean().default(true),
+});
+export type CollectFlags = z.infer<typeof CollectFlagsSchema>;
+
+const intFlag = (flag: string, value: string, min: number): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  return n;
+};
+
+export function parseIntList(flag: string, value: string, min = 1): number[] {
+  return value
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => intFlag(flag, s.trim(), min));
+}
+
+export function parseOps(value: string | undefined): CollectOp[] {
+  if (!value) return [...COLLECT_OPS];
+  const out: CollectOp[] = [];
+  for (const raw of value.split(',')) {
+    const op = raw.trim();
+    if (!isCollectOp(op)) throw new UsageError(`--ops: unknown op '${op}'; known: ${COLLECT_OPS.join(', ')}`);
+    if (!out.includes(op)) out.push(op);
+  }
+  return out;
+}
+
+export interface ResolvedCollect {
+  readonly plans: OpPlan[];
+  readonly gpus: string[];
+  readonly outDir: string;
+  readonly checkpointDir: string;
+  readonly caseTimeoutS: number;
+  readonly helloTimeoutS: number;
+  readonly recycleAfter: number;
+  readonly workerCommand?: string[];
+}
+
+export function resolveCollect(flags: CollectFlags, modelSource?: ModelOpSource): ResolvedCollect {
+  if (!(BACKENDS as readonly string[]).includes(flags.backend))
+    throw new UsageError(`--backend: unknown backend '${flags.backend}'; known: ${BACKENDS.join(', ')}`);
+  if (!(GRID_SIZES as readonly string[]).includes(flags.grid))
+    throw new UsageError(`--grid must be one of ${GRID_SIZES.join(', ')}, got '${flags.grid}'`);
+  const gpus = flags.gpus
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  if (gpus.length === 0 || gpus.some((g) => !/^\d+$/.test(g)))
+    throw new UsageError(`--gpus must list CUDA device ids like 0,1, got '${flags.gpus}'`);
+  const models = (flags.model ?? [])
+    .flatMap((m) => m.split(','))
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const source = models.length ? (modelSource ?? builtinModelSource()) : undefined;
+  if (source) {
+    const known = source.listModels();
+    for (const m of models)
+      if (!known.some((k) => k.toLowerCase() === m.toLowerCase()))
+        throw new UsageError(`--model: unknown model '${m}'; known: ${known.join(', ')}`);
+  }
+  const plans = buildPlan({
+    ops: parseOps(flags.ops),
+    grid: flags.grid as (typeof GRID_SIZES)[number],
+    smoke: flags.smoke,
+    ...(flags.limit !== undefined ? { limit: intFlag('--limit', flags.limit, 1) } : {}),
+    shuffle: flags.shuffle,
+    seed: intFlag('--seed', flags.seed, 0),
+    ...(flags.caseFilter ? { caseFilter: flags.caseFilter } : {}),
+    ...(models.length ? { models, tps: flags.tp ? parseIntList('--tp', flags.tp) : [1] } : {}),
+    ...(source ? { modelSource: source } : {}),
+    gpuCount: gpus.length,
+  });
+  const outDir = resolve(flags.out);
+  return {
+    plans,
+    gpus,
+    outDir,
+    checkpointDir: resolve(flags.checkpointDir ?? join(outDir, '.checkpoints', flags.backend)),
+    caseTimeoutS: intFlag('--case-timeout-s', flags.caseTimeoutS, 1),
+    helloTimeoutS: intFlag('--hello-timeout-s', flags.helloTimeoutS, 1),
+    recycleAfter: intFlag('--recycle-after', flags.recycleAfter, 0),
+    ...(flags.worker ? { workerCommand: flags.worker.split(/\s+/).filter(Boolean) } : {}),
+  };
+}
+
+export interface PlanSummaryRow {
+  readonly op: CollectOp;
+  readonly cases: number;
+  readonly estimatedS: number;
+  readonly hash: string;
+}
+
+export function summarizePlans(plans: readonly OpPlan[], gpuCount: number): PlanSummaryRow[] {
+  return plans.map((p) => ({
+    op: p.op,
+    cases: p.cases.length,
+    estimatedS: estimatePlanSeconds(p, gpuCount),
+    hash: p.hash,
+  }));
+}

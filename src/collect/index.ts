@@ -1,0 +1,37 @@
+// Public surface of the collector layer.
+export {
+  type CampaignEvent,
+  type CampaignOptions,
+  type CampaignReport,
+  type OpReport,
+  runCampaign,
+} from './campaign.js';
+export {
+  type CollectFlags,
+  CollectFlagsSchema,
+  type PlanSummaryRow,
+  parseIntList,
+  parseOps,
+  type ResolvedCollect,
+  resolveCollect,
+  summarizePlans,
+} from './campaign-cli.js';
+export { GRID_SIZES, type GridSize } from './case-grids.js';
+export { type CaseParams, type CollectCase, caseId, makeCase, planHash } from './case-params.js';
+export { buildPlan, estimatePlanSeconds, type OpPlan, type PlanOptions } from './case-plan.js';
+export {
+  BUILTIN_MODEL_SHAPES,
+  builtinModelSource,
+  defaultStepLadder,
+  type ModelOpSource,
+  type ModelShape,
+  planModelCases,
+  queryToCase,
+  type StepShape,
+  shapeStepOps,
+} from './model-plan.js';
+export { BACKENDS, COLLECT_OPS, type CollectOp, OP_REGISTRY, type OpSpec } from './op-registry.js';
+export { createProgressDisplay } from './progress-display.js';
+export { COLLECTOR_VERSION, collectorCodeHash, collectorGitSha, defaultWorkerCommand } from './provenance.js';
+export { frameworkVersionLabel, systemForDevice } from './system-naming.js';
+export { SAFE_GPU_ENV } from './worker-process.js';

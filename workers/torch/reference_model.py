@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Reference runner: time one whole model step built from exactly the collector's kernels.
+
+Random weights; the layer order of torch-backend.md (rms_norm -> qkv -> rope -> kv write ->
+attention -> o -> add -> rms_norm -> MLP or router + moe -> add; final rms_norm and the lm-head
+on the last token of each request). Every decoder layer runs (no scaling): weights and caches
+cycle through WEIGHT_SETS distinct sets, each far larger than the L2 cache, so reuse never hits
+in cache while memory stays small. TP > 1 runs the per-GPU shard shapes on one GPU without the
+all-reduces (the caller adds communication). Prefill runs eagerly; decode is captured in a CUDA
+graph and timed as replays, as serving engines do.
+
+Usage: reference_model.py --request JSON        (one step; prints one JSON line)
+       reference_model.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
+A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode", "batch": 1,
+            "isl": 128, "kv": 0, "layers": null}"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from nccl_group import apply_safe_env  # noqa: E402
+
+apply_safe_env()
+WEIGHT_SETS = 4
+
+
+def _rotate_half(torch, x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class ReferenceModel:
+    def __init__(self, shape, tp, batch, tokens_per_request, kv_len, phase, layers):
+        import torch
+
+        self.torch = torch
+        dev, dt = "cuda", torch.bfloat16
+        self.h = h = shape["hiddenSize"]
+        self.d = d = shape["headDim"]
+        self.n = max(1, shape["numHeads"] // tp)
+        self.nkv = max(1, shape["numKvHeads"] // tp)
+        self.layers = layers or shape["numLayers"]
+        self.vocab = shape["vocabSize"]
+        self.moe = shape.get("moe")
+        self.window = shape.get("slidingWindow") or 0
+        self.phase, self.b, self.s, self.kv = phase, batch, tokens_per_request, kv_len
+        self.T = T = batch * tokens_per_request
+        n, nkv = self.n, self.nkv
+        rnd = lambda *size: torch.randn(*size, device=dev, dtype=dt) * 0.02  # noqa: E731
+        self.embed = rnd(self.vocab, h)
+        self.lm_head = rnd(self.vocab, h)
+        self.final_norm = torch.ones(h, device=dev, dtype=dt)
+        self.sets = []
+        for _ in range(min(WEIGHT_SETS, self.layers)):
+            ws = {"norm1": torch.ones(h, device=dev, dtype=dt), "norm2": torch.ones(h, device=dev, dtype=dt),
+                  "qkv": rnd((n + 2 * nkv) * d, h), "o": rnd(h, n * d)}
+            if self.moe:
+                e, inter = self.moe["numExperts"], self.moe["expertInterSize"]
+                local_i = inter // tp
+                ws["router"] = rnd(e, h)
+                ws["w13"] = rnd(e, 2 * local_i, h)
+                ws["w2"] = rnd(e, h, local_i)
+            else:
+                inter = shape["interSize"] // tp
+                ws["gate_up"] = rnd(2 * inter, h)
+                ws["down"] = rnd(h, inter)
+            if phase == "decode":
+                ws["k_cache"] = torch.randn(batch, nkv, kv_len + 1, d, device=dev, dtype=dt)
+                ws["v_cache"] = torch.randn(batch, nkv, kv_len + 1, d, device=dev, dtype=dt)
+            else:
+                ws["slot_cache"] = torch.empty(T, 2 * nkv * d, device=dev, dtype=dt)
+            self.sets.append(ws)
+        if self.moe:
+            self.expert_ends = torch.arange(1, self.moe["numExperts"] + 1, device=dev, dtype=torch.int64)
+        self.ids = torch.randint(0, self.vocab, (T,), device=dev)
+        max_pos = max(kv_len + 1, tokens_per_request) + 1
+        inv = 1.0 / (500000.0 ** (torch.arange(0, d, 2, device=dev).float() / d))
+        emb = torch.outer(torch.arange(max_pos, device=dev).float(), inv)
+        emb = torch.cat((emb, emb), dim=-1)
+        self.cos_table, self.sin_table = emb.cos().to(dt), emb.sin().to(dt)
+        if phase == "decode":
+            self.positions = torch.full((T,), kv_len, device=dev, dtype=torch.long)
+        else:
+            self.positions = torch.arange(tokens_per_request, device=dev).repeat(batch)
+        self.slots = torch.arange(T, device=dev)
+        self.last_token = torch.arange(batch, device=dev) * tokens_per_request + (tokens_per_request - 1)
+        self.router_skew = None
+
+    def layer(self, x, ws, layer_index):
+        torch = self.torch
+        F = torch.nn.functional
+        n, nkv, d, h, b, s, T = self.n, self.nkv, self.d, self.h, self.b, self.s, self.T
+        residual = x
+        y = F.rms_norm(x, (h,), ws["norm1"], 1e-6)
+        qkv = F.linear(y, ws["qkv"])
+        qk = qkv[:, : (n + nkv) * d].view(T, n + nkv, d)
+        cos = self.cos_table.index_select(0, self.positions).unsqueeze(1)
+        sin = self.sin_table.index_select(0, self.positions).unsqueeze(1)
+        qk = qk * cos + _rotate_half(torch, qk) * sin
+        q, k = qk[:, :n], qk[:, n:]
+        v = qkv[:, (n + nkv) * d:].view(T, nkv, d)
+        # GPT-OSS-style models alternate windowed and full layers.
+        window = self.window if (self.window and layer_index % 2 == 0) else 0
+        if self.phase == "decode":
+            ws["k_cache"][:, :, self.kv].copy_(k.view(b, nkv, d))
+            ws["v_cache"][:, :, self.kv].copy_(v.view(b, nkv, d))
+            kc, vc = ws["k_cache"], ws["v_cache"]
+            if window and window < self.kv + 1:
+                kc, vc = kc[:, :, -window:], vc[:, :, -window:]
+            attn = F.scaled_dot_product_attention(q.reshape(b, 1, n, d).transpose(1, 2), kc, vc, is_causal=False,
+                                                  enable_gqa=True)
+        else:
+            ws["slot_cache"].index_copy_(0, self.slots, torch.cat((k.reshape(T, -1), v.reshape(T, -1)), dim=-1))
+            qb = q.reshape(b, s, n, d).transpose(1, 2)
+            kb = k.reshape(b, s, nkv, d).transpose(1, 2)
+            vb = v.reshape(b, s, nkv, d).transpose(1, 2)
+            if window and window < s:
+                qi = torch.arange(s, device=x.device).unsqueeze(1)
+                kj = torch.arange(s, device=x.device).unsqueeze(0)
+                mask = (kj <= qi) & (kj > qi - window)
+                attn = F.scaled_dot_product_attention(qb, kb, vb, attn_mask=mask, enable_gqa=True)
+            else:
+                attn = F.scaled_dot_product_attention(qb, kb, vb, is_causal=True, enable_gqa=True)
+        attn = attn.transpose(1, 2).reshape(T, n * d)
+        x = residual + F.linear(attn, ws["o"])
+        residual = x
+        y = F.rms_norm(x, (h,), ws["norm2"], 1e-6)
+        if self.moe:
+            from kernels import moe_forward
+
+            logits = F.linear(y, ws["router"])
+            out = moe_forward(torch, y, logits, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends)
+        else:
+            gu = F.linear(y, ws["gate_up"])
+            g, u = gu.chunk(2, dim=-1)
+            out = F.linear(F.silu(g) * u, ws["down"])
+        return residual + out
+
+    def step(self):
+        F = self.torch.nn.functional
+        x = F.embedding(self.ids, self.embed)
+        for i in range(self.layers):
+            x = self.layer(x, self.sets[i % len(self.sets)], i)
+        last = x.index_select(0, self.last_token)
+        return F.linear(F.rms_norm(last, (self.h,), self.final_norm, 1e-6), self.lm_head)
+
+    def measure_router_skew(self):
+        """Busiest expert over the mean load when a random router GEMM picks the experts."""
+        torch = self.torch
+        if not self.moe:
+            return None
+        ws = self.sets[0]
+        x = torch.randn(self.T, self.h, device="cuda", dtype=torch.bfloat16)
+        ids = torch.topk(torch.nn.functional.linear(x, ws["router"]).float(), self.moe["topk"], dim=-1).indices
+        counts = torch.bincount(ids.reshape(-1), minlength=self.moe["numExperts"]).float()
+        return round(float(counts.max() / counts.mean()), 3)
+
+
+def _time(torch, fn, runs):
+    samples = []
+    for _ in range(runs):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        samples.append(start.elapsed_time(end))
+    return statistics.median(samples), samples
+
+
+def run_request(request):
+    import torch
+
+    phase = request["phase"]
+    if phase not in ("prefill", "decode"):
+        raise ValueError("phase must be prefill or decode")
+    batch = int(request["batch"])
+    tokens = int(request.get("isl") or 0) if phase == "prefill" else 1
+    kv = int(request.get("kv") or 0) if phase == "decode" else 0
+    if tokens <= 0 or (phase == "decode" and kv <= 0):
+        raise ValueError("prefill needs isl > 0; decode needs kv > 0")
+    started = time.perf_counter()
+    with torch.inference_mode():
+        model = ReferenceModel(request["model"], int(request.get("tp", 1)), batch, tokens, kv, phase,
+                               request.get("layers"))
+        for _ in range(3):
+            model.step()
+        torch.cuda.synchronize()
+        eager_ms, _ = _time(torch, model.step, 7 if phase == "prefill" else 10)
+        used_graph = False
+        latency_ms = eager_ms
+        graph_error = None
+        if phase == "decode":
+            try:
+                stream = torch.cuda.Stream()
+                stream.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(stream):
+                    model.step()
+                torch.cuda.current_stream().wait_stream(stream)
+                graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(graph):
+                    model.step()
+                graph.replay()
+                torch.cuda.synchronize()
+                latency_ms, _ = _time(torch, graph.replay, 20)
+                used_graph = True
+            except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
+                graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        skew = model.measure_router_skew()
+        peak = torch.cuda.max_memory_allocated()
+    del model
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "phase": phase, "batch": batch,
+           "isl": tokens if phase == "prefill" else 1, "kv": kv,
+           "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
+           "eager_latency_ms": eager_ms, "used_cuda_graph": used_graph, "graph_error": graph_error,
+           "router_max_over_mean": skew, "peak_mem_bytes": int(peak), "torch": torch.__version__,
+           "device": torch.cuda.get_device_name(0), "wall_s": round(time.perf_counter() - started, 2)}
+    return out
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == "--request":
+        requests = [json.loads(argv[1])]
+    elif len(argv) == 2 and argv[0] == "--points":
+        requests = [json.loads(line) for line in open(argv[1]) if line.strip()]
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    status = 0
+    for request in requests:
+        try:
+            print(json.dumps(run_request(request)), flush=True)
+        except Exception as error:  # noqa: BLE001 - one failed point does not stop the others
+            print(json.dumps({"error": f"{type(error).__name__}: {str(error)[:300]}", "request": request}), flush=True)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
