@@ -13,7 +13,7 @@ import {
   scorePredictions,
   siliconConcurrency,
 } from '../silicon/index.js';
-import { parseDatabaseMode } from './deployment-context.js';
+import { parseDatabaseMode, parseNumber, parsePositiveInt } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
 interface CompareFlags {
@@ -22,6 +22,8 @@ interface CompareFlags {
   out?: string;
   systemsDir?: string[];
   filter?: string;
+  lengthRatio?: string;
+  waves?: string;
 }
 
 function csvCell(value: string | number | undefined): string {
@@ -130,6 +132,8 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
     .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'hybrid')
     .option('--systems-dir <dir...>', 'extra directories of system YAML files')
     .option('--filter <text>', 'only rows whose id contains this text')
+    .option('--length-ratio <r>', 'benchmark client: request lengths uniform in [r, 1] x isl/osl (1 = fixed)')
+    .option('--waves <n>', 'benchmark client: requests sent = n x concurrency')
     .option('--out <file>', 'write per-row predictions (CSV)')
     .action(async (csvPath: string, flags: CompareFlags) => {
       const mode: DatabaseMode = parseDatabaseMode(flags.databaseMode);
@@ -169,7 +173,13 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
         if (entry instanceof InferplanError) throw entry;
         return entry;
       };
-      const predictions = rows.map((row) => predictRow(row, { systems, openDatabase, mode }));
+      const client = {
+        ...(flags.lengthRatio !== undefined
+          ? { lengthRatio: parseNumber('--length-ratio', flags.lengthRatio, 1) }
+          : {}),
+        ...(flags.waves !== undefined ? { waves: parsePositiveInt('--waves', flags.waves) } : {}),
+      };
+      const predictions = rows.map((row) => predictRow(row, { systems, openDatabase, mode, client }));
       const report = scorePredictions(predictions);
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
       if (globals().json) {

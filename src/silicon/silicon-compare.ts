@@ -49,6 +49,8 @@ export interface SiliconCompareDeps {
     mode: DatabaseMode,
   ) => PerfDatabase;
   readonly mode: DatabaseMode;
+  /** The benchmark client assumed for every row (see EstimatorOptions). */
+  readonly client?: { readonly lengthRatio?: number; readonly waves?: number };
 }
 
 function quantName(value: string): Dtype | undefined {
@@ -170,7 +172,15 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     if (gemm && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
     if (moe && model.moe) overrides.moe = moe;
     const quant = resolveQuant(model, system.gpu.sm_version, overrides);
-    const estimator = createEstimator({ model, system, db, quant, backend: row.backend });
+    const estimator = createEstimator({
+      model,
+      system,
+      db,
+      quant,
+      backend: row.backend,
+      ...(deps.client?.lengthRatio !== undefined ? { lengthRatio: deps.client.lengthRatio } : {}),
+      ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
+    });
     const metrics = estimator.estimate(rowToConfig(row, model), {
       isl: row.isl,
       osl: row.osl,
