@@ -1,8 +1,9 @@
 // `inferplan default`: search aggregated and disaggregated deployments for a model on N GPUs
 // under latency targets, show the trade-off and pick the best.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InfeasibleError, UsageError } from '../common/index.js';
-import { createProgress, renderSearchReport, writeSearchSaveDir } from '../report/index.js';
+import { createProgress, renderSearchReport, searchResultJson, writeSearchSaveDir } from '../report/index.js';
 import {
   type ExperimentSpec,
   OBJECTIVES,
@@ -21,7 +22,6 @@ import {
   parsePositiveInt,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
-import { searchResultJson } from './search-json.js';
 
 interface DefaultFlags extends ContextFlags {
   gpus?: string;
@@ -159,7 +159,8 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         ...(flags.decodeSystem ? { decode_system: flags.decodeSystem } : {}),
         backend: ctx.backend,
         ...(flags.version ? { backend_version: flags.version } : {}),
-        ...(flags.perfData ? { perf_data: flags.perfData } : {}),
+        // Absolute, so the saved experiment re-runs from anywhere.
+        ...(flags.perfData ? { perf_data: resolve(flags.perfData) } : {}),
         database_mode: ctx.mode,
         ...(flags.moeDistribution ? { moe_distribution: flags.moeDistribution } : {}),
         total_gpus: totalGpus,
@@ -195,14 +196,13 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
       if (flags.saveDir)
         await writeSearchSaveDir(flags.saveDir, { result, experiments: [experiment], reportText: report });
       if (globals().json) {
-        printJson(
-          searchResultJson(result, {
-            model: ctx.model.id,
-            system: ctx.system.name,
-            backend: ctx.backend,
-            version: ctx.db.version,
-          }),
-        );
+        printJson({
+          model: ctx.model.id,
+          system: ctx.system.name,
+          backend: ctx.backend,
+          version: ctx.db.version,
+          ...searchResultJson(result),
+        });
         return;
       }
       process.stdout.write(report);

@@ -1,0 +1,107 @@
+// `inferplan recommend`: the fewest GPUs (and the configuration) that carry a load within the SLA.
+import type { Command } from 'commander';
+import { UsageError } from '../common/index.js';
+import { recommendResultJson, renderRecommendation } from '../report/index.js';
+import {
+  type LoadTarget,
+  OBJECTIVES,
+  type Objective,
+  recommendDeployment,
+  type SearchMode,
+} from '../search/index.js';
+import {
+  addContextOptions,
+  buildContext,
+  type ContextFlags,
+  parseNonNegativeInt,
+  parseNumber,
+  parsePositiveInt,
+} from './deployment-context.js';
+import { type GlobalOptions, printJson } from './run-command.js';
+
+interface RecommendFlags extends ContextFlags {
+  targetRate?: string;
+  targetConcurrency?: string;
+  isl?: string;
+  osl?: string;
+  prefix?: string;
+  ttft?: string;
+  tpot?: string;
+  servingMode: string;
+  objective: string;
+  maxGpusPerReplica?: string;
+  gpuHourCost?: string;
+}
+
+export function registerRecommendCommand(program: Command, globals: () => GlobalOptions): void {
+  const command = program
+    .command('recommend')
+    .description('the fewest GPUs, and the configuration, that carry a target load within the SLA');
+  addContextOptions(command, { backend: 'torch' })
+    .option('--target-rate <req/s>', 'requests per second to carry')
+    .option('--target-concurrency <n>', 'concurrent requests to carry')
+    .option('--isl <n>', 'input tokens per request', '4000')
+    .option('--osl <n>', 'output tokens per request', '1000')
+    .option('--prefix <n>', 'input tokens served from the prefix cache', '0')
+    .option('--ttft <ms>', 'TTFT target, ms', '2000')
+    .option('--tpot <ms>', 'TPOT target, ms', '30')
+    .option('--serving-mode <mode>', 'agg, disagg or both', 'both')
+    .option(
+      '--objective <name>',
+      `tie-break among equal GPU counts: ${OBJECTIVES.join(', ')}`,
+      'tokens-per-gpu',
+    )
+    .option('--max-gpus-per-replica <n>', 'largest replica considered', '64')
+    .option('--gpu-hour-cost <usd>', 'price of one GPU-hour (adds cost per million tokens)')
+    .action(async (flags: RecommendFlags) => {
+      if ((flags.targetRate === undefined) === (flags.targetConcurrency === undefined)) {
+        throw new UsageError('give exactly one of --target-rate R or --target-concurrency C');
+      }
+      const target: LoadTarget =
+        flags.targetRate !== undefined
+          ? { requestsPerS: parseNumber('--target-rate', flags.targetRate, 0) }
+          : { concurrency: parsePositiveInt('--target-concurrency', flags.targetConcurrency) };
+      const modes: SearchMode[] =
+        flags.servingMode === 'both' ? ['agg', 'disagg'] : flags.servingMode === 'agg' ? ['agg'] : ['disagg'];
+      if (!['agg', 'disagg', 'both'].includes(flags.servingMode)) {
+        throw new UsageError(`--serving-mode must be agg, disagg or both, got '${flags.servingMode}'`);
+      }
+      if (!(OBJECTIVES as readonly string[]).includes(flags.objective)) {
+        throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${flags.objective}'`);
+      }
+      const isl = parsePositiveInt('--isl', flags.isl, 4000);
+      const prefix = parseNonNegativeInt('--prefix', flags.prefix, 0);
+      if (prefix >= isl) throw new UsageError(`--prefix ${prefix} must be smaller than --isl ${isl}`);
+      const ctx = await buildContext(flags);
+      const gpuHourUsd =
+        flags.gpuHourCost !== undefined
+          ? parseNumber('--gpu-hour-cost', flags.gpuHourCost, 0)
+          : ctx.system.price?.gpu_hour_usd;
+      const result = recommendDeployment({
+        estimator: ctx.estimator,
+        target,
+        workload: { isl, osl: parsePositiveInt('--osl', flags.osl, 1000), prefix, nextn: 0, nextnAccept: 0 },
+        sla: {
+          ttftMs: parseNumber('--ttft', flags.ttft, 2000),
+          tpotMs: parseNumber('--tpot', flags.tpot, 30),
+        },
+        modes,
+        objective: flags.objective as Objective,
+        maxGpusPerReplica: parsePositiveInt('--max-gpus-per-replica', flags.maxGpusPerReplica, 64),
+        parallelSpace: { isMoe: Boolean(ctx.model.moe), gpusPerNode: ctx.system.node.gpus_per_node },
+        ...(gpuHourUsd !== undefined ? { gpuHourUsd } : {}),
+      });
+      if (globals().json) {
+        printJson({
+          model: ctx.model.id,
+          system: ctx.system.name,
+          backend: ctx.backend,
+          ...recommendResultJson(result),
+        });
+      } else {
+        process.stdout.write(`${ctx.model.id} on ${ctx.system.name}, ${ctx.backend} ${ctx.db.version}\n`);
+        process.stdout.write(renderRecommendation(result));
+      }
+      if (!result.recommendation) process.exitCode = 8;
+    });
+}
