@@ -4,7 +4,9 @@ import { registerCollectCommand } from './collect-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerDefaultCommand } from './default-command.js';
 import { registerEstimateCommand } from './estimate-command.js';
+import { registerExpCommand } from './exp-command.js';
 import { registerModelsCommand } from './models-command.js';
+import { registerRecommendCommand } from './recommend-command.js';
 import { type GlobalOptions, reportError } from './run-command.js';
 import { registerSiliconCommand } from './silicon-command.js';
 import { registerSystemsCommand } from './systems-command.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerSystemsCommand(program, globals);
   registerDefaultCommand(program, globals);
   registerEstimateCommand(program, globals);
+  registerExpCommand(program, globals);
+  registerRecommendCommand(program, globals);
   registerSiliconCommand(program, globals);
   registerDbCommand(program, globals);
   registerModelsCommand(program, globals);
