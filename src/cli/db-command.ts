@@ -1,4 +1,5 @@
 // `inferplan db ...`: list, query, validate, import and export perf data. Parse -> call perfdb -> render.
+import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import {
   type OpKind,
   type OpQuery,
   openPerfDatabase,
+  scanPerfDataDir,
   validatePerfData,
 } from '../perfdb/index.js';
 import { renderTable } from '../report/index.js';
@@ -51,6 +53,11 @@ function progressBar(label: string): { update: (done: number, total: number) => 
     },
     stop: () => started && bar.stop(),
   };
+}
+
+/** Long kernel names (TRT-LLM plugin paths) would make the table unreadable; --json has them whole. */
+function shorten(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 3)}...`;
 }
 
 function pick<T extends string>(kind: string, flag: string, value: string, known: readonly T[]): T {
@@ -186,12 +193,17 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
         e.version,
         e.table,
         String(e.rows),
-        e.kernelSources.join(', '),
+        shorten(e.kernelSources.join(', '), 60),
         e.reusedFrom ? `${e.format} (reuses ${e.reusedFrom})` : e.format,
       ]);
       process.stdout.write(
         renderTable(['system', 'backend', 'version', 'table', 'rows', 'kernel sources', 'format'], rows),
       );
+      const ignored = scanPerfDataDir(options.perfData).ignoredFiles;
+      if (ignored.length > 0)
+        process.stdout.write(
+          `${ignored.length} perf file(s) of tables inferplan does not model were skipped (e.g. ${basename(ignored[0]!)})\n`,
+        );
     });
 
   db.command('query')
