@@ -12,7 +12,14 @@ import {
   openPerfDatabase,
   validatePerfData,
 } from '../../src/perfdb/index.js';
-import { gemmRows, tempDir, writeCsv, writeCurrentParquetTree, writeLegacyCsvTree } from './perf-fixtures.js';
+import {
+  gemmRows,
+  type Row,
+  tempDir,
+  writeCsv,
+  writeCurrentParquetTree,
+  writeLegacyCsvTree,
+} from './perf-fixtures.js';
 
 const registry = new SystemRegistry();
 const h200 = registry.get('h200_sxm');
@@ -117,7 +124,11 @@ describe('quality gates', () => {
 
   it('fails bad latency, mixed versions, power over the limit and faster-than-SOL points', async () => {
     const root = tempDir();
-    const rows = gemmRows('vllm', '1.0.0', ['bfloat16']).map((r) => ({ ...r, power: 500, power_limit: 700 }));
+    const rows: Row[] = gemmRows('vllm', '1.0.0', ['bfloat16']).map((r) => ({
+      ...r,
+      power: 500,
+      power_limit: 700,
+    }));
     rows[0] = { ...rows[0]!, latency: -1 };
     rows[1] = { ...rows[1]!, version: '1.0.1' };
     rows[2] = { ...rows[2]!, power: 900 };
