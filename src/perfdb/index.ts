@@ -15,6 +15,7 @@ export {
 export { NCCL_BACKEND, type PerfCatalog, scanPerfData, type TableFileRef } from './perf-data-catalog.js';
 export type { PerfTable } from './perf-table.js';
 export {
+  checkPerfFile,
   checkPerfTable,
   DEFAULT_GATE_THRESHOLDS,
   type GateResult,

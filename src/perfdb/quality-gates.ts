@@ -1,5 +1,6 @@
 // Quality gates for perf tables: run by `inferplan db validate` and by the collector before it
 // publishes a table. Each gate passes, warns (worth a look) or fails (the table should not ship).
+import { basename } from 'node:path';
 import { InferplanError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { loadTableFile } from './file-loaders.js';
@@ -7,7 +8,7 @@ import { scanPerfData } from './perf-data-catalog.js';
 import { distinctStrings, type PerfTable } from './perf-table.js';
 import { TableDatabase } from './table-database.js';
 import { buildTableIndex } from './table-index.js';
-import { PREFIX_COLUMNS } from './table-schemas.js';
+import { PREFIX_COLUMNS, tableNameOfFile } from './table-schemas.js';
 
 export type GateStatus = 'pass' | 'warn' | 'fail';
 
@@ -169,6 +170,49 @@ export function checkPerfTable(
 function lastAxisName(index: ReturnType<typeof buildTableIndex>): string {
   const first = index.groups.values().next().value;
   return first ? first.tree.axes[first.tree.axes.length - 1]!.name : 'the innermost axis';
+}
+
+/**
+ * Gate one table file (`<table>_perf.txt`, `.parquet` or `.ipdb`): what the collector calls before
+ * it publishes a table. A file that does not load is a failed `readable` gate.
+ */
+export async function checkPerfFile(
+  file: string,
+  system?: SystemSpec,
+  thresholds: GateThresholds = DEFAULT_GATE_THRESHOLDS,
+): Promise<{ table: string; rows: number; ok: boolean; results: GateResult[] }> {
+  const parsed = tableNameOfFile(basename(file));
+  if (!parsed)
+    return {
+      table: basename(file),
+      rows: 0,
+      ok: false,
+      results: [
+        {
+          gate: 'readable',
+          status: 'fail',
+          detail: `${file}: not a perf table file name (<table>_perf.txt, <table>_perf.parquet or <table>.ipdb)`,
+        },
+      ],
+    };
+  try {
+    const table = await loadTableFile(file, parsed.table, parsed.format);
+    const results = checkPerfTable(table, system, thresholds);
+    return {
+      table: parsed.table,
+      rows: table.rowCount,
+      ok: results.every((r) => r.status !== 'fail'),
+      results,
+    };
+  } catch (error) {
+    if (!(error instanceof InferplanError)) throw error;
+    return {
+      table: parsed.table,
+      rows: 0,
+      ok: false,
+      results: [{ gate: 'readable', status: 'fail', detail: error.message }],
+    };
+  }
 }
 
 export interface TableReport {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
 import {
+  checkPerfFile,
   checkPerfTable,
   exportPerfDataCsv,
   importPerfData,
@@ -149,5 +150,9 @@ describe('quality gates', () => {
     });
     const report = await validatePerfData(root, (name) => registry.get(name));
     expect(report.ok).toBe(false);
+    const single = await checkPerfFile(file, h200);
+    expect(single).toMatchObject({ table: 'gemm', ok: false, rows: rows.length });
+    const notATable = await checkPerfFile(join(root, 'notes.txt'));
+    expect(notATable.results[0]!.detail).toContain('not a perf table file name');
   });
 });
