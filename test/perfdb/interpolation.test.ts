@@ -244,3 +244,126 @@ describe('interpolation, SOL and database modes', () => {
     ).toBe(0);
   });
 });
+
+describe('MoE, custom all-reduce and elementwise tables', () => {
+  let db: TableDatabase;
+  let hybrid: TableDatabase;
+  beforeAll(async () => {
+    const root = tempDir();
+    const base = join(root, 'h200_sxm', 'sglang', '0.5.0');
+    const prefix = { framework: 'SGLang', version: '0.5.0', device: 'NVIDIA H200' };
+    const moe = [1, 8, 64, 512].map((t) => ({
+      ...prefix,
+      op_name: 'moe',
+      kernel_source: 'triton',
+      moe_dtype: 'bfloat16',
+      num_tokens: t,
+      hidden_size: 4096,
+      inter_size: 1536,
+      topk: 8,
+      num_experts: 128,
+      moe_tp_size: 1,
+      moe_ep_size: 1,
+      distribution: 'power_law_1.01',
+      latency: 0.05 + t * 0.001,
+    }));
+    writeCsv(join(base, 'moe_perf.txt'), moe);
+    const ar = [2, 4, 8].flatMap((g) =>
+      [1024, 65536, 4194304].flatMap((size) =>
+        ['graph', 'eager'].map((kind) => ({
+          ...prefix,
+          op_name: 'all_reduce',
+          kernel_source: `custom_${kind}`,
+          allreduce_dtype: 'bfloat16',
+          num_gpus: g,
+          message_size: size,
+          latency: (kind === 'graph' ? 0.005 : 0.02) + size * 1e-8,
+          backend: `sglang_${kind}`,
+        })),
+      ),
+    );
+    writeCsv(join(base, 'custom_allreduce_perf.txt'), ar);
+    const ew = [1, 16, 256, 4096].map((t) => ({
+      ...prefix,
+      op_name: 'rms_norm',
+      kernel_source: 'torch',
+      elementwise_dtype: 'bfloat16',
+      num_tokens: t,
+      width: 4096,
+      latency: 0.004 + t * 1e-5,
+      power: 300,
+      power_limit: 700,
+    }));
+    writeCsv(join(base, 'elementwise_perf.txt'), ew);
+    db = await openPerfDatabase({ system: h200, backend: 'sglang', perfDataDir: root, mode: 'silicon' });
+    hybrid = await openPerfDatabase({ system: h200, backend: 'sglang', perfDataDir: root, mode: 'hybrid' });
+  });
+
+  it('falls back to the nearest MoE distribution and says so', () => {
+    const r = db.query({
+      kind: 'moe',
+      dtype: 'bfloat16',
+      numTokens: 8,
+      hiddenSize: 4096,
+      interSize: 1536,
+      topk: 8,
+      numExperts: 128,
+      moeTp: 1,
+      moeEp: 1,
+      distribution: 'balanced',
+    });
+    expect(r.latencyMs).toBeCloseTo(0.058, 12);
+    expect(r.provenance).toBe('interpolated');
+    expect(r.source).toContain('distribution balanced not collected: used power_law_1.01');
+  });
+
+  it('prefers the CUDA-graph custom all-reduce for TP all-reduce', () => {
+    const r = db.query({
+      kind: 'comm',
+      op: 'all_reduce',
+      dtype: 'bfloat16',
+      numGpus: 4,
+      messageElements: 65536,
+    });
+    expect(r).toMatchObject({ provenance: 'measured' });
+    expect(r.latencyMs).toBeCloseTo(0.005 + 65536 * 1e-8, 12);
+    expect(r.source).toMatch(/^custom_allreduce\[custom_graph\]/);
+    // No NCCL table: other collectives miss in silicon mode and are estimated in hybrid.
+    expect(() =>
+      db.query({ kind: 'comm', op: 'all_gather', dtype: 'bfloat16', numGpus: 4, messageElements: 10 }),
+    ).toThrow(/no usable perf data for comm/);
+    expect(
+      hybrid.query({ kind: 'comm', op: 'all_gather', dtype: 'bfloat16', numGpus: 4, messageElements: 10 })
+        .provenance,
+    ).toBe('empirical');
+  });
+
+  it('reads our elementwise table, with power on exact hits', () => {
+    const exact = db.query({
+      kind: 'elementwise',
+      op: 'rms_norm',
+      dtype: 'bfloat16',
+      numTokens: 16,
+      width: 4096,
+    });
+    expect(exact).toMatchObject({ provenance: 'measured', powerW: 300 });
+    const between = db.query({
+      kind: 'elementwise',
+      op: 'rms_norm',
+      dtype: 'bfloat16',
+      numTokens: 100,
+      width: 4096,
+    });
+    expect(between.provenance).toBe('interpolated');
+    expect(between.latencyMs).toBeGreaterThan(exact.latencyMs);
+    const other = hybrid.query({
+      kind: 'elementwise',
+      op: 'silu_mul',
+      dtype: 'bfloat16',
+      numTokens: 100,
+      width: 4096,
+    });
+    expect(other.provenance).toBe('empirical');
+    expect(other.latencyMs).toBeCloseTo(other.solMs / 0.8 + 0.003, 12);
+  });
+});
