@@ -4,15 +4,23 @@ import {
   type CampaignReport,
   COLLECTOR_VERSION,
   CollectFlagsSchema,
+  chartsFor,
   collectorCodeHash,
   collectorGitSha,
   createProgressDisplay,
   defaultWorkerCommand,
+  loadPlanFile,
+  mergeCollections,
+  renderShardManifest,
   resolveCollect,
   runCampaign,
+  runQualityGates,
+  SHARD_TARGETS,
+  type ShardTarget,
+  savePlanFile,
   summarizePlans,
 } from '../collect/index.js';
-import { CollectFailedError } from '../common/index.js';
+import { CollectFailedError, UsageError, writeFileAtomicSync } from '../common/index.js';
 import { renderTable } from '../report/index.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
@@ -51,12 +59,17 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--system <name>', 'system name for the output folder (default: from the device name)')
     .option('--replace', 'replace existing tables instead of merging rows into them', false)
     .option('--recycle-after <n>', 'restart a worker after n cases (0 = never)', '0')
-    .option('--no-charts', 'skip the sanity charts')
+    .option('--no-charts', 'skip the sanity charts and quality gates after the campaign')
+    .option('--save-plan <file>', 'with --plan-only: save the case plan for `collect shard` / --plan-file')
+    .option('--plan-file <file>', 'run the cases of a saved plan instead of building one')
+    .option('--shards <n>', 'with --shard-index: split each op of the plan into n shards')
+    .option('--shard-index <k>', 'run shard k (0-based) of --shards')
     .action(async (raw: Record<string, unknown>) => {
       const flags = CollectFlagsSchema.parse({ ...raw, model: raw['model'] });
       const resolved = resolveCollect(flags);
       const json = globals().json;
       if (flags.planOnly) {
+        if (flags.savePlan) savePlanFile(flags.savePlan, flags.backend, resolved.plans);
         const rows = summarizePlans(resolved.plans, resolved.gpus.length);
         if (json) return printJson({ ops: rows, gpus: resolved.gpus });
         const total = rows.reduce((s, r) => s + r.estimatedS, 0);
@@ -136,12 +149,105 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
         );
         if (report.summaryPath) process.stdout.write(`summary: ${report.summaryPath}\n`);
       }
+      if (flags.charts && report.outputDir && report.system) {
+        const charts = chartsFor(report.outputDir, report.system);
+        const above = charts.filter((c) => c.aboveSol > 0).map((c) => `${c.table} ${c.aboveSol}`);
+        const gates = await runQualityGates(resolved.outDir, report.outputDir);
+        if (!json)
+          process.stdout.write(
+            `sanity charts: ${charts.length} tables in ${report.outputDir}/charts` +
+              (above.length ? ` (rows above SOL: ${above.join(', ')})` : '') +
+              `\nquality gates: ${gates.pass} pass, ${gates.warn} warn, ${gates.fail} fail (${gates.path})\n` +
+              gates.failures.map((f) => `  fail: ${f}\n`).join(''),
+          );
+      }
       if (report.failedOps.length > 0)
         throw new CollectFailedError(
           `ops failed as a whole: ${report.failedOps.join(', ')} (the other ops' tables were written; see errors_<op>.json${report.outputDir ? ` in ${report.outputDir}` : ''})`,
         );
     });
-  void collect;
+  collect
+    .command('shard')
+    .description('render a sharded campaign for a cluster: Kubernetes Indexed Job or Slurm job array')
+    .requiredOption('--plan <file>', 'saved plan (collect --plan-only --save-plan FILE)')
+    .option('--shards <n>', 'number of shards')
+    .option('--target <k8s|slurm>', 'scheduler', 'k8s')
+    .option('--gpus-per-shard <n>', 'GPUs each shard owns', '1')
+    .option('--results-dir <dir>', 'where shards write (shared storage)', '/data/results')
+    .option('--plan-path <path>', 'the plan path as shards see it (default: --plan)')
+    .option('--name <name>', 'job name', 'inferplan-collect')
+    .option('--image <image>', 'k8s: container image with inferplan and the torch worker')
+    .option('--namespace <ns>', 'k8s namespace')
+    .option('--volume-claim <pvc>', 'k8s: PersistentVolumeClaim holding the plan and results')
+    .option('--mount-path <path>', 'k8s: where the claim is mounted', '/data')
+    .option('--partition <p>', 'slurm partition')
+    .option('--time <t>', 'slurm time limit, e.g. 24:00:00')
+    .option('--out <file>', 'write the manifest here instead of stdout')
+    .action((own: Record<string, string | undefined>) => {
+      const flags: Record<string, string | undefined> = {
+        ...own,
+        shards: own['shards'] ?? parentFlag(collect, 'shards'),
+        out: own['out'] ?? parentFlag(collect, 'out'),
+      };
+      if (!flags['shards']) throw new UsageError('collect shard needs --shards <n>');
+      const target = flags['target'] ?? 'k8s';
+      if (!(SHARD_TARGETS as readonly string[]).includes(target))
+        throw new UsageError(`--target must be one of ${SHARD_TARGETS.join(', ')}, got '${target}'`);
+      const plan = flags['plan'] as string;
+      loadPlanFile(plan); // a broken plan fails here, not on the cluster
+      const text = renderShardManifest({
+        target: target as ShardTarget,
+        shards: Number(flags['shards']),
+        planPath: flags['planPath'] ?? plan,
+        resultsDir: flags['resultsDir'] ?? '/data/results',
+        gpusPerShard: Number(flags['gpusPerShard'] ?? '1'),
+        name: flags['name'] ?? 'inferplan-collect',
+        ...(flags['image'] ? { image: flags['image'] } : {}),
+        ...(flags['namespace'] ? { namespace: flags['namespace'] } : {}),
+        ...(flags['volumeClaim'] ? { volumeClaim: flags['volumeClaim'] } : {}),
+        ...(flags['mountPath'] ? { mountPath: flags['mountPath'] } : {}),
+        ...(flags['partition'] ? { partition: flags['partition'] } : {}),
+        ...(flags['time'] ? { timeLimit: flags['time'] } : {}),
+      });
+      if (flags['out']) {
+        writeFileAtomicSync(flags['out'], text);
+        process.stdout.write(`wrote ${flags['out']}\n`);
+      } else process.stdout.write(text);
+    });
+
+  collect
+    .command('merge')
+    .description('merge shard or campaign outputs: de-duplicate rows by key, join provenance, check rows')
+    .argument('<dirs...>', 'output folders of shards / campaigns')
+    .option('--out <dir>', 'merged output root')
+    .action((dirs: string[], own: { out?: string }) => {
+      const out = own.out ?? parentFlag(collect, 'out');
+      if (!out) throw new UsageError('collect merge needs --out <dir>');
+      const report = mergeCollections(dirs, out);
+      if (globals().json) return printJson(report);
+      process.stdout.write(
+        renderTable(
+          ['folder', 'table', 'rows', 'duplicates', 'inputs'],
+          report.tables.map((t) => [
+            t.relDir,
+            t.file,
+            String(t.rows),
+            String(t.duplicates),
+            String(t.inputs),
+          ]),
+        ),
+      );
+    });
+}
+
+/**
+ * commander hands flags that `collect` itself also defines (--shards, --out) to `collect`, even
+ * after a subcommand name: read them back from there when the user typed them.
+ */
+function parentFlag(parent: Command, name: string): string | undefined {
+  if (parent.getOptionValueSource(name) !== 'cli') return undefined;
+  const value = parent.opts<Record<string, unknown>>()[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function formatDuration(seconds: number): string {

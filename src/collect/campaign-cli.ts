@@ -7,6 +7,7 @@ import { GRID_SIZES } from './case-grids.js';
 import { buildPlan, estimatePlanSeconds, type OpPlan } from './case-plan.js';
 import { builtinModelSource, type ModelOpSource } from './model-plan.js';
 import { BACKENDS, COLLECT_OPS, type CollectOp, isCollectOp } from './op-registry.js';
+import { loadPlanFile, shardPlans } from './plan-file.js';
 
 export const CollectFlagsSchema = z.object({
   backend: z.string(),
@@ -33,6 +34,10 @@ export const CollectFlagsSchema = z.object({
   replace: z.boolean().default(false),
   recycleAfter: z.string().default('0'),
   charts: z.boolean().default(true),
+  savePlan: z.string().optional(),
+  planFile: z.string().optional(),
+  shards: z.string().optional(),
+  shardIndex: z.string().optional(),
 });
 export type CollectFlags = z.infer<typeof CollectFlagsSchema>;
 
@@ -94,18 +99,29 @@ export function resolveCollect(flags: CollectFlags, modelSource?: ModelOpSource)
       if (!known.some((k) => k.toLowerCase() === m.toLowerCase()))
         throw new UsageError(`--model: unknown model '${m}'; known: ${known.join(', ')}`);
   }
-  const plans = buildPlan({
-    ops: parseOps(flags.ops),
-    grid: flags.grid as (typeof GRID_SIZES)[number],
-    smoke: flags.smoke,
-    ...(flags.limit !== undefined ? { limit: intFlag('--limit', flags.limit, 1) } : {}),
-    shuffle: flags.shuffle,
-    seed: intFlag('--seed', flags.seed, 0),
-    ...(flags.caseFilter ? { caseFilter: flags.caseFilter } : {}),
-    ...(models.length ? { models, tps: flags.tp ? parseIntList('--tp', flags.tp) : [1] } : {}),
-    ...(source ? { modelSource: source } : {}),
-    gpuCount: gpus.length,
-  });
+  let plans = flags.planFile
+    ? loadPlanFile(flags.planFile).plans.filter((p) => !flags.ops || parseOps(flags.ops).includes(p.op))
+    : buildPlan({
+        ops: parseOps(flags.ops),
+        grid: flags.grid as (typeof GRID_SIZES)[number],
+        smoke: flags.smoke,
+        ...(flags.limit !== undefined ? { limit: intFlag('--limit', flags.limit, 1) } : {}),
+        shuffle: flags.shuffle,
+        seed: intFlag('--seed', flags.seed, 0),
+        ...(flags.caseFilter ? { caseFilter: flags.caseFilter } : {}),
+        ...(models.length ? { models, tps: flags.tp ? parseIntList('--tp', flags.tp) : [1] } : {}),
+        ...(source ? { modelSource: source } : {}),
+        gpuCount: gpus.length,
+      });
+  if (flags.shards !== undefined || flags.shardIndex !== undefined) {
+    if (flags.shards === undefined || flags.shardIndex === undefined)
+      throw new UsageError('--shards and --shard-index go together');
+    plans = shardPlans(
+      plans,
+      intFlag('--shard-index', flags.shardIndex, 0),
+      intFlag('--shards', flags.shards, 1),
+    );
+  }
   const outDir = resolve(flags.out);
   return {
     plans,

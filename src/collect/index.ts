@@ -20,6 +20,15 @@ export { GRID_SIZES, type GridSize } from './case-grids.js';
 export { type CaseParams, type CollectCase, caseId, makeCase, planHash } from './case-params.js';
 export { buildPlan, estimatePlanSeconds, type OpPlan, type PlanOptions } from './case-plan.js';
 export {
+  renderK8sIndexedJob,
+  renderShardManifest,
+  renderSlurmArray,
+  SHARD_TARGETS,
+  type ShardRenderOptions,
+  type ShardTarget,
+  shardCommand,
+} from './cluster-shard.js';
+export {
   BUILTIN_MODEL_SHAPES,
   builtinModelSource,
   defaultStepLadder,
@@ -31,7 +40,19 @@ export {
   shapeStepOps,
 } from './model-plan.js';
 export { BACKENDS, COLLECT_OPS, type CollectOp, OP_REGISTRY, type OpSpec } from './op-registry.js';
+export { loadPlanFile, savePlanFile, shardPlans } from './plan-file.js';
 export { createProgressDisplay } from './progress-display.js';
 export { COLLECTOR_VERSION, collectorCodeHash, collectorGitSha, defaultWorkerCommand } from './provenance.js';
+export { chartsFor, type GateSummary, runQualityGates } from './quality-hook.js';
+export {
+  type ReferenceMeasurement,
+  ReferenceMeasurementSchema,
+  type ReferenceStepRequest,
+  referenceRequestJson,
+  referenceScriptPath,
+  runReferenceStep,
+} from './reference-runner.js';
+export { type ChartReport, rowSol, writeSanityCharts } from './sanity-charts.js';
+export { checkRows, findTableDirs, type MergeReport, mergeCollections } from './shard-merge.js';
 export { frameworkVersionLabel, systemForDevice } from './system-naming.js';
 export { SAFE_GPU_ENV } from './worker-process.js';

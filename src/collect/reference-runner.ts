@@ -1,0 +1,124 @@
+// The measuring side of `inferplan silicon run`: time one whole model step built from the
+// collector's kernels (workers/torch/reference_model.py) on the local GPU.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CollectFailedError, UsageError } from '../common/index.js';
+import type { ModelShape } from './model-plan.js';
+import { defaultWorkerCommand, workerDir } from './provenance.js';
+import { SAFE_GPU_ENV } from './worker-process.js';
+
+export interface ReferenceStepRequest {
+  readonly model: ModelShape;
+  readonly tp: number;
+  readonly phase: 'prefill' | 'decode';
+  readonly batch: number;
+  /** Prompt tokens per request (prefill). */
+  readonly isl?: number;
+  /** Cached tokens per request (decode). */
+  readonly kv?: number;
+  /** Run only this many decoder layers (default: all of them). */
+  readonly layers?: number;
+  /** CUDA device id (default 0). */
+  readonly gpu?: string;
+  readonly python?: string;
+  readonly timeoutS?: number;
+}
+
+export const ReferenceMeasurementSchema = z.object({
+  model: z.string().nullable(),
+  tp: z.number().int(),
+  phase: z.enum(['prefill', 'decode']),
+  batch: z.number().int(),
+  isl: z.number().int(),
+  kv: z.number().int(),
+  layers: z.number().int(),
+  latency_ms: z.number().positive(),
+  eager_latency_ms: z.number().positive(),
+  used_cuda_graph: z.boolean(),
+  graph_error: z.string().nullable(),
+  router_max_over_mean: z.number().nullable(),
+  peak_mem_bytes: z.number(),
+  torch: z.string(),
+  device: z.string(),
+  wall_s: z.number(),
+});
+export type ReferenceMeasurement = z.infer<typeof ReferenceMeasurementSchema>;
+
+export function referenceScriptPath(): string {
+  return join(workerDir(), 'reference_model.py');
+}
+
+/** The JSON request reference_model.py takes (validated there too). */
+export function referenceRequestJson(request: ReferenceStepRequest): string {
+  if (request.phase === 'prefill' && !(request.isl && request.isl > 0))
+    throw new UsageError('a prefill reference step needs --isl > 0');
+  if (request.phase === 'decode' && !(request.kv && request.kv > 0))
+    throw new UsageError('a decode reference step needs --kv > 0');
+  if (!(request.batch > 0 && request.tp > 0)) throw new UsageError('--batch and --tp must be positive');
+  return JSON.stringify({
+    model: request.model,
+    tp: request.tp,
+    phase: request.phase,
+    batch: request.batch,
+    isl: request.isl ?? 0,
+    kv: request.kv ?? 0,
+    layers: request.layers ?? null,
+  });
+}
+
+/** Run one reference step on the GPU and return what was measured (latency per step, ms). */
+export function runReferenceStep(request: ReferenceStepRequest): Promise<ReferenceMeasurement> {
+  const json = referenceRequestJson(request);
+  const python = request.python ?? defaultWorkerCommand()[0] ?? 'python3';
+  const env = {
+    ...process.env,
+    ...SAFE_GPU_ENV,
+    PYTHONUNBUFFERED: '1',
+    CUDA_VISIBLE_DEVICES: request.gpu ?? '0',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [referenceScriptPath(), '--request', json], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), (request.timeoutS ?? 600) * 1000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new CollectFailedError(`could not start the reference runner (${python}): ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      let raw: unknown;
+      try {
+        raw = JSON.parse(last);
+      } catch {
+        const why = signal ? `signal ${signal}` : `exit code ${code}`;
+        const tail = stderr.trim().split('\n').slice(-1)[0] ?? '';
+        reject(new CollectFailedError(`reference runner failed (${why}): ${tail || 'no output'}`));
+        return;
+      }
+      if (raw && typeof raw === 'object' && 'error' in raw) {
+        reject(new CollectFailedError(`reference runner: ${String((raw as { error: unknown }).error)}`));
+        return;
+      }
+      const parsed = ReferenceMeasurementSchema.safeParse(raw);
+      if (!parsed.success) {
+        reject(
+          new CollectFailedError(`reference runner printed an unexpected answer: ${last.slice(0, 200)}`),
+        );
+        return;
+      }
+      resolve(parsed.data);
+    });
+  });
+}
