@@ -37,7 +37,7 @@ function gridBelow(n: number, log2Points = LOG2_POINTS): number {
 function gridAbove(n: number, below: number, log2Points = LOG2_POINTS): number {
   if (below === n) return n;
   if (below < 1 << log2Points) return below + 1;
-  return below + 2 ** (31 - Math.clz32(below) - log2Points);
+  return below + (1 << (31 - Math.clz32(below) - log2Points));
 }
 
 /** Nearest grid point (2^log2Points per octave). */
@@ -60,6 +60,7 @@ export class FastStepPricer {
   private readonly lmCache = new Map<number, number>();
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
+  private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
 
   constructor(parallel: ParallelConfig, db: PerfDatabase, decompose: Decompose, genTokensPerRequest: number) {
@@ -178,9 +179,19 @@ export class FastStepPricer {
     const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
     let v = this.ctxAttnCache.get(key);
     if (v === undefined) {
-      v = this.price(this.decompose(this.parallel, this.ctxStep(requests, tokens, prefix)), (op) =>
-        CTX_ATTENTION_KINDS.has(op.query.kind),
-      );
+      // The attention ops of a prefill step differ only in isl and prefix: reuse their queries.
+      let template = this.ctxAttnTemplates.get(requests);
+      if (!template) {
+        template = this.decompose(this.parallel, this.ctxStep(requests, 64)).filter((op) =>
+          CTX_ATTENTION_KINDS.has(op.query.kind),
+        );
+        this.ctxAttnTemplates.set(requests, template);
+      }
+      v = 0;
+      for (const op of template) {
+        const query = { ...op.query, isl: tokens, prefix } as OpQuery;
+        v += this.db.query(query).latencyMs * op.count;
+      }
       this.ctxAttnCache.set(key, v);
     }
     return v;

@@ -113,7 +113,9 @@ export function seededRandom(seed: number): () => number {
 /** Kv lengths are bucketed (32 buckets per octave, <= ~3% error) so that steps share cache entries. */
 export function bucketKvLen(kv: number): number {
   if (kv <= 16) return Math.max(1, Math.round(kv));
-  const quantum = Math.max(1, 2 ** (Math.floor(Math.log2(kv)) - 5));
+  const shift = 31 - Math.clz32(kv) - 5;
+  if (shift <= 0) return Math.round(kv);
+  const quantum = 1 << shift;
   return Math.round(kv / quantum) * quantum;
 }
 
