@@ -4,7 +4,7 @@
 // Built once at load; a query allocates nothing (scratch arrays live on the tree).
 
 /** How two bracketing branches are blended along one axis. */
-export type BlendMode = 'loglog' | 'linear' | 'sqrt' | 'util';
+export type BlendMode = 'loglog' | 'linear' | 'sqrt' | 'util' | 'pchip';
 
 export interface AxisConfig {
   readonly name: string;
@@ -131,6 +131,44 @@ function sortEntries(matrix: Float64Array, n: number, depth: number): Uint32Arra
     }
     return a - b;
   });
+}
+
+/**
+ * Monotone cubic (PCHIP, Fritsch-Carlson slopes) through the leaf's points in log-log space,
+ * between keys lo - 1 and lo: follows the curvature of the neighbouring points without overshoot.
+ */
+function pchipLogLog(node: AxisNode, lo: number, x: number): number {
+  const X = node.logKeys;
+  const L = node.latency!;
+  const n = X.length;
+  const i0 = lo - 1;
+  const i1 = lo;
+  const y = (i: number) => Math.log2(L[i]!);
+  const h = X[i1]! - X[i0]!;
+  const d = (y(i1) - y(i0)) / h;
+  const slope = (dLeft: number | undefined, dRight: number | undefined, hLeft: number, hRight: number) => {
+    if (dLeft === undefined) return dRight!;
+    if (dRight === undefined) return dLeft;
+    if (dLeft * dRight <= 0) return 0;
+    const w1 = 2 * hRight + hLeft;
+    const w2 = hRight + 2 * hLeft;
+    return (w1 + w2) / (w1 / dLeft + w2 / dRight);
+  };
+  const hPrev = i0 > 0 ? X[i0]! - X[i0 - 1]! : 0;
+  const dPrev = i0 > 0 ? (y(i0) - y(i0 - 1)) / hPrev : undefined;
+  const hNext = i1 < n - 1 ? X[i1 + 1]! - X[i1]! : 0;
+  const dNext = i1 < n - 1 ? (y(i1 + 1) - y(i1)) / hNext : undefined;
+  const m0 = slope(dPrev, d, hPrev, h);
+  const m1 = slope(d, dNext, h, hNext);
+  const t = (Math.log2(x) - X[i0]!) / h;
+  const t2 = t * t;
+  const t3 = t2 * t;
+  const value =
+    (2 * t3 - 3 * t2 + 1) * y(i0) +
+    (t3 - 2 * t2 + t) * h * m0 +
+    (-2 * t3 + 3 * t2) * y(i1) +
+    (t3 - t2) * h * m1;
+  return 2 ** value;
 }
 
 export interface EvalFlags {
@@ -348,6 +386,10 @@ export class AxisTree {
     if (Number.isNaN(va)) return (vb * this.sol(this.point)) / solB;
     if (Number.isNaN(vb)) return (va * this.sol(this.point)) / solA;
     switch (axis.blend) {
+      case 'pchip':
+        // Needs the curve's neighbouring points: at the leaf level only (else log-log below).
+        if (node.latency && va > 0 && vb > 0) return pchipLogLog(node, lo, x);
+        break;
       case 'linear':
         return va + ((vb - va) * (x - a)) / (b - a);
       case 'sqrt': {
@@ -359,10 +401,11 @@ export class AxisTree {
         const t = (Math.log2(x) - node.logKeys[lo - 1]!) / (node.logKeys[lo]! - node.logKeys[lo - 1]!);
         return this.sol(this.point) * ((va / solA) * (1 - t) + (vb / solB) * t);
       }
-      default: {
-        const t = (Math.log2(x) - node.logKeys[lo - 1]!) / (node.logKeys[lo]! - node.logKeys[lo - 1]!);
-        return va ** (1 - t) * vb ** t;
-      }
+      default:
+        break;
     }
+    // log-log: geometric blend at the log-position of x.
+    const t = (Math.log2(x) - node.logKeys[lo - 1]!) / (node.logKeys[lo]! - node.logKeys[lo - 1]!);
+    return va ** (1 - t) * vb ** t;
   }
 }

@@ -32,8 +32,8 @@ const ATTENTION_AXES = (seq: string, seqBlend: BlendMode) => [
 ];
 
 // Blend modes per axis were chosen by leave-one-out error on real tables (bench/perfdb-accuracy.ts,
-// docs/perf-database.md): linear in general, sqrt(latency) along context sequence length (latency
-// grows ~ s^2), log-log for MoE and for message size.
+// docs/perf-database.md): linear in general, a monotone cubic in log-log space (pchip) along the
+// context sequence length (latency grows ~ s^2) and message size, log-log for MoE.
 
 /** Index layout per table (see docs/perf-database.md "Interpolation"). */
 export const INDEX_SPECS: Readonly<Record<TableName, IndexSpec>> = {
@@ -41,7 +41,7 @@ export const INDEX_SPECS: Readonly<Record<TableName, IndexSpec>> = {
   gemm: { groupColumns: ['gemm_dtype'], axes: [axis('n', 'linear', 2), axis('k', 'linear', 2), axis('m')] },
   context_attention: {
     groupColumns: ['attn_dtype', 'kv_cache_dtype', 'window_size'],
-    axes: ATTENTION_AXES('isl', 'sqrt'),
+    axes: ATTENTION_AXES('isl', 'pchip'),
     skip: 'beam',
   },
   generation_attention: {
@@ -51,7 +51,7 @@ export const INDEX_SPECS: Readonly<Record<TableName, IndexSpec>> = {
   },
   context_mla: {
     groupColumns: ['mla_dtype', 'kv_cache_dtype'],
-    axes: [axis('num_heads'), axis('batch_size'), axis('isl', 'sqrt')],
+    axes: [axis('num_heads'), axis('batch_size'), axis('isl', 'pchip')],
   },
   generation_mla: {
     groupColumns: ['mla_dtype', 'kv_cache_dtype'],
@@ -70,7 +70,7 @@ export const INDEX_SPECS: Readonly<Record<TableName, IndexSpec>> = {
       axis('num_tokens', 'loglog'),
     ],
   },
-  nccl: { groupColumns: ['op_name', 'nccl_dtype'], axes: [axis('num_gpus'), axis('message_size', 'loglog')] },
+  nccl: { groupColumns: ['op_name', 'nccl_dtype'], axes: [axis('num_gpus'), axis('message_size', 'pchip')] },
   custom_allreduce: {
     groupColumns: ['kernel_source'],
     axes: [axis('num_gpus'), axis('message_size', 'loglog')],

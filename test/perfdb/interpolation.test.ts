@@ -71,6 +71,33 @@ describe('interpolation, SOL and database modes', () => {
     );
   });
 
+  it('is monotone along the context sequence (monotone cubic in log-log space)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 128, max: 4096 }),
+        fc.integer({ min: 128, max: 4096 }),
+        fc.integer({ min: 1, max: 8 }),
+        (a, b, batch) => {
+          const q = (isl: number) =>
+            silicon.query({
+              kind: 'context_attention',
+              batchSize: batch,
+              isl,
+              prefix: 0,
+              numHeads: 16,
+              numKvHeads: 8,
+              headDim: 128,
+              windowSize: 0,
+              attnDtype: 'bfloat16',
+              kvCacheDtype: 'bfloat16',
+            }).latencyMs;
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          expect(q(lo)).toBeLessThanOrEqual(q(hi) * (1 + 1e-12));
+        },
+      ),
+    );
+  });
+
   it('is close to the generating law between data points', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1024, max: 8192 }), (m, n) => {
