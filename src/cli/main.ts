@@ -48,7 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    // Commands that finish with a verdict (e.g. no configuration meets the SLA) set exitCode.
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    process.exitCode = 0;
+    return code;
   } catch (error) {
     // commander signals help/version/usage through exceptions when exitOverride is on.
     if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {

@@ -6,7 +6,8 @@ import { renderTopTables } from './top-table.js';
 
 export function renderSearchReport(result: SearchResult, options: { chart?: boolean } = {}): string {
   const parts = [renderSearchSummary(result)];
-  if (options.chart !== false && result.points.length > 0) parts.push(`\n${renderParetoAscii(result)}`);
+  const hasFront = result.modes.some((m) => (result.paretoByMode[m]?.length ?? 0) > 0);
+  if (options.chart !== false && hasFront) parts.push(`\n${renderParetoAscii(result)}`);
   parts.push(`\n${renderTopTables(result)}`);
   return parts.join('');
 }

@@ -6,7 +6,8 @@ import { z } from 'zod';
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
 const optionalInt = z
   .string()
-  .transform((v) => (v.trim() === '' || v.trim() === '0' ? undefined : Number(v)))
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' || v.trim() === '0' ? undefined : Number(v)))
   .refine((v) => v === undefined || (Number.isInteger(v) && v > 0), 'must be a positive integer, 0 or empty');
 
 const requiredInt = z

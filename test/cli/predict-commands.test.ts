@@ -1,0 +1,268 @@
+// CLI tests of the predicting commands against a real perf-data tree on disk (written here).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { writeServingPerfData } from '../helpers/serving-perf-fixture.js';
+
+let perfData = '';
+const base = () => [
+  '--model',
+  'meta-llama/Llama-3.1-8B',
+  '--system',
+  'h200_sxm',
+  '--backend',
+  'vllm',
+  '--perf-data',
+  perfData,
+];
+
+beforeAll(() => {
+  perfData = writeServingPerfData();
+});
+
+describe('inferplan estimate', () => {
+  it('prints the metrics box for an aggregated deployment', async () => {
+    const r = await runCli([
+      'estimate',
+      ...base(),
+      '--tp',
+      '2',
+      '--batch-size',
+      '16',
+      '--isl',
+      '2000',
+      '--osl',
+      '200',
+    ]);
+    expect(r.code).toBe(0);
+    for (const label of ['TTFT', 'TPOT', 'tokens/s/gpu', 'memory per GPU', 'data behind it'])
+      expect(r.stdout).toContain(label);
+    expect(r.stdout).toMatch(/tp2, batch 16/);
+  });
+
+  it('--detail adds the per-op table with provenance and the memory breakdown', async () => {
+    const r = await runCli([
+      'estimate',
+      ...base(),
+      '--mode',
+      'static',
+      '--batch-size',
+      '4',
+      '--isl',
+      '1000',
+      '--osl',
+      '100',
+      '--detail',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/qkv_proj\s*│\s*32/);
+    expect(r.stdout).toMatch(/generation_attention/);
+    expect(r.stdout).toMatch(/% of SOL/);
+    expect(r.stdout).toMatch(/weights\s*│\s*1[45]\.\d+ GiB/);
+  });
+
+  it('--json gives machine-readable metrics whose request latency adds up', async () => {
+    const r = await runCli([
+      '--json',
+      'estimate',
+      ...base(),
+      '--mode',
+      'disagg',
+      '--p-tp',
+      '1',
+      '--d-tp',
+      '2',
+      '--d-batch',
+      '32',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { metrics: Record<string, number> };
+    const m = out.metrics;
+    expect(m['gpus']).toBe(3);
+    expect(m['request_latency_ms']).toBeCloseTo(m['ttft_ms']! + m['tpot_ms']! * 999, 3);
+  });
+
+  it('names the rule an impossible parallel layout breaks', async () => {
+    const r = await runCli(['estimate', ...base(), '--tp', '3']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/tp=3 does not divide 32 heads/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('says by how much a configuration does not fit', async () => {
+    const r = await runCli(['estimate', ...base(), '--batch-size', '512', '--isl', '32000', '--osl', '4000']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(/needs [\d.]+ GiB per GPU but [\d.]+ GiB are usable/);
+  });
+
+  it('lists the known models for an unknown one', async () => {
+    const r = await runCli([
+      'estimate',
+      '--model',
+      'acme/Giant-9T',
+      '--system',
+      'h200_sxm',
+      '--perf-data',
+      perfData,
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/unknown model 'acme\/Giant-9T'; known: .*meta-llama\/Llama-3.1-8B/);
+  });
+
+  it('silicon mode refuses a backend version with no data at all, listing what exists', async () => {
+    const r = await runCli([
+      'estimate',
+      '--model',
+      'meta-llama/Llama-3.1-8B',
+      '--system',
+      'h200_sxm',
+      '--backend',
+      'sglang',
+      '--perf-data',
+      perfData,
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/sglang/);
+  });
+});
+
+describe('inferplan default', () => {
+  it('finds a best configuration and writes a complete save-dir', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'save-')), 'out');
+    const r = await runCli([
+      'default',
+      ...base(),
+      '--gpus',
+      '4',
+      '--isl',
+      '2000',
+      '--osl',
+      '200',
+      '--ttft',
+      '1000',
+      '--tpot',
+      '20',
+      '--save-dir',
+      dir,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Best: (agg|disagg)/);
+    expect(r.stdout).toMatch(/tokens\/s\/user/);
+    const files = readdirSync(dir).sort();
+    for (const f of [
+      'best-configs.csv',
+      'experiment.yaml',
+      'pareto-agg.csv',
+      'pareto-disagg.csv',
+      'pareto.svg',
+      'summary.txt',
+    ]) {
+      expect(files).toContain(f);
+    }
+    expect(readFileSync(join(dir, 'pareto.svg'), 'utf8')).toMatch(/^<svg/);
+    // The saved experiment re-runs through `exp`.
+    const again = await runCli(['exp', join(dir, 'experiment.yaml')]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('default');
+  });
+
+  it('explains an impossible SLA and exits with the SLA code', async () => {
+    const r = await runCli([
+      'default',
+      ...base(),
+      '--gpus',
+      '2',
+      '--isl',
+      '2000',
+      '--osl',
+      '200',
+      '--ttft',
+      '1',
+      '--tpot',
+      '0.5',
+    ]);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toMatch(/TTFT|TPOT/);
+  });
+
+  it('leaves no partial save-dir when the search fails', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'save-')), 'out');
+    const r = await runCli([
+      'default',
+      ...base(),
+      '--gpus',
+      '1',
+      '--isl',
+      '900000',
+      '--osl',
+      '900000',
+      '--save-dir',
+      dir,
+    ]);
+    expect(r.code).toBe(7);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('inferplan recommend', () => {
+  it('sizes a deployment for a request rate', async () => {
+    const r = await runCli([
+      '--json',
+      'recommend',
+      ...base(),
+      '--target-rate',
+      '20',
+      '--isl',
+      '2000',
+      '--osl',
+      '200',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { recommendation: { gpus: number } };
+    expect(out.recommendation.gpus).toBeGreaterThanOrEqual(1);
+  });
+
+  it('needs exactly one target', async () => {
+    const r = await runCli(['recommend', ...base()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--target-rate R or --target-concurrency C/);
+  });
+});
+
+describe('inferplan silicon compare', () => {
+  it('predicts every good row, reports errors per partition and skips a malformed row', async () => {
+    const header =
+      'id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+    const lines = [
+      header,
+      'a,silicon_concurrency=8,vllm,0.1.0,meta-llama/Llama-3.1-8B-Instruct,h200_sxm,,agg,1024,128,,,8,1,1,1,1,0,50,6',
+      'b,silicon_concurrency=32,vllm,0.1.0,meta-llama/Llama-3.1-8B-Instruct,h200_sxm,,agg,2048,256,,,32,2,1,1,2,1,200,8',
+      'c,silicon_concurrency=4,vllm,0.1.0,acme/Unknown,h200_sxm,,agg,1024,128,,,4,1,1,1,1,1,50,6',
+      'd,silicon_concurrency=4,vllm,0.1.0,meta-llama/Llama-3.1-8B,h200_sxm,,agg,notanumber,128,,,4,1,1,1,1,1,50,6',
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'silicon-'));
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const out = join(dir, 'pred.csv');
+    const r = await runCli([
+      'silicon',
+      'compare',
+      csv,
+      '--perf-data',
+      perfData,
+      '--database-mode',
+      'silicon',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/rows\.csv:5: column 'isl'/);
+    expect(r.stdout).toMatch(/coverage: 66\.7% of 3 rows \(1 malformed rows skipped\)/);
+    expect(r.stdout).toMatch(/UnknownNameError/);
+    const predictions = readFileSync(out, 'utf8').trim().split('\n');
+    expect(predictions).toHaveLength(4);
+    expect(predictions[1]).toMatch(/^a,h200_sxm,vllm/);
+  });
+});

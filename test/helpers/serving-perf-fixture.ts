@@ -1,0 +1,154 @@
+// A small but complete perf-data tree (legacy CSV layout) covering Llama-3.1-8B at TP 1/2 on
+// h200_sxm with backend `vllm` 0.1.0: every table the engine asks for, latencies from simple
+// roofline-like formulas. Written by the tests that need real files behind the CLI.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+type Row = Record<string, string | number>;
+
+const PREFIX = { framework: 'vllm', version: '0.1.0', device: 'NVIDIA H200' } as const;
+const PEAK_FLOPS = 700e12;
+const BANDWIDTH = 4e12;
+
+function roofMs(flops: number, bytes: number, floorMs = 0.006): number {
+  return floorMs + Math.max(flops / PEAK_FLOPS, bytes / BANDWIDTH) * 1e3;
+}
+
+function writeCsv(file: string, rows: readonly Row[]): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const columns = Object.keys(rows[0]!);
+  writeFileSync(
+    file,
+    `${columns.join(',')}\n${rows.map((r) => columns.map((c) => String(r[c])).join(',')).join('\n')}\n`,
+  );
+}
+
+const POW2 = (from: number, to: number): number[] => {
+  const out: number[] = [];
+  for (let v = from; v <= to; v *= 2) out.push(v);
+  return out;
+};
+
+function gemm(): Row[] {
+  const rows: Row[] = [];
+  const nk = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
+  for (const dtype of ['bfloat16', 'fp8'])
+    for (const n of nk)
+      for (const k of nk.slice(0, 6))
+        for (const m of POW2(1, 16384)) {
+          const bytes = dtype === 'fp8' ? 1 : 2;
+          rows.push({
+            ...PREFIX,
+            op_name: 'gemm',
+            kernel_source: 'fixture',
+            gemm_dtype: dtype,
+            m,
+            n,
+            k,
+            latency: roofMs((2 * m * n * k) / bytes, (m * k + n * k + m * n) * bytes),
+          });
+        }
+  return rows;
+}
+
+function contextAttention(): Row[] {
+  const rows: Row[] = [];
+  for (const [heads, kvHeads] of [
+    [32, 8],
+    [16, 4],
+  ])
+    for (const b of [1, 2, 4, 8, 16])
+      for (const isl of POW2(16, 16384))
+        rows.push({
+          ...PREFIX,
+          op_name: 'context_attention',
+          kernel_source: 'fixture',
+          batch_size: b,
+          isl,
+          num_heads: heads!,
+          num_key_value_heads: kvHeads!,
+          head_dim: 128,
+          window_size: 0,
+          beam_width: 1,
+          attn_dtype: 'bfloat16',
+          kv_cache_dtype: 'bfloat16',
+          step: 0,
+          latency: roofMs(2 * b * isl * isl * heads! * 128, 4 * b * isl * heads! * 128),
+        });
+  return rows;
+}
+
+function generationAttention(): Row[] {
+  const rows: Row[] = [];
+  for (const [heads, kvHeads] of [
+    [32, 8],
+    [16, 4],
+  ])
+    for (const b of POW2(1, 512))
+      for (const kv of POW2(16, 32768))
+        rows.push({
+          ...PREFIX,
+          op_name: 'generation_attention',
+          kernel_source: 'fixture',
+          batch_size: b,
+          isl: 1,
+          num_heads: heads!,
+          num_key_value_heads: kvHeads!,
+          head_dim: 128,
+          window_size: 0,
+          beam_width: 1,
+          attn_dtype: 'bfloat16',
+          kv_cache_dtype: 'bfloat16',
+          step: kv - 1,
+          latency: roofMs(4 * b * heads! * 128 * kv, 2 * b * kvHeads! * 128 * kv * 2),
+        });
+  return rows;
+}
+
+function elementwise(): Row[] {
+  const rows: Row[] = [];
+  for (const op of ['rms_norm', 'silu_mul', 'add', 'rope', 'embedding', 'kv_write'])
+    for (const width of [512, 1024, 2048, 4096, 8192, 16384, 32768])
+      for (const tokens of POW2(1, 65536))
+        rows.push({
+          ...PREFIX,
+          op_name: op,
+          kernel_source: 'fixture',
+          elementwise_dtype: 'bfloat16',
+          num_tokens: tokens,
+          width,
+          latency: roofMs(0, 4 * tokens * width, 0.003),
+        });
+  return rows;
+}
+
+function nccl(): Row[] {
+  const rows: Row[] = [];
+  for (const op of ['all_reduce', 'all_gather', 'reduce_scatter', 'alltoall'])
+    for (const gpus of [2, 4, 8])
+      for (const size of POW2(256, 2 ** 28))
+        rows.push({
+          framework: 'nccl',
+          version: '2.27.0',
+          device: 'NVIDIA H200',
+          op_name: op,
+          kernel_source: 'fixture',
+          nccl_dtype: 'bfloat16',
+          num_gpus: gpus,
+          message_size: size,
+          latency: 0.012 + ((size * 2 * (op === 'all_reduce' ? 2 : 1) * (gpus - 1)) / gpus / 350e9) * 1e3,
+        });
+  return rows;
+}
+
+/** Writes the tree and returns its root (pass as --perf-data). */
+export function writeServingPerfData(root = mkdtempSync(join(tmpdir(), 'inferplan-perf-'))): string {
+  const base = join(root, 'h200_sxm', 'vllm', '0.1.0');
+  writeCsv(join(base, 'gemm_perf.txt'), gemm());
+  writeCsv(join(base, 'context_attention_perf.txt'), contextAttention());
+  writeCsv(join(base, 'generation_attention_perf.txt'), generationAttention());
+  writeCsv(join(base, 'elementwise_perf.txt'), elementwise());
+  writeCsv(join(root, 'h200_sxm', 'nccl', '2.27.0', 'nccl_perf.txt'), nccl());
+  return root;
+}
