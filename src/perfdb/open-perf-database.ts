@@ -33,6 +33,7 @@ export interface OpenPerfDatabaseOptions extends DatabaseOptions {
 
 const indexCache = new Map<string, { stamp: string; index: TableIndex }>();
 const warned = new Set<string>();
+const databaseCache = new Map<string, TableDatabase>();
 
 function defaultWarn(message: string): void {
   if (warned.has(message)) return;
@@ -60,6 +61,7 @@ export async function loadTableIndex(ref: TableFileRef): Promise<TableIndex> {
 /** Drop cached tables (tests, or after `db import` rewrote files). */
 export function clearPerfDataCache(): void {
   indexCache.clear();
+  databaseCache.clear();
 }
 
 function catalogOf(dir: string | undefined): PerfCatalog {
@@ -147,7 +149,23 @@ export async function openPerfDatabase(options: OpenPerfDatabaseOptions): Promis
   }
   const indexes = new Map<TableName, TableIndex>();
   for (const [name, ref] of resolved.tables) indexes.set(name, await loadTableIndex(ref));
-  return new TableDatabase(
+  // Reuse the database object when nothing changed: its per-system setup walks every row.
+  const key = JSON.stringify([
+    resolve(catalog.root),
+    options.system,
+    resolved.backend,
+    resolved.version,
+    options.mode,
+    options.smoothGenerationKv ?? true,
+  ]);
+  const cached = databaseCache.get(key);
+  if (
+    cached &&
+    cached.indexes.size === indexes.size &&
+    [...indexes].every(([name, index]) => cached.indexes.get(name) === index)
+  )
+    return cached;
+  const database = new TableDatabase(
     options.system,
     resolved.backend,
     resolved.version,
@@ -155,6 +173,8 @@ export async function openPerfDatabase(options: OpenPerfDatabaseOptions): Promis
     indexes,
     options,
   );
+  databaseCache.set(key, database);
+  return database;
 }
 
 export interface PerfDataEntry {
