@@ -235,9 +235,14 @@ export async function validatePerfData(
   dir: string,
   systemOf: (name: string) => SystemSpec | undefined,
   thresholds: GateThresholds = DEFAULT_GATE_THRESHOLDS,
+  progress?: (done: number, total: number) => void,
 ): Promise<ValidationReport> {
   const catalog = scanPerfData(dir);
   const tables: TableReport[] = [];
+  let total = 0;
+  for (const backends of catalog.systems.values())
+    for (const versions of backends.values())
+      for (const refs of versions.values()) for (const ref of refs.values()) if (!ref.reusedFrom) total++;
   for (const [system, backends] of catalog.systems) {
     const spec = systemOf(system);
     for (const [backend, versions] of backends) {
@@ -261,6 +266,7 @@ export async function validatePerfData(
             results = [{ gate: 'readable', status: 'fail', detail: error.message }];
           }
           tables.push({ file: ref.file, system, backend, version, table: ref.table, rows, results });
+          progress?.(tables.length, total);
         }
       }
     }
