@@ -82,6 +82,8 @@ export class TableDatabase implements PerfDatabase {
   private readonly flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
   private readonly coords = new Float64Array(8);
   private readonly smoothKv: boolean;
+  /** Description of the group whose data was too far from the latest query (for the error). */
+  private lastMiss = '';
   /** GEMM groups by dtype: the hottest lookup skips the generic matcher. */
   private readonly gemmGroups: ReadonlyMap<string, Handle> | undefined;
 
@@ -210,7 +212,10 @@ export class TableDatabase implements PerfDatabase {
   private lookup(handle: Handle, solQuery: number, extraScale: number, note: string): Lookup | undefined {
     const tree = handle.group.tree;
     const raw = tree.evaluate(this.coords, handle.sol, this.flags);
-    if (Number.isNaN(raw)) return undefined;
+    if (Number.isNaN(raw)) {
+      this.lastMiss = this.describe(handle, '');
+      return undefined;
+    }
     const flags = this.flags;
     const exactRow = flags.exact ? flags.row : -1;
     let latencyMs = raw * extraScale;
@@ -242,7 +247,11 @@ export class TableDatabase implements PerfDatabase {
       const lo = tree.traceLo[i]!;
       if (kind === 0) text += ' ' + name + '=' + fmt(lo);
       else if (kind === 1) text += ' ' + name + ' in [' + fmt(lo) + ',' + fmt(tree.traceHi[i]!) + ']';
-      else text += ' ' + name + ' util-hold from ' + fmt(lo);
+      else if (kind === 2) text += ' ' + name + ' util-hold from ' + fmt(lo);
+      else {
+        text += ' ' + name + '=' + fmt(this.coords[i]!) + ' too far from the nearest ' + fmt(lo);
+        break; // deeper axes were not visited
+      }
     }
     return note ? text + '; ' + note : text;
   }
@@ -259,6 +268,7 @@ export class TableDatabase implements PerfDatabase {
       };
     if (op.kind === 'comm' && op.op === 'p2p') return this.p2p(solMs);
     if (this.mode === 'empirical') return this.empirical(op, solMs, false);
+    this.lastMiss = '';
     const found = this.silicon(op, solMs);
     if (found) {
       // The shared lookup paths may run with another SOL (related data); report this op's.
@@ -273,6 +283,7 @@ export class TableDatabase implements PerfDatabase {
   }
 
   private nearestData(op: OpQuery): string {
+    if (this.lastMiss) return `nearest data: ${this.lastMiss} (over ${MAX_OCTAVES_NOTE})`;
     if (op.kind === 'comm') return `${this.groupList('nccl')}; ${this.groupList('custom_allreduce')}`;
     return this.groupList(TABLE_OF_KIND[op.kind]);
   }
@@ -693,6 +704,7 @@ export class TableDatabase implements PerfDatabase {
 }
 
 const SMOOTH_FACTORS = [0.9, 0.95, 1, 1.05, 1.1] as const;
+const MAX_OCTAVES_NOTE = 'the 2-octave limit for borrowing from another GEMM site';
 
 /** One-line description of an op for messages: kind and shape. */
 export function describeOp(op: OpQuery): string {
