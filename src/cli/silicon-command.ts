@@ -1,12 +1,22 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
+
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InferplanError, writeFileAtomic } from '../common/index.js';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+import { type ModelShape, runReferenceStep } from '../collect/index.js';
+import { InferplanError, InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import { type Backend, isBackend } from '../engine/index.js';
+import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
+import { loadModel, type ModelSpec } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { renderTable } from '../report/index.js';
 import {
+  predictReferenceStep,
   predictRow,
+  type ReferencePoint,
+  type ReferencePrediction,
   readSiliconCsv,
   type SiliconPrediction,
   type SiliconReport,
@@ -118,10 +128,231 @@ function renderReport(report: SiliconReport, problems: number): string {
   return out;
 }
 
+interface ReferenceRow extends ReferencePoint {
+  readonly model: string;
+  readonly measuredMs: number;
+}
+
+function referenceTable(rows: readonly (ReferenceRow & ReferencePrediction)[]): string {
+  const body = rows.map((r) => [
+    r.model,
+    `${r.tp}`,
+    r.phase,
+    `${r.batch}`,
+    r.phase === 'prefill' ? `isl ${r.isl}` : `kv ${r.kv}`,
+    `${r.layers}`,
+    r.measuredMs.toFixed(3),
+    r.predictedMs.toFixed(3),
+    `${(((r.predictedMs - r.measuredMs) / r.measuredMs) * 100).toFixed(1)}%`,
+    `${(r.dataShare * 100).toFixed(0)}%`,
+  ]);
+  const errors = rows.map((r) => Math.abs(r.predictedMs - r.measuredMs) / r.measuredMs);
+  const mean = errors.reduce((a, b) => a + b, 0) / Math.max(1, errors.length);
+  return (
+    renderTable(
+      [
+        'model',
+        'tp',
+        'phase',
+        'batch',
+        'tokens',
+        'layers',
+        'measured ms',
+        'predicted ms',
+        'error',
+        'from data',
+      ],
+      body,
+    ) + `mean absolute error ${(mean * 100).toFixed(1)}% over ${rows.length} steps\n`
+  );
+}
+
+interface ReferenceFlags {
+  system: string;
+  perfData?: string;
+  version?: string;
+  databaseMode: string;
+  systemsDir?: string[];
+}
+
+interface RunFlags extends ReferenceFlags {
+  model: string;
+  tp: string;
+  phase: string;
+  batch: string;
+  isl?: string;
+  kv?: string;
+  layers?: string;
+  gpu: string;
+}
+
+async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatabase; system: SystemSpec }> {
+  const system = new SystemRegistry(flags.systemsDir ?? []).get(flags.system);
+  const db = await openPerfDatabase({
+    system,
+    backend: 'torch',
+    mode: parseDatabaseMode(flags.databaseMode),
+    ...(flags.version ? { version: flags.version } : {}),
+    ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
+  });
+  return { db, system };
+}
+
+function shapeOf(model: ModelSpec): ModelShape {
+  return {
+    id: model.id,
+    hiddenSize: model.hiddenSize,
+    numLayers: model.numLayers,
+    numHeads: model.numHeads,
+    numKvHeads: model.numKvHeads,
+    headDim: model.headDim,
+    interSize: model.interSize,
+    vocabSize: model.vocabSize,
+    ...(model.moe
+      ? {
+          moe: {
+            numExperts: model.moe.numExperts,
+            topk: model.moe.topk,
+            expertInterSize: model.moe.expertInterSize,
+          },
+        }
+      : {}),
+    ...(model.slidingWindow ? { slidingWindow: model.slidingWindow.size } : {}),
+  };
+}
+
+const ReferenceCsvRowSchema = z.object({
+  model: z.string().min(1),
+  tp: z.coerce.number().int().positive(),
+  phase: z.enum(['prefill', 'decode']),
+  batch: z.coerce.number().int().positive(),
+  isl: z.coerce.number().int().nonnegative(),
+  kv: z.coerce.number().int().nonnegative(),
+  layers: z.coerce.number().int().positive(),
+  latency_ms: z.coerce.number().positive(),
+});
+
+function registerReferenceCommands(silicon: Command, globals: () => GlobalOptions): void {
+  silicon
+    .command('run')
+    .description(
+      'time a whole model step on this GPU (reference model from the torch kernels) beside the prediction',
+    )
+    .requiredOption('--model <id|path>', 'catalog id or Hugging Face config')
+    .option('--tp <n>', 'tensor parallel size of the step (one GPU runs its share)', '1')
+    .requiredOption('--phase <phase>', 'prefill or decode')
+    .option('--batch <n>', 'requests in the step', '1')
+    .option('--isl <n>', 'prompt tokens per request (prefill)')
+    .option('--kv <n>', 'cached tokens per request (decode)')
+    .option('--layers <n>', 'run only the first N decoder layers (the prediction uses the same)')
+    .option('--gpu <id>', 'CUDA device', '0')
+    .option('--system <name>', 'GPU system whose torch tables predict the step', 'h200_sxm')
+    .option('--perf-data <dir>', 'perf data folder (default: embedded)')
+    .option('--version <version>', 'torch version of the tables (default: newest)')
+    .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'silicon')
+    .option('--systems-dir <dir...>', 'extra directories of system YAML files')
+    .action(async (flags: RunFlags) => {
+      if (flags.phase !== 'prefill' && flags.phase !== 'decode') {
+        throw new UsageError(`--phase must be prefill or decode, got '${flags.phase}'`);
+      }
+      const model = loadModel(flags.model);
+      const { db, system } = await openTorchDatabase(flags);
+      const point: ReferencePoint = {
+        tp: parsePositiveInt('--tp', flags.tp),
+        phase: flags.phase,
+        batch: parsePositiveInt('--batch', flags.batch),
+        isl: flags.phase === 'prefill' ? parsePositiveInt('--isl', flags.isl) : 0,
+        kv: flags.phase === 'decode' ? parsePositiveInt('--kv', flags.kv) : 0,
+        layers: flags.layers ? parsePositiveInt('--layers', flags.layers) : model.numLayers,
+      };
+      const prediction = predictReferenceStep(model, system, db, point);
+      const measured = await runReferenceStep({
+        model: shapeOf(model),
+        tp: point.tp,
+        phase: point.phase,
+        batch: point.batch,
+        ...(point.phase === 'prefill' ? { isl: point.isl } : { kv: point.kv }),
+        layers: point.layers,
+        gpu: flags.gpu,
+      });
+      const row = { model: model.id, ...point, measuredMs: measured.latency_ms, ...prediction };
+      if (globals().json) {
+        printJson({
+          ...row,
+          device: measured.device,
+          torch: measured.torch,
+          used_cuda_graph: measured.used_cuda_graph,
+        });
+        return;
+      }
+      const path = measured.used_cuda_graph ? 'CUDA graph replay' : 'eager';
+      process.stdout.write(`${measured.device}, torch ${measured.torch}, ${path}\n`);
+      process.stdout.write(referenceTable([row]));
+    });
+
+  silicon
+    .command('reference <csv>')
+    .description(
+      'predict recorded reference-step measurements (e.g. data/reference/*.csv) and report the error',
+    )
+    .option('--system <name>', 'GPU system whose torch tables predict the steps', 'h200_sxm')
+    .option('--perf-data <dir>', 'perf data folder (default: embedded)')
+    .option('--version <version>', 'torch version of the tables (default: newest)')
+    .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'silicon')
+    .option('--systems-dir <dir...>', 'extra directories of system YAML files')
+    .action(async (csvPath: string, flags: ReferenceFlags) => {
+      let records: Record<string, string>[];
+      try {
+        records = parseCsv(readFileSync(csvPath, 'utf8'), {
+          columns: true,
+          skip_empty_lines: true,
+          trim: true,
+        });
+      } catch (error) {
+        throw new InvalidInputError(
+          `${csvPath}: cannot read as CSV (${(error as Error).message.split('\n')[0]})`,
+        );
+      }
+      const { db, system } = await openTorchDatabase(flags);
+      const rows: (ReferenceRow & ReferencePrediction)[] = [];
+      records.forEach((record, index) => {
+        const parsed = ReferenceCsvRowSchema.safeParse(record);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new InvalidInputError(
+            `${csvPath}:${index + 2}: column '${issue.path.join('.')}': ${issue.message}`,
+          );
+        }
+        const r = parsed.data;
+        const model = loadModel(r.model);
+        const point: ReferencePoint = {
+          tp: r.tp,
+          phase: r.phase,
+          batch: r.batch,
+          isl: r.isl,
+          kv: r.kv,
+          layers: r.layers,
+        };
+        rows.push({
+          model: model.id,
+          ...point,
+          measuredMs: r.latency_ms,
+          ...predictReferenceStep(model, system, db, point),
+        });
+      });
+      if (globals().json) {
+        printJson(rows);
+        return;
+      }
+      process.stdout.write(referenceTable(rows));
+    });
+}
+
 export function registerSiliconCommand(program: Command, globals: () => GlobalOptions): void {
   const silicon = program
     .command('silicon')
     .description('compare predictions with measurements on real GPUs');
+  registerReferenceCommands(silicon, globals);
   silicon
     .command('compare <csv>')
     .description('predict every row of a measured serving-results CSV and report the errors per partition')

@@ -9,3 +9,10 @@ export {
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
 export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';
+export {
+  predictReferenceStep,
+  type ReferencePoint,
+  type ReferencePrediction,
+  referenceStep,
+  truncateLayers,
+} from './reference-compare.js';

@@ -266,3 +266,37 @@ describe('inferplan silicon compare', () => {
     expect(predictions[1]).toMatch(/^a,h200_sxm,vllm/);
   });
 });
+
+describe('inferplan silicon reference', () => {
+  it('predicts recorded whole-step measurements from the torch tables and reports the error', async () => {
+    const root = writeServingPerfData(undefined, 'torch');
+    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
+    const csv = join(dir, 'steps.csv');
+    writeFileSync(
+      csv,
+      [
+        'device,torch,date,model,tp,phase,batch,isl,kv,layers,latency_ms',
+        'NVIDIA H200,2.11.0,2026-11-23,meta-llama/Llama-3.1-8B,1,prefill,1,1024,0,32,30',
+        'NVIDIA H200,2.11.0,2026-11-23,meta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5',
+      ].join('\n'),
+    );
+    const r = await runCli(['--json', 'silicon', 'reference', csv, '--perf-data', root]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { predictedMs: number; measuredMs: number; layers: number }[];
+    expect(rows).toHaveLength(2);
+    // Four layers cost far less than thirty-two: the prediction follows the layers the run used.
+    expect(rows[1]!.predictedMs).toBeGreaterThan(0);
+    expect(rows[0]!.predictedMs).toBeGreaterThan(rows[1]!.predictedMs);
+    const text = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
+    expect(text.stdout).toMatch(/mean absolute error [\d.]+% over 2 steps/);
+  });
+
+  it('names the file, line and column of a bad row', async () => {
+    const root = writeServingPerfData(undefined, 'torch');
+    const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'bad.csv');
+    writeFileSync(csv, 'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,sideways,1,1,0,32,1\n');
+    const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/bad\.csv:2: column 'phase'/);
+  });
+});

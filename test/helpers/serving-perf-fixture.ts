@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 type Row = Record<string, string | number>;
 
-const PREFIX = { framework: 'vllm', version: '0.1.0', device: 'NVIDIA H200' } as const;
+let PREFIX = { framework: 'vllm', version: '0.1.0', device: 'NVIDIA H200' };
 const PEAK_FLOPS = 700e12;
 const BANDWIDTH = 4e12;
 
@@ -142,9 +142,13 @@ function nccl(): Row[] {
   return rows;
 }
 
-/** Writes the tree and returns its root (pass as --perf-data). */
-export function writeServingPerfData(root = mkdtempSync(join(tmpdir(), 'inferplan-perf-'))): string {
-  const base = join(root, 'h200_sxm', 'vllm', '0.1.0');
+/** Writes the tree (for `backend` 0.1.0) and returns its root (pass as --perf-data). */
+export function writeServingPerfData(
+  root = mkdtempSync(join(tmpdir(), 'inferplan-perf-')),
+  backend = 'vllm',
+): string {
+  PREFIX = { framework: backend, version: '0.1.0', device: 'NVIDIA H200' };
+  const base = join(root, 'h200_sxm', backend, '0.1.0');
   writeCsv(join(base, 'gemm_perf.txt'), gemm());
   writeCsv(join(base, 'context_attention_perf.txt'), contextAttention());
   writeCsv(join(base, 'generation_attention_perf.txt'), generationAttention());
