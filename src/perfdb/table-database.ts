@@ -82,6 +82,8 @@ export class TableDatabase implements PerfDatabase {
   private readonly flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
   private readonly coords = new Float64Array(8);
   private readonly smoothKv: boolean;
+  /** The group that answered the latest lookup (related-data borrowing needs its SOL). */
+  private lastHandle: Handle | undefined;
   /** Description of the group whose data was too far from the latest query (for the error). */
   private lastMiss = '';
   /** GEMM groups by dtype: the hottest lookup skips the generic matcher. */
@@ -229,6 +231,7 @@ export class TableDatabase implements PerfDatabase {
       if (latencyMs < floor) latencyMs = floor;
     }
     const result: Lookup = { latencyMs, solMs: solQuery, provenance, source: this.describe(handle, note) };
+    this.lastHandle = handle;
     if (exactRow >= 0 && extraScale === 1) {
       const power =
         handle.group.tree && this.indexes.get(handle.table)?.table.numbers.get('power')?.[exactRow];
@@ -642,13 +645,7 @@ export class TableDatabase implements PerfDatabase {
   /** Look the op up ignoring dtypes (any group of its table); records that group's SOL. */
   private related(op: OpQuery): { found: Lookup; sol: number } | undefined {
     let found: Lookup | undefined;
-    let handleSol = 0;
-    const capture = (table: TableName) => {
-      // The lookup left this.coords at the related point; its group's SOL there is the reference.
-      for (const h of this.handles.get(table)?.values() ?? []) {
-        if (found?.source.startsWith(h.label)) handleSol = h.sol(this.coords);
-      }
-    };
+    this.lastHandle = undefined;
     switch (op.kind) {
       case 'gemm': {
         const groups = [...(this.handles.get('gemm')?.values() ?? [])];
@@ -656,43 +653,38 @@ export class TableDatabase implements PerfDatabase {
           groups.find((h) => tableDtypeBytes(h.group.values[0]!) === tableDtypeBytes(op.dtype)) ?? groups[0];
         if (handle) {
           found = this.gemm(op, handle.sol(this.setGemm(op)), handle);
-          capture('gemm');
         }
         break;
       }
       case 'context_attention':
         found = this.contextAttention({ ...op, prefix: 0, windowSize: 0 }, 0, true);
-        capture('context_attention');
         break;
       case 'generation_attention':
         found = this.generationAttention({ ...op, windowSize: 0 }, 0, true);
-        capture('generation_attention');
         break;
       case 'context_mla':
         found = this.contextMla({ ...op, prefix: 0 }, 0, true);
-        capture('context_mla');
         break;
       case 'generation_mla':
         found = this.generationMla(op, 0, true);
-        capture('generation_mla');
         break;
       case 'mla_bmm':
         found = this.mlaBmm(op, 0, true);
-        capture('mla_bmm');
         break;
       case 'moe':
         found = this.moe(op, 0, true);
-        capture('moe');
         break;
       case 'elementwise':
         found = this.elementwise(op, 0, true);
-        capture('elementwise');
         break;
       case 'comm':
         found = undefined;
         break;
     }
-    return found ? { found, sol: handleSol } : undefined;
+    // The lookup left this.coords at the related point; its group's SOL there is the reference.
+    // (TypeScript keeps the `undefined` narrowing across the calls above; the lookups did set it.)
+    const handle = this.lastHandle as Handle | undefined;
+    return found && handle ? { found, sol: handle.sol(this.coords) } : undefined;
   }
 
   private setGemm(op: GemmQuery): Float64Array {
