@@ -191,7 +191,9 @@ describe('interpolation, SOL and database modes', () => {
   it('borrows utilisation from another dtype in hybrid mode', () => {
     const r = hybrid.query({ kind: 'gemm', dtype: 'nvfp4', m: 128, n: 4096, k: 4096 });
     expect(r.provenance).toBe('empirical');
-    expect(r.source).toMatch(/^utilisation borrowed from gemm\[/);
+    expect(r.source).toMatch(/^utilisation borrowed from gemm\[bfloat16\] n=4096 k=4096 m=128/);
+    const related = silicon.query({ kind: 'gemm', dtype: 'bfloat16', m: 128, n: 4096, k: 4096 });
+    expect(r.latencyMs).toBeCloseTo(Math.max(r.solMs, (r.solMs * related.latencyMs) / related.solMs), 12);
   });
 
   it('uses fixed efficiencies in empirical mode and SOL in sol mode', async () => {
