@@ -106,6 +106,8 @@ export function resolvePerfVersion(
   const known = sortVersions(versions.keys());
   let chosen = version ?? known[known.length - 1]!;
   if (!versions.has(chosen)) {
+    // Only a version-like request has a "nearest" version; anything else is a typo.
+    if (!/^v?\d+(\.\d+)*/.test(chosen)) throw new UnknownNameError(`${backend} version`, chosen, known, hint);
     const nearest = nearestVersion(chosen, known);
     if (!nearest) throw new UnknownNameError(`${backend} version`, chosen, known, hint);
     warn(

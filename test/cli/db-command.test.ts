@@ -115,6 +115,7 @@ describe('inferplan db', () => {
       4,
     ],
     [['--m', 'x'], /--m must be a non-negative integer, got 'x'/, 2],
+    [['--version', 'latest'], /unknown vllm version 'latest'; known: 0.9.0, 0.10.0/, 4],
   ])('query rejects %s with one line', async (override, message, code) => {
     const args = new Map<string, string>([
       ['--system', 'h200_sxm'],
