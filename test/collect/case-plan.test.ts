@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BUILTIN_MODEL_SHAPES,
+  buildPlan,
+  builtinModelSource,
+  caseId,
+  planModelCases,
+  queryToCase,
+  shapeStepOps,
+} from '../../src/collect/index.js';
+import { shardPlans } from '../../src/collect/plan-file.js';
+
+const base = { grid: 'compact' as const, smoke: false, shuffle: false, seed: 1, gpuCount: 1 };
+
+describe('case plans', () => {
+  it('gives a case the same id whatever the key order, and different ids to different cases', () => {
+    expect(caseId('gemm', { m: 1, n: 2, k: 3, gemm_dtype: 'bfloat16' })).toBe(
+      caseId('gemm', { gemm_dtype: 'bfloat16', k: 3, n: 2, m: 1 }),
+    );
+    expect(caseId('gemm', { m: 1, n: 2, k: 3 })).not.toBe(caseId('gemm', { m: 1, n: 3, k: 2 }));
+  });
+
+  it('builds the same plan (and hash) twice; shuffle is seeded; smoke and limit cut per op', () => {
+    const a = buildPlan({ ...base, ops: ['gemm', 'elementwise'] });
+    const b = buildPlan({ ...base, ops: ['gemm', 'elementwise'] });
+    expect(a.map((p) => p.hash)).toEqual(b.map((p) => p.hash));
+    const s1 = buildPlan({ ...base, ops: ['gemm'], shuffle: true, seed: 7 });
+    const s2 = buildPlan({ ...base, ops: ['gemm'], shuffle: true, seed: 7 });
+    const s3 = buildPlan({ ...base, ops: ['gemm'], shuffle: true, seed: 8 });
+    expect(s1[0]?.hash).toBe(s2[0]?.hash);
+    expect(s1[0]?.hash).not.toBe(s3[0]?.hash);
+    expect(buildPlan({ ...base, ops: ['gemm', 'moe'], smoke: true }).map((p) => p.cases.length)).toEqual([
+      6, 6,
+    ]);
+    expect(buildPlan({ ...base, ops: ['gemm'], limit: 11 })[0]?.cases).toHaveLength(11);
+  });
+
+  it('filters cases by every part of --case-filter', () => {
+    const plan = buildPlan({ ...base, ops: ['gemm'], caseFilter: 'gemm_dtype=fp8,m=4096,' });
+    expect(plan[0]?.cases.length).toBeGreaterThan(0);
+    for (const c of plan[0]?.cases ?? []) {
+      expect(c.params['gemm_dtype']).toBe('fp8');
+      expect(c.params['m']).toBe(4096);
+    }
+  });
+
+  it('plans nccl only up to the GPUs the campaign owns', () => {
+    expect(buildPlan({ ...base, ops: ['nccl'] })[0]?.cases).toHaveLength(0);
+    const two = buildPlan({ ...base, ops: ['nccl'], gpuCount: 2 })[0]?.cases ?? [];
+    expect(two).toHaveLength(4 * 2 * 21); // 4 collectives x bf16,int8 x 512 B..512 MiB
+    expect(new Set(two.map((c) => c.params['num_gpus']))).toEqual(new Set([2]));
+  });
+
+  it('splits a plan into disjoint shards that cover it', () => {
+    const plan = buildPlan({ ...base, ops: ['gemm'], limit: 25 });
+    const shards = [0, 1, 2].map((k) => shardPlans(plan, k, 3));
+    const ids = shards.flatMap((s) => s[0]?.cases.map((c) => c.id) ?? []);
+    expect(ids.sort()).toEqual((plan[0]?.cases.map((c) => c.id) ?? []).sort());
+    expect(() => shardPlans(plan, 3, 3)).toThrow(/--shard-index/);
+  });
+});
+
+describe('model-driven plans', () => {
+  const llama = BUILTIN_MODEL_SHAPES.find((m) => m.id === 'Llama-3.1-8B');
+
+  it('decomposes a dense layer into the torch-backend kernels with TP-sharded shapes', () => {
+    if (!llama) throw new Error('missing Llama shape');
+    const ops = shapeStepOps(llama, 2, 1, { phase: 'context', batchSize: 1, isl: 1024, kvLen: 0 });
+    const gemms = ops.filter((o) => o.kind === 'gemm').map((o) => (o.kind === 'gemm' ? [o.n, o.k] : []));
+    expect(gemms).toEqual([
+      [(16 + 2 * 4) * 128, 4096], // qkv
+      [4096, 16 * 128], // o
+      [2 * 7168, 4096], // gate_up
+      [4096, 7168], // down
+      [128256, 4096], // lm-head, replicated
+    ]);
+    expect(ops.some((o) => o.kind === 'comm' && o.op === 'all_reduce' && o.numGpus === 2)).toBe(true);
+  });
+
+  it('snaps token counts up to the plan axis and maps each query to its table', () => {
+    const [c] = queryToCase({ kind: 'gemm', dtype: 'bfloat16', m: 300, n: 4096, k: 4096 });
+    expect(c?.params).toEqual({ gemm_dtype: 'bfloat16', m: 384, n: 4096, k: 4096 });
+    const [g] = queryToCase({
+      kind: 'generation_attention',
+      batchSize: 8,
+      kvLen: 4096,
+      numHeads: 32,
+      numKvHeads: 8,
+      headDim: 128,
+      windowSize: 0,
+      kvCacheDtype: 'bfloat16',
+    });
+    expect(g?.params['isl']).toBe(1);
+    expect(g?.params['step']).toBe(4095);
+  });
+
+  it('covers every model at every TP without duplicates', () => {
+    const cases = planModelCases({
+      source: builtinModelSource(),
+      models: ['Llama-3.1-8B', 'Qwen3-30B-A3B'],
+      tps: [1, 2, 4, 8],
+    });
+    const moe = cases.get('moe') ?? [];
+    expect(new Set(moe.map((p) => p['moe_ep_size']))).toEqual(new Set([1, 2, 4, 8]));
+    for (const list of cases.values())
+      expect(new Set(list.map((p) => JSON.stringify(p))).size).toBe(list.length);
+    const nccl = cases.get('nccl') ?? [];
+    expect(new Set(nccl.map((p) => p['num_gpus']))).toEqual(new Set([2, 4, 8]));
+  });
+});

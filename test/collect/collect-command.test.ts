@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { FAKE_WORKER, tempDir } from './campaign-helpers.js';
+
+describe('inferplan collect', () => {
+  it('--plan-only prints counts per op and an estimated duration', async () => {
+    const result = await runCli(['collect', '--ops', 'gemm,moe', '--grid', 'compact', '--plan-only']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/gemm\s*│\s*1920/);
+    expect(result.stdout).toMatch(/total/);
+  });
+
+  it('--plan-only --json lists a model-driven plan', async () => {
+    const result = await runCli([
+      '--json',
+      'collect',
+      '--model',
+      'Llama-3.1-8B',
+      '--tp',
+      '1,2',
+      '--plan-only',
+    ]);
+    const parsed = JSON.parse(result.stdout) as { ops: { op: string; cases: number }[] };
+    expect(parsed.ops.find((o) => o.op === 'gemm')?.cases).toBeGreaterThan(0);
+  });
+
+  it('names the bad flag in one line', async () => {
+    const result = await runCli(['collect', '--ops', 'gemm,warp_drive', '--plan-only']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("unknown op 'warp_drive'");
+    const model = await runCli(['collect', '--model', 'Nope-1B', '--plan-only']);
+    expect(model.stderr).toContain("unknown model 'Nope-1B'");
+  });
+
+  it('runs a smoke campaign with a worker command and writes tables, summary and charts', async () => {
+    const dir = tempDir('cli');
+    process.env['FAKE_RULES'] = '[]';
+    process.env['FAKE_STATE_DIR'] = dir;
+    const result = await runCli([
+      'collect',
+      '--ops',
+      'gemm,elementwise',
+      '--smoke',
+      '--out',
+      join(dir, 'out'),
+      '--worker',
+      `${process.execPath} ${FAKE_WORKER}`,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/gemm\s*│\s*6\s*│\s*6\s*│\s*0/);
+    expect(result.stdout).toContain('quality gates:');
+    expect(result.stdout).toContain('sanity charts: 2 tables');
+  });
+});

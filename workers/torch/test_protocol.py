@@ -1,0 +1,96 @@
+"""Protocol and case parsing of the torch worker: runs without torch or a GPU."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cases import parse_case  # noqa: E402
+from protocol import (  # noqa: E402
+    CaseError,
+    ProtocolError,
+    UnsupportedCase,
+    classify_exception,
+    emit,
+    error_message,
+    parse_request,
+)
+
+
+class ProtocolTest(unittest.TestCase):
+    def test_parses_run_and_shutdown(self):
+        run = parse_request('{"type":"run","case_id":"a1","op":"gemm","params":{"m":1}}')
+        self.assertEqual(run["options"], {})
+        self.assertEqual(parse_request('{"type":"shutdown"}')["type"], "shutdown")
+
+    def test_rejects_garbage(self):
+        for line in ("not json", "[1]", '{"type":"dance"}', '{"type":"run","case_id":1,"op":"gemm","params":{}}'):
+            with self.assertRaises(ProtocolError):
+                parse_request(line)
+
+    def test_classifies_failures(self):
+        self.assertEqual(classify_exception(UnsupportedCase("x")), ("unsupported_config", False))
+        self.assertEqual(classify_exception(RuntimeError("CUDA out of memory. Tried")), ("resource_issue", False))
+        self.assertEqual(
+            classify_exception(RuntimeError("CUDA error: an illegal memory access was encountered")),
+            ("framework_bug", True),
+        )
+        self.assertEqual(classify_exception(CaseError("bad")), ("collector_bug", False))
+        self.assertEqual(classify_exception(RuntimeError("cuDNN went sideways")), ("framework_bug", False))
+
+    def test_error_message_is_one_json_line(self):
+        out = io.StringIO()
+        emit(error_message("c1", RuntimeError("boom\nsecond line"), "tb"), out)
+        line = out.getvalue()
+        self.assertEqual(line.count("\n"), 1)
+        message = json.loads(line)
+        self.assertEqual(message["message"], "boom")
+        self.assertEqual(message["case_id"], "c1")
+
+
+class CaseTest(unittest.TestCase):
+    def test_normalises_mha_kv_heads(self):
+        case = parse_case("context_attention", {
+            "batch_size": 1, "isl": 128, "num_heads": 8, "num_key_value_heads": 0, "head_dim": 128,
+            "window_size": 0, "beam_width": 1, "step": 0, "attn_dtype": "bfloat16", "kv_cache_dtype": "bfloat16"})
+        self.assertEqual(case["num_key_value_heads"], 8)
+
+    def test_unsupported_and_malformed(self):
+        with self.assertRaises(UnsupportedCase):
+            parse_case("gemm", {"m": 1, "n": 8, "k": 4096, "gemm_dtype": "fp8"})
+        with self.assertRaises(UnsupportedCase):
+            parse_case("gemm", {"m": 1, "n": 16, "k": 16, "gemm_dtype": "nvfp4"})
+        with self.assertRaises(CaseError):
+            parse_case("gemm", {"m": "1", "n": 16, "k": 16, "gemm_dtype": "bfloat16"})
+        with self.assertRaises(CaseError):
+            parse_case("generation_attention", {
+                "batch_size": 1, "isl": 4, "num_heads": 8, "num_key_value_heads": 8, "head_dim": 128,
+                "window_size": 0, "beam_width": 1, "step": 10, "attn_dtype": "bfloat16", "kv_cache_dtype": "bfloat16"})
+        with self.assertRaises(CaseError):
+            parse_case("moe", {"num_tokens": 1, "hidden_size": 64, "inter_size": 64, "topk": 2, "num_experts": 6,
+                               "moe_tp_size": 1, "moe_ep_size": 4, "moe_dtype": "bfloat16", "distribution": "balanced"})
+
+
+class WorkerProcessTest(unittest.TestCase):
+    def test_worker_reports_a_broken_environment_as_one_fatal_line(self):
+        try:
+            import torch  # noqa: F401
+
+            self.skipTest("torch is installed here: the hello path needs a GPU")
+        except ImportError:
+            pass
+        worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+        run = subprocess.run([sys.executable, worker], input="", capture_output=True, text=True, timeout=30)
+        lines = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(lines[0]["type"], "error")
+        self.assertTrue(lines[0]["fatal"])
+        self.assertNotEqual(run.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
