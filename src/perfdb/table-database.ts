@@ -271,6 +271,11 @@ export class TableDatabase implements PerfDatabase {
       };
     if (op.kind === 'comm' && op.op === 'p2p') return this.p2p(solMs);
     if (this.mode === 'empirical') return this.empirical(op, solMs, false);
+    // Serving engines' perf data never times the small memory-bound kernels (norms, activations,
+    // embedding): without an elementwise table, every mode prices them with the memory-bound model.
+    if (op.kind === 'elementwise' && !this.handles.has('elementwise'))
+      return this.empirical(op, solMs, false);
+    if (op.kind === 'comm' && this.crossesNodes(op)) return this.crossNodeComm(op, solMs);
     this.lastMiss = '';
     const found = this.silicon(op, solMs);
     if (found) {
@@ -586,6 +591,40 @@ export class TableDatabase implements PerfDatabase {
     this.coords[1] = bytes / groupBytes;
     const note = handle.group.values[1] === op.dtype ? '' : `message as ${handle.group.values[1]} elements`;
     return this.lookup(handle, solMs, 1, note);
+  }
+
+  private crossesNodes(op: CommQuery): boolean {
+    return op.numGpus > (this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node);
+  }
+
+  /**
+   * A collective over more GPUs than one NVLink domain holds: tables stop at one node. Take the
+   * table's latency at a full node, add the extra transfer time of the wider group (whose
+   * bottleneck is the inter-node link) and two inter-node hops of latency.
+   */
+  private crossNodeComm(op: CommQuery, solMs: number): OpLatency {
+    const perNode = this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node;
+    const inNode: CommQuery = { ...op, numGpus: perNode };
+    const inNodeSol = this.sol(inNode);
+    this.lastMiss = '';
+    const found = this.comm(inNode, inNodeSol);
+    const hopsMs = 2 * this.system.node.p2p_latency_s * 1e3;
+    if (!found) {
+      if (this.mode === 'hybrid') return this.empirical(op, solMs, true);
+      throw new PerfDataMissingError(
+        `no usable perf data for ${describeOp(inNode)} on ${this.systemName}/${this.backend}/${this.version}, ` +
+          `needed to extrapolate ${op.op} over ${op.numGpus} GPUs; use --database-mode hybrid to estimate it`,
+      );
+    }
+    // The slower link adds its extra transfer time at the legacy comm efficiency; small messages
+    // are latency-bound and mostly pay the hops.
+    const extraMs = Math.max(0, solMs - inNodeSol) / LEGACY_EFFICIENCY.comm;
+    return {
+      latencyMs: found.latencyMs + extraMs + hopsMs,
+      solMs,
+      provenance: 'extrapolated',
+      source: `${found.source} at ${perNode} GPUs + ${fmt(extraMs * 1e3)} us over the inter-node link + 2 hops`,
+    };
   }
 
   private elementwise(op: ElementwiseQuery, solMs: number, relax = false): Lookup | undefined {
