@@ -380,6 +380,13 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       for (const row of rows) {
         const version = row.backend_version.trim() || undefined;
         const key = keyOf(row.system, row.backend, version);
+        // A build tag instead of a version (e.g. 'gpt-oss-dev') is measured on some release: use the newest.
+        const dataVersion = version && /^v?\d+(\.\d+)*/.test(version) ? version : undefined;
+        if (version && !dataVersion && !databases.has(key)) {
+          process.stderr.write(
+            `warning: ${row.backend} version '${version}' is not a release number; using the newest perf data\n`,
+          );
+        }
         if (databases.has(key) || !isBackend(row.backend)) continue;
         try {
           databases.set(
@@ -388,7 +395,7 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
               system: systems.get(row.system),
               backend: row.backend,
               mode,
-              ...(version ? { version } : {}),
+              ...(dataVersion ? { version: dataVersion } : {}),
               ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
             }),
           );
