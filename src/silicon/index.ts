@@ -1,4 +1,11 @@
 export {
+  predictReferenceStep,
+  type ReferencePoint,
+  type ReferencePrediction,
+  referenceStep,
+  truncateLayers,
+} from './reference-compare.js';
+export {
   type PartitionScore,
   predictRow,
   rowToConfig,
@@ -9,10 +16,3 @@ export {
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
 export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';
-export {
-  predictReferenceStep,
-  type ReferencePoint,
-  type ReferencePrediction,
-  referenceStep,
-  truncateLayers,
-} from './reference-compare.js';

@@ -28,7 +28,9 @@ export function truncateLayers(model: ModelSpec, layers: number): ModelSpec {
   const slidingWindow = model.slidingWindow
     ? { ...model.slidingWindow, layerTypes: model.slidingWindow.layerTypes.slice(0, layers) }
     : undefined;
-  const moe = model.moe ? { ...model.moe, firstDenseLayers: Math.min(model.moe.firstDenseLayers, layers) } : undefined;
+  const moe = model.moe
+    ? { ...model.moe, firstDenseLayers: Math.min(model.moe.firstDenseLayers, layers) }
+    : undefined;
   return {
     ...model,
     numLayers: layers,
@@ -39,8 +41,22 @@ export function truncateLayers(model: ModelSpec, layers: number): ModelSpec {
 
 export function referenceStep(point: ReferencePoint): StepShape {
   return point.phase === 'prefill'
-    ? { ctxRequests: point.batch, ctxTokens: point.isl, ctxPrefix: 0, genRequests: 0, genKvLen: 0, genTokensPerRequest: 1 }
-    : { ctxRequests: 0, ctxTokens: 0, ctxPrefix: 0, genRequests: point.batch, genKvLen: point.kv, genTokensPerRequest: 1 };
+    ? {
+        ctxRequests: point.batch,
+        ctxTokens: point.isl,
+        ctxPrefix: 0,
+        genRequests: 0,
+        genKvLen: 0,
+        genTokensPerRequest: 1,
+      }
+    : {
+        ctxRequests: 0,
+        ctxTokens: 0,
+        ctxPrefix: 0,
+        genRequests: point.batch,
+        genKvLen: point.kv,
+        genTokensPerRequest: 1,
+      };
 }
 
 /** Step latency the `torch` tables predict for a reference point (the model's own bf16 weights). */

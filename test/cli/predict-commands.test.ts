@@ -294,7 +294,10 @@ describe('inferplan silicon reference', () => {
   it('names the file, line and column of a bad row', async () => {
     const root = writeServingPerfData(undefined, 'torch');
     const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'bad.csv');
-    writeFileSync(csv, 'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,sideways,1,1,0,32,1\n');
+    writeFileSync(
+      csv,
+      'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,sideways,1,1,0,32,1\n',
+    );
     const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.csv:2: column 'phase'/);

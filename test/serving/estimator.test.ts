@@ -92,15 +92,22 @@ describe('aggregated serving', () => {
   it('refuses a batch whose KV cache does not fit, naming the sizes', () => {
     const e = estimator();
     const long: Workload = { ...workload, isl: 100_000, osl: 28_000 };
-    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(InfeasibleError);
-    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(/GiB per GPU/);
+    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(
+      InfeasibleError,
+    );
+    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long)).toThrow(
+      /GiB per GPU/,
+    );
   });
 
   it('rejects impossible parallelism with the rule that broke', () => {
     const e = estimator();
     expect(e.checkParallel({ ...tp1, tp: 3, moeTp: 3 })).toMatch(/tp=3/);
     expect(() =>
-      e.estimate({ mode: 'agg', parallel: { ...tp1, tp: 3, moeTp: 3 }, batchSize: 1, ctxTokens: 8192 }, workload),
+      e.estimate(
+        { mode: 'agg', parallel: { ...tp1, tp: 3, moeTp: 3 }, batchSize: 1, ctxTokens: 8192 },
+        workload,
+      ),
     ).toThrow(InvalidConfigError);
   });
 });
