@@ -16,7 +16,9 @@ function costMs(op: OpQuery, rates: FormulaRates): number {
     case 'gemm':
       return rates.fixedMs + 2 * op.m * op.n * op.k * rates.msPerGemmFlop;
     case 'context_attention':
-      return rates.fixedMs + op.batchSize * op.isl * (op.isl + 2 * op.prefix) * op.numHeads * op.headDim * 2e-12;
+      return (
+        rates.fixedMs + op.batchSize * op.isl * (op.isl + 2 * op.prefix) * op.numHeads * op.headDim * 2e-12
+      );
     case 'generation_attention':
       return rates.fixedMs + op.batchSize * op.kvLen * op.numKvHeads * op.headDim * 1e-9;
     case 'context_mla':
@@ -26,7 +28,11 @@ function costMs(op: OpQuery, rates: FormulaRates): number {
     case 'mla_bmm':
       return rates.fixedMs + op.numTokens * op.numHeads * 1e-7;
     case 'moe':
-      return rates.fixedMs + (op.numTokens * op.topk * op.hiddenSize * op.interSize * 6 * rates.msPerGemmFlop) / (op.moeTp * op.moeEp);
+      return (
+        rates.fixedMs +
+        (op.numTokens * op.topk * op.hiddenSize * op.interSize * 6 * rates.msPerGemmFlop) /
+          (op.moeTp * op.moeEp)
+      );
     case 'comm':
       return op.numGpus <= 1 ? 0 : rates.fixedMs + op.messageElements * 1e-9;
     case 'elementwise':
