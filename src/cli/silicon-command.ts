@@ -5,14 +5,14 @@ import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { type ModelShape, runReferenceStep } from '../collect/index.js';
-import { InferplanError, InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
-import { type Backend, isBackend } from '../engine/index.js';
+import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel, type ModelSpec } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { renderTable } from '../report/index.js';
 import {
+  openRowDatabases,
   predictReferenceStep,
   predictRow,
   type ReferencePoint,
@@ -373,44 +373,12 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
       const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
 
-      // Open every database the rows need up front (loading is asynchronous, predicting is not).
-      const databases = new Map<string, PerfDatabase | InferplanError>();
-      const keyOf = (system: string, backend: string, version: string | undefined) =>
-        `${system}|${backend}|${version ?? ''}`;
-      for (const row of rows) {
-        const version = row.backend_version.trim() || undefined;
-        const key = keyOf(row.system, row.backend, version);
-        // A build tag instead of a version (e.g. 'gpt-oss-dev') is measured on some release: use the newest.
-        const dataVersion = version && /^v?\d+(\.\d+)*/.test(version) ? version : undefined;
-        if (version && !dataVersion && !databases.has(key)) {
-          process.stderr.write(
-            `warning: ${row.backend} version '${version}' is not a release number; using the newest perf data\n`,
-          );
-        }
-        if (databases.has(key) || !isBackend(row.backend)) continue;
-        try {
-          databases.set(
-            key,
-            await openPerfDatabase({
-              system: systems.get(row.system),
-              backend: row.backend,
-              mode,
-              ...(dataVersion ? { version: dataVersion } : {}),
-              ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof InferplanError)) throw error;
-          databases.set(key, error);
-        }
-      }
-      const openDatabase = (system: string, backend: Backend, version: string | undefined): PerfDatabase => {
-        const entry = databases.get(keyOf(system, backend, version));
-        if (!entry)
-          throw new InferplanError(`no perf data opened for ${system}/${backend}/${version ?? 'newest'}`, 5);
-        if (entry instanceof InferplanError) throw entry;
-        return entry;
-      };
+      const openDatabase = await openRowDatabases(rows, {
+        systems,
+        mode,
+        ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
+        warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
       const client = {
         ...(flags.lengthRatio !== undefined
           ? { lengthRatio: parseNumber('--length-ratio', flags.lengthRatio, 1) }

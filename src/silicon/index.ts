@@ -6,6 +6,8 @@ export {
   truncateLayers,
 } from './reference-compare.js';
 export {
+  type OpenRowDatabasesOptions,
+  openRowDatabases,
   type PartitionScore,
   predictRow,
   rowToConfig,

@@ -1,10 +1,10 @@
 // Predicts every row of a measured-serving CSV and scores the predictions: MAPE and median
 // absolute % error of TTFT and TPOT per partition, coverage, and failures grouped by reason.
-import { type Dtype, InferplanError, isDtype } from '../common/index.js';
+import { type Dtype, InferplanError, isDtype, PerfDataMissingError } from '../common/index.js';
 import { type Backend, isBackend } from '../engine/index.js';
 import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, type ModelSpec, resolveQuant } from '../models/index.js';
-import type { DatabaseMode, PerfDatabase } from '../perfdb/index.js';
+import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import {
   createEstimator,
   type ServingConfig,
@@ -260,5 +260,57 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
     failuresByReason: [...failures.entries()]
       .map(([reason, v]) => ({ reason, ...v }))
       .sort((a, b) => b.count - a.count),
+  };
+}
+
+export interface OpenRowDatabasesOptions {
+  readonly systems: SystemRegistry;
+  readonly mode: DatabaseMode;
+  readonly perfDataDir?: string;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Open every perf database the rows need up front (loading is asynchronous, predicting is not);
+ * a database that cannot be opened becomes the failure of the rows that need it.
+ */
+export async function openRowDatabases(
+  rows: readonly SiliconRow[],
+  options: OpenRowDatabasesOptions,
+): Promise<SiliconCompareDeps['openDatabase']> {
+  const databases = new Map<string, PerfDatabase | InferplanError>();
+  const keyOf = (system: string, backend: string, version: string | undefined) =>
+    `${system}|${backend}|${version ?? ''}`;
+  for (const row of rows) {
+    const version = row.backend_version.trim() || undefined;
+    const key = keyOf(row.system, row.backend, version);
+    if (databases.has(key) || !isBackend(row.backend)) continue;
+    // A build tag instead of a version (e.g. 'gpt-oss-dev') is measured on some release: use the newest.
+    const dataVersion = version && /^v?\d+(\.\d+)*/.test(version) ? version : undefined;
+    if (version && !dataVersion) {
+      options.warn(`${row.backend} version '${version}' is not a release number; using the newest perf data`);
+    }
+    try {
+      databases.set(
+        key,
+        await openPerfDatabase({
+          system: options.systems.get(row.system),
+          backend: row.backend,
+          mode: options.mode,
+          ...(dataVersion ? { version: dataVersion } : {}),
+          ...(options.perfDataDir ? { perfDataDir: options.perfDataDir } : {}),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof InferplanError)) throw error;
+      databases.set(key, error);
+    }
+  }
+  return (system, backend, version) => {
+    const entry = databases.get(keyOf(system, backend, version));
+    if (!entry)
+      throw new PerfDataMissingError(`no perf data opened for ${system}/${backend}/${version ?? 'newest'}`);
+    if (entry instanceof InferplanError) throw entry;
+    return entry;
   };
 }
