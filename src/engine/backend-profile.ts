@@ -15,6 +15,11 @@ export interface BackendProfile {
   readonly defaultCtxTokens: number;
   /** Host-side cost per scheduler step (scheduling, sampling, input prep), ms. */
   readonly stepOverheadMs: number;
+  /**
+   * Time a request spends in the serving stack outside the GPU steps before its first token
+   * (HTTP, tokenisation, routing, scheduling hand-offs), ms; added to TTFT of served deployments.
+   */
+  readonly requestOverheadMs: number;
   /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
   readonly lmHead: 'replicated' | 'vocab-parallel';
   /**
@@ -27,6 +32,8 @@ export interface BackendProfile {
 
 // Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
+// Request overheads are the median gap between measured TTFT and our predicted one at
+// concurrency <= 4 (little queueing) in the development measurements, rounded: docs/serving-model.md.
 const SERVING_ENGINE_FUSIONS: readonly ElementwiseOp[] = ['rope', 'kv_write', 'add'];
 
 const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
@@ -35,6 +42,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
+    requestOverheadMs: 50,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -43,6 +51,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     memFraction: 0.88,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
+    requestOverheadMs: 200,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -51,6 +60,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
+    requestOverheadMs: 125,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -59,6 +69,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,
+    requestOverheadMs: 0,
     lmHead: 'replicated',
     fusedElementwise: [],
   },

@@ -306,7 +306,7 @@ class ServingEstimator implements Estimator {
     );
     return this.finish(
       {
-        ttftMs: sim.meanTtftMs,
+        ttftMs: sim.meanTtftMs + backendProfile(this.options.backend).requestOverheadMs,
         tpotMs: sim.meanTpotMs,
         tokensPerS: sim.outputTokensPerS * p.attentionDp,
         requestsPerS: sim.requestsPerS * p.attentionDp,
@@ -389,7 +389,11 @@ class ServingEstimator implements Estimator {
         waitMs = Math.max(waitMs, (clients - inService) / ratePerMs);
       }
     }
-    const ttftMs = prefillServiceMs + (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) + transferMs;
+    const ttftMs =
+      prefillServiceMs +
+      (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) +
+      transferMs +
+      backendProfile(this.options.backend).requestOverheadMs;
     const tpotMs = tpotAt(dBatch);
     const gpusPerReplica =
       prefill.workers * gpusOf(prefill.parallel) + decode.workers * gpusOf(decode.parallel);
