@@ -3,7 +3,7 @@
 // Holds out a seeded random sample of rows (and, for GEMM, whole (n, k) sites), predicts each from
 // the rest through the public query path, and prints median / p90 absolute % error per table.
 
-import type { Dtype } from '../src/common/index.js';
+import { type Dtype, seededRandom } from '../src/common/index.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import type { AxisConfig, BlendMode } from '../src/perfdb/axis-tree.js';
 import { loadTableFile } from '../src/perfdb/file-loaders.js';
@@ -22,18 +22,6 @@ const TARGETS: Partial<Record<TableName, string>> = {
   generation_attention: '1.1% median',
   context_mla: '2.2% / 10%',
 };
-
-/** mulberry32: small seedable PRNG so a seed gives the same sample every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -222,7 +210,7 @@ export async function run(args: string[]): Promise<void> {
       for (const ref of versions.get(version)!.values()) {
         if (!queryOfRowTables.has(ref.table)) continue;
         const table = await loadTableFile(ref.file, ref.table, ref.format);
-        const random = prng(seed + table.rowCount);
+        const random = seededRandom(seed + table.rowCount);
         const axes = blend
           ? INDEX_SPECS[ref.table].axes.map((a, i, all) => ({
               ...a,

@@ -17,9 +17,9 @@ import {
   addContextOptions,
   buildContext,
   type ContextFlags,
-  parseNonNegativeInt,
   parseNumber,
   parsePositiveInt,
+  workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
@@ -83,17 +83,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
     )
     .action(async (flags: DefaultFlags) => {
       const totalGpus = parsePositiveInt('--gpus', flags.gpus);
-      const isl = parsePositiveInt('--isl', flags.isl, 4000);
-      const prefix = parseNonNegativeInt('--prefix', flags.prefix, 0);
-      if (prefix >= isl) throw new UsageError(`--prefix ${prefix} must be smaller than --isl ${isl}`);
-      const nextn = parseNonNegativeInt('--nextn', flags.nextn, 0);
-      const workload: Workload = {
-        isl,
-        osl: parsePositiveInt('--osl', flags.osl, 1000),
-        prefix,
-        nextn,
-        nextnAccept: parseNumber('--nextn-accept', flags.nextnAccept, 0.7 * nextn),
-      };
+      const workload: Workload = workloadFromFlags(flags);
       const ttftMs = parseNumber('--ttft', flags.ttft, 2000);
       const tpotMs = parseNumber('--tpot', flags.tpot, 30);
       const sla = {

@@ -13,7 +13,7 @@ import {
   openPerfDatabase,
   type PerfDatabase,
 } from '../perfdb/index.js';
-import { createEstimator, type ServingEstimatorHandle } from '../serving/index.js';
+import { createEstimator, type ServingEstimatorHandle, type Workload } from '../serving/index.js';
 
 export interface ContextFlags {
   readonly model: string;
@@ -156,4 +156,25 @@ export async function buildContext(flags: ContextFlags): Promise<DeploymentConte
     ...(moeDistribution ? { moeDistribution } : {}),
   });
   return { model, system, backend, db, quant, mode, estimator, systems };
+}
+
+export interface WorkloadFlags {
+  readonly isl?: string;
+  readonly osl?: string;
+  readonly prefix?: string;
+  readonly nextn?: string;
+  readonly nextnAccept?: string;
+}
+
+/** --isl --osl --prefix --nextn --nextn-accept, checked against each other. */
+export function workloadFromFlags(flags: WorkloadFlags): Workload {
+  const isl = parsePositiveInt('--isl', flags.isl, 4000);
+  const prefix = parseNonNegativeInt('--prefix', flags.prefix, 0);
+  if (prefix >= isl) throw new UsageError(`--prefix ${prefix} must be smaller than --isl ${isl}`);
+  const nextn = parseNonNegativeInt('--nextn', flags.nextn, 0);
+  // Without a measured acceptance rate, assume 70% of the draft tokens are accepted.
+  const nextnAccept = parseNumber('--nextn-accept', flags.nextnAccept, 0.7 * nextn);
+  if (nextnAccept > nextn)
+    throw new UsageError(`--nextn-accept ${nextnAccept} cannot exceed --nextn ${nextn}`);
+  return { isl, osl: parsePositiveInt('--osl', flags.osl, 1000), prefix, nextn, nextnAccept };
 }

@@ -9,9 +9,8 @@ import {
   buildContext,
   type ContextFlags,
   type DeploymentContext,
-  parseNonNegativeInt,
-  parseNumber,
   parsePositiveInt,
+  workloadFromFlags,
 } from './deployment-context.js';
 import { describeParallel, parallelFromFlags } from './parallel-flags.js';
 import { type GlobalOptions, printJson } from './run-command.js';
@@ -46,21 +45,6 @@ interface EstimateFlags extends ContextFlags {
   dBatch?: string;
   dWorkers?: string;
   detail?: boolean;
-}
-
-function workloadFrom(flags: EstimateFlags): Workload {
-  const isl = parsePositiveInt('--isl', flags.isl, 4000);
-  const prefix = parseNonNegativeInt('--prefix', flags.prefix, 0);
-  if (prefix >= isl) throw new UsageError(`--prefix ${prefix} must be smaller than --isl ${isl}`);
-  const nextn = parseNonNegativeInt('--nextn', flags.nextn, 0);
-  const nextnAccept = parseNumber(
-    '--nextn-accept',
-    flags.nextnAccept,
-    nextn > 0 ? Math.min(nextn, 0.7 * nextn) : 0,
-  );
-  if (nextnAccept > nextn)
-    throw new UsageError(`--nextn-accept ${nextnAccept} cannot exceed --nextn ${nextn}`);
-  return { isl, osl: parsePositiveInt('--osl', flags.osl, 1000), prefix, nextn, nextnAccept };
 }
 
 function configFrom(flags: EstimateFlags, ctx: DeploymentContext): ServingConfig {
@@ -291,7 +275,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
     .option('--detail', 'add the per-op table and the memory breakdown', false)
     .action(async (flags: EstimateFlags) => {
       const ctx = await buildContext(flags);
-      const workload = workloadFrom(flags);
+      const workload = workloadFromFlags(flags);
       const config = configFrom(flags, ctx);
       const metrics = ctx.estimator.estimate(config, workload);
       if (globals().json) {

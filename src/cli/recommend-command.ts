@@ -13,9 +13,9 @@ import {
   addContextOptions,
   buildContext,
   type ContextFlags,
-  parseNonNegativeInt,
   parseNumber,
   parsePositiveInt,
+  workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
@@ -69,9 +69,7 @@ export function registerRecommendCommand(program: Command, globals: () => Global
       if (!(OBJECTIVES as readonly string[]).includes(flags.objective)) {
         throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${flags.objective}'`);
       }
-      const isl = parsePositiveInt('--isl', flags.isl, 4000);
-      const prefix = parseNonNegativeInt('--prefix', flags.prefix, 0);
-      if (prefix >= isl) throw new UsageError(`--prefix ${prefix} must be smaller than --isl ${isl}`);
+      const workload = workloadFromFlags(flags);
       const ctx = await buildContext(flags);
       const gpuHourUsd =
         flags.gpuHourCost !== undefined
@@ -80,7 +78,7 @@ export function registerRecommendCommand(program: Command, globals: () => Global
       const result = recommendDeployment({
         estimator: ctx.estimator,
         target,
-        workload: { isl, osl: parsePositiveInt('--osl', flags.osl, 1000), prefix, nextn: 0, nextnAccept: 0 },
+        workload,
         sla: {
           ttftMs: parseNumber('--ttft', flags.ttft, 2000),
           tpotMs: parseNumber('--tpot', flags.tpot, 30),

@@ -2,3 +2,4 @@ export * from './atomic-write.js';
 export * from './dtypes.js';
 export * from './errors.js';
 export * from './package-paths.js';
+export * from './seeded-random.js';

@@ -3,6 +3,7 @@
 // such as `--max-concurrency N` do). Steps follow continuous batching with chunked prefill:
 // every running decode advances each step, and waiting prefills fill the remaining token budget.
 // Queueing behind other prefills (the main error of fixed-factor TTFT models) falls out of it.
+import { seededRandom } from '../common/index.js';
 import type { StepShape } from '../models/index.js';
 
 export interface AggSimulationInput {
@@ -96,18 +97,6 @@ class FinishHeap {
     }
     return top;
   }
-}
-
-/** Small deterministic PRNG (mulberry32): the simulation must give the same answer every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Kv lengths are bucketed (32 buckets per octave, <= ~3% error) so that steps share cache entries. */
