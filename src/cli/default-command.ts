@@ -1,22 +1,29 @@
 // `inferplan default`: search aggregated and disaggregated deployments for a model on N GPUs
 // under latency targets, show the trade-off and pick the best.
+
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InfeasibleError, UsageError } from '../common/index.js';
+import { InfeasibleError, PerfDataMissingError, UsageError } from '../common/index.js';
+import { BACKENDS, isBackend } from '../engine/index.js';
+import { EMBEDDED_PERF_DIR, scanPerfData } from '../perfdb/index.js';
 import { createProgress, renderSearchReport, searchResultJson, writeSearchSaveDir } from '../report/index.js';
 import {
+  compareByObjective,
   type ExperimentSpec,
   OBJECTIVES,
   type Objective,
   type SearchMode,
   type SearchResult,
+  type Sla,
   searchDeployments,
 } from '../search/index.js';
-import type { Workload } from '../serving/index.js';
+import { createEstimator, type Workload } from '../serving/index.js';
 import {
   addContextOptions,
   buildContext,
   type ContextFlags,
+  type DeploymentContext,
   parseNumber,
   parsePositiveInt,
   workloadFromFlags,
@@ -56,11 +63,115 @@ function objectiveOf(value: string): Objective {
   return value as Objective;
 }
 
+interface SearchSettings {
+  readonly totalGpus: number;
+  readonly workload: Workload;
+  readonly sla: Sla;
+  readonly modes: readonly SearchMode[];
+  readonly objective: Objective;
+  readonly topN: number;
+}
+
+interface BackendRun {
+  readonly ctx: DeploymentContext;
+  readonly decodeCtx?: DeploymentContext;
+  readonly result: SearchResult;
+  readonly gpuHourUsd?: number;
+}
+
+/** Backends with perf data for the system (for --backend auto), in a fixed order. */
+function backendsWithData(flags: DefaultFlags): string[] {
+  const root = flags.perfData ?? EMBEDDED_PERF_DIR;
+  const catalog = existsSync(root) ? scanPerfData(root) : undefined;
+  const found = [...(catalog?.systems.get(flags.system)?.keys() ?? [])].filter((b) => isBackend(b));
+  if (found.length === 0) {
+    throw new PerfDataMissingError(
+      `--backend auto: no perf data for ${flags.system} under ${root}; see 'inferplan db ls${flags.perfData ? ` --perf-data ${flags.perfData}` : ''}'`,
+    );
+  }
+  return BACKENDS.filter((b) => found.includes(b));
+}
+
+async function searchOneBackend(
+  flags: DefaultFlags,
+  settings: SearchSettings,
+  quiet: boolean,
+): Promise<BackendRun> {
+  const base = await buildContext(flags);
+  const decodeCtx = flags.decodeSystem
+    ? await buildContext({ ...flags, system: flags.decodeSystem })
+    : undefined;
+  // Replicas whose decode workers run on another system are estimated as a whole by one estimator.
+  const ctx: DeploymentContext = decodeCtx
+    ? {
+        ...base,
+        estimator: createEstimator({
+          model: base.model,
+          system: base.system,
+          db: base.db,
+          quant: base.quant,
+          backend: base.backend,
+          decode: { system: decodeCtx.system, db: decodeCtx.db },
+        }),
+      }
+    : base;
+  const gpuHourUsd =
+    flags.gpuHourCost !== undefined
+      ? parseNumber('--gpu-hour-cost', flags.gpuHourCost, 0)
+      : ctx.system.price?.gpu_hour_usd;
+  const progress = quiet
+    ? undefined
+    : createProgress({ label: `search ${ctx.backend}`, unit: 'configs', total: 1 });
+  try {
+    const result = searchDeployments({
+      estimator: ctx.estimator,
+      ...(decodeCtx ? { decodeEstimator: decodeCtx.estimator } : {}),
+      totalGpus: settings.totalGpus,
+      workload: settings.workload,
+      sla: settings.sla,
+      modes: settings.modes,
+      topN: settings.topN,
+      objective: settings.objective,
+      ...(gpuHourUsd !== undefined ? { gpuHourUsd } : {}),
+      ...(decodeCtx?.system.price ? { decodeGpuHourUsd: decodeCtx.system.price.gpu_hour_usd } : {}),
+      parallelSpace: { isMoe: Boolean(ctx.model.moe), gpusPerNode: ctx.system.node.gpus_per_node },
+      ...(decodeCtx
+        ? {
+            decodeParallelSpace: {
+              isMoe: Boolean(ctx.model.moe),
+              gpusPerNode: decodeCtx.system.node.gpus_per_node,
+            },
+          }
+        : {}),
+      exhaustive: Boolean(flags.exhaustive),
+      ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
+    });
+    return {
+      ctx,
+      ...(decodeCtx ? { decodeCtx } : {}),
+      result,
+      ...(gpuHourUsd !== undefined ? { gpuHourUsd } : {}),
+    };
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** The run whose best point wins on the objective (runs without a best point lose). */
+function pickBestRun(runs: readonly BackendRun[], objective: Objective): BackendRun {
+  let best = runs[0]!;
+  for (const run of runs.slice(1)) {
+    if (!run.result.best) continue;
+    if (!best.result.best || compareByObjective(run.result.best, best.result.best, objective) < 0) best = run;
+  }
+  return best;
+}
+
 export function registerDefaultCommand(program: Command, globals: () => GlobalOptions): void {
   const command = program
     .command('default')
     .description('search deployments of a model on N GPUs under TTFT/TPOT targets and pick the best');
-  addContextOptions(command, { backend: 'torch' })
+  addContextOptions(command, { backend: 'torch', allowAuto: true })
     .requiredOption('--gpus <n>', 'GPUs available')
     .option('--isl <n>', 'input tokens per request', '4000')
     .option('--osl <n>', 'output tokens per request', '1000')
@@ -96,45 +207,20 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
       };
       const modes = modesOf(flags.servingMode);
       const objective = objectiveOf(flags.objective);
-      const ctx = await buildContext(flags);
-      const decodeCtx = flags.decodeSystem
-        ? await buildContext({ ...flags, system: flags.decodeSystem })
-        : undefined;
-      const gpuHourUsd =
-        flags.gpuHourCost !== undefined
-          ? parseNumber('--gpu-hour-cost', flags.gpuHourCost, 0)
-          : ctx.system.price?.gpu_hour_usd;
-      const progress = globals().json
-        ? undefined
-        : createProgress({ label: 'search', unit: 'configs', total: 1 });
-      let result: SearchResult;
-      try {
-        result = searchDeployments({
-          estimator: ctx.estimator,
-          ...(decodeCtx ? { decodeEstimator: decodeCtx.estimator } : {}),
-          totalGpus,
-          workload,
-          sla,
-          modes,
-          topN: parsePositiveInt('--top-n', flags.topN, 5),
-          objective,
-          ...(gpuHourUsd !== undefined ? { gpuHourUsd } : {}),
-          ...(decodeCtx?.system.price ? { decodeGpuHourUsd: decodeCtx.system.price.gpu_hour_usd } : {}),
-          parallelSpace: { isMoe: Boolean(ctx.model.moe), gpusPerNode: ctx.system.node.gpus_per_node },
-          ...(decodeCtx
-            ? {
-                decodeParallelSpace: {
-                  isMoe: Boolean(ctx.model.moe),
-                  gpusPerNode: decodeCtx.system.node.gpus_per_node,
-                },
-              }
-            : {}),
-          exhaustive: Boolean(flags.exhaustive),
-          ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
-        });
-      } finally {
-        progress?.stop();
+      const topN = parsePositiveInt('--top-n', flags.topN, 5);
+      const backends = flags.backend === 'auto' ? backendsWithData(flags) : [flags.backend];
+      const runs: BackendRun[] = [];
+      for (const backend of backends) {
+        runs.push(
+          await searchOneBackend(
+            { ...flags, backend },
+            { totalGpus, workload, sla, modes, objective, topN },
+            globals().json,
+          ),
+        );
       }
+      const best = pickBestRun(runs, objective);
+      const { ctx, decodeCtx, result, gpuHourUsd } = best;
       if (result.points.length === 0) {
         throw new InfeasibleError(
           `${ctx.model.id} fits no configuration on ${totalGpus} x ${ctx.system.name} ` +
@@ -169,7 +255,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         },
         modes,
         objective,
-        top_n: parsePositiveInt('--top-n', flags.topN, 5),
+        top_n: topN,
         quant: {
           gemm: ctx.quant.gemm,
           kv_cache: ctx.quant.kvCache,
@@ -179,9 +265,13 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         },
         ...(gpuHourUsd !== undefined ? { gpu_hour_usd: gpuHourUsd } : {}),
       };
+      const autoLine =
+        runs.length > 1
+          ? `backend auto: ${runs.map((r) => `${r.ctx.backend} ${r.result.best ? `${r.result.best.tokensPerSPerGpu.toFixed(0)} tok/s/gpu` : 'no SLA-meeting config'}`).join(', ')}; best ${ctx.backend}\n`
+          : '';
       const header =
         `${ctx.model.id} on ${totalGpus} x ${ctx.system.name}${decodeCtx ? ` (decode on ${decodeCtx.system.name})` : ''}, ` +
-        `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n`;
+        `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
       const report = header + renderSearchReport(result);
       if (flags.saveDir)
         await writeSearchSaveDir(flags.saveDir, { result, experiments: [experiment], reportText: report });

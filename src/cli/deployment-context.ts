@@ -43,14 +43,21 @@ export interface DeploymentContext {
 }
 
 /** Options every predicting command takes. */
-export function addContextOptions(command: Command, defaults: { backend: string }): Command {
+export function addContextOptions(
+  command: Command,
+  defaults: { backend: string; allowAuto?: boolean },
+): Command {
   return command
     .requiredOption(
       '--model <id|path>',
       'catalog id (e.g. Qwen/Qwen3-32B) or a Hugging Face config.json / folder',
     )
     .requiredOption('--system <name>', 'GPU system (see `inferplan systems`)')
-    .option('--backend <name>', `serving backend: ${BACKENDS.join(', ')}`, defaults.backend)
+    .option(
+      '--backend <name>',
+      `serving backend: ${BACKENDS.join(', ')}${defaults.allowAuto ? ', or auto (every backend with data; the best wins)' : ''}`,
+      defaults.backend,
+    )
     .option('--version <version>', 'backend version of the perf data (default: newest)')
     .option(
       '--perf-data <dir>',

@@ -143,13 +143,37 @@ class ServingEstimator implements Estimator {
     const fit = this.fits(parallel, batchSize, workload, role);
     if (!fit.fits) {
       const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+      const usable = fit.capacityBytesPerGpu * backendProfile(this.options.backend).memFraction;
+      const largest = this.largestFittingBatch(parallel, batchSize, workload, role);
+      const advice =
+        largest > 0
+          ? `at most batch ${largest} fits this layout; or raise tp/pp, or quantise the KV cache`
+          : 'not even one request fits: raise tp/pp, quantise weights and KV cache, or shorten isl/osl';
       throw new InfeasibleError(
         `${role} worker tp=${parallel.tp} pp=${parallel.pp} dp=${parallel.attentionDp} with batch ${batchSize} needs ` +
-          `${gib(fit.memBytesPerGpu)} GiB per GPU but ${gib(fit.capacityBytesPerGpu * backendProfile(this.options.backend).memFraction)} GiB ` +
-          `are usable; lower the batch, raise tp/pp, or quantise the KV cache`,
+          `${gib(fit.memBytesPerGpu)} GiB per GPU but ${gib(usable)} GiB are usable; ${advice}`,
       );
     }
     return fit.memBytesPerGpu;
+  }
+
+  /** Largest batch (a multiple of the attention-DP ranks) below `batchSize` that fits; 0 if none. */
+  private largestFittingBatch(
+    parallel: WorkerParallel,
+    batchSize: number,
+    workload: Workload,
+    role: 'agg' | 'prefill' | 'decode',
+  ): number {
+    const ranks = parallel.attentionDp;
+    if (!this.fits(parallel, ranks, workload, role).fits) return 0;
+    let lo = 1; // in units of `ranks`
+    let hi = Math.max(1, Math.floor(batchSize / ranks));
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.fits(parallel, mid * ranks, workload, role).fits) lo = mid;
+      else hi = mid;
+    }
+    return lo * ranks;
   }
 
   private tokensPerDecodeStep(workload: Workload): number {

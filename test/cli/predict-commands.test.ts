@@ -94,7 +94,9 @@ describe('inferplan estimate', () => {
   it('says by how much a configuration does not fit', async () => {
     const r = await runCli(['estimate', ...base(), '--batch-size', '512', '--isl', '32000', '--osl', '4000']);
     expect(r.code).toBe(7);
-    expect(r.stderr).toMatch(/needs [\d.]+ GiB per GPU but [\d.]+ GiB are usable/);
+    expect(r.stderr).toMatch(
+      /needs [\d.]+ GiB per GPU but [\d.]+ GiB are usable; at most batch \d+ fits this layout/,
+    );
   });
 
   it('lists the known models for an unknown one', async () => {
@@ -203,6 +205,54 @@ describe('inferplan default', () => {
     ]);
     expect(r.code).toBe(7);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('inferplan default --backend auto', () => {
+  it('searches every backend with data for the system and reports the best', async () => {
+    const root = writeServingPerfData(undefined, 'vllm');
+    writeServingPerfData(root, 'torch');
+    const r = await runCli([
+      'default',
+      '--model',
+      'meta-llama/Llama-3.1-8B',
+      '--system',
+      'h200_sxm',
+      '--backend',
+      'auto',
+      '--perf-data',
+      root,
+      '--gpus',
+      '2',
+      '--isl',
+      '1000',
+      '--osl',
+      '100',
+      '--serving-mode',
+      'agg',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /backend auto: vllm [\d.]+ tok\/s\/gpu, torch [\d.]+ tok\/s\/gpu; best (vllm|torch)/,
+    );
+  });
+
+  it('says where it looked when no backend has data for the system', async () => {
+    const r = await runCli([
+      'default',
+      '--model',
+      'meta-llama/Llama-3.1-8B',
+      '--system',
+      'b200_sxm',
+      '--backend',
+      'auto',
+      '--perf-data',
+      perfData,
+      '--gpus',
+      '2',
+    ]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/no perf data for b200_sxm/);
   });
 });
 
