@@ -1,6 +1,7 @@
 // Builds the estimators of one experiment (exp) from its spec: the same path `default` takes.
 import { resolve } from 'node:path';
 import type { ExperimentEstimators, ExperimentSpec } from '../search/index.js';
+import { createEstimator } from '../serving/index.js';
 import { buildContext, type ContextFlags } from './deployment-context.js';
 
 function flagsOf(
@@ -38,8 +39,19 @@ export async function experimentEstimators(
     ? await buildContext(flagsOf(spec, spec.decode_system, extraSystemsDirs, baseDir))
     : undefined;
   const isMoe = Boolean(ctx.model.moe);
+  // With a decode system, whole replicas are estimated by one estimator that knows both systems.
+  const estimator = decode
+    ? createEstimator({
+        model: ctx.model,
+        system: ctx.system,
+        db: ctx.db,
+        quant: ctx.quant,
+        backend: ctx.backend,
+        decode: { system: decode.system, db: decode.db },
+      })
+    : ctx.estimator;
   return {
-    estimator: ctx.estimator,
+    estimator,
     parallelSpace: { isMoe, gpusPerNode: ctx.system.node.gpus_per_node },
     ...(ctx.system.price ? { gpuHourUsd: ctx.system.price.gpu_hour_usd } : {}),
     ...(decode
