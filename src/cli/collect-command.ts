@@ -46,6 +46,11 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--plan-only', 'print the case plan (counts per op, estimated duration) and exit', false)
     .option('--model <id>', 'model-driven plan: only shapes this model needs (repeatable)', collectList)
     .option('--tp <list>', 'tensor-parallel sizes for --model', '1')
+    .option(
+      '--model-source <s>',
+      'where --model shapes come from: catalog (models layer) or builtin',
+      'catalog',
+    )
     .option('--grid <size>', 'generic grid size: full (upstream scale) or compact', 'full')
     .option('--out <dir>', 'output root (<out>/<system>/<backend>/<version>/)', 'collected')
     .option('--checkpoint-dir <dir>', 'checkpoints (default <out>/.checkpoints/<backend>)')
@@ -58,6 +63,7 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--worker <cmd>', 'worker command (default: python3 workers/torch/worker.py)')
     .option('--system <name>', 'system name for the output folder (default: from the device name)')
     .option('--replace', 'replace existing tables instead of merging rows into them', false)
+    .option('--skip-existing', 'do not run cases whose row is already in the output table', false)
     .option('--recycle-after <n>', 'restart a worker after n cases (0 = never)', '0')
     .option('--no-charts', 'skip the sanity charts and quality gates after the campaign')
     .option('--save-plan <file>', 'with --plan-only: save the case plan for `collect shard` / --plan-file')
@@ -111,6 +117,7 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
           workerCommand: resolved.workerCommand ?? defaultWorkerCommand(),
           ...(flags.system ? { system: flags.system } : {}),
           replaceTables: flags.replace,
+          skipExisting: flags.skipExisting,
           recycleAfter: resolved.recycleAfter,
           provenance: {
             collectorVersion: COLLECTOR_VERSION,

@@ -2,9 +2,10 @@
 // stays a thin parse -> call -> render layer, and so scripts can drive a campaign too).
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../common/index.js';
+import { UnknownNameError, UsageError } from '../common/index.js';
 import { GRID_SIZES } from './case-grids.js';
 import { buildPlan, estimatePlanSeconds, type OpPlan } from './case-plan.js';
+import { catalogModelSource } from './catalog-source.js';
 import { builtinModelSource, type ModelOpSource } from './model-plan.js';
 import { BACKENDS, COLLECT_OPS, type CollectOp, isCollectOp } from './op-registry.js';
 import { loadPlanFile, shardPlans } from './plan-file.js';
@@ -19,6 +20,7 @@ export const CollectFlagsSchema = z.object({
   caseFilter: z.string().optional(),
   planOnly: z.boolean().default(false),
   model: z.array(z.string()).optional(),
+  modelSource: z.enum(['catalog', 'builtin']).default('catalog'),
   tp: z.string().optional(),
   grid: z.string().default('full'),
   out: z.string().default('collected'),
@@ -34,6 +36,7 @@ export const CollectFlagsSchema = z.object({
   replace: z.boolean().default(false),
   recycleAfter: z.string().default('0'),
   charts: z.boolean().default(true),
+  skipExisting: z.boolean().default(false),
   savePlan: z.string().optional(),
   planFile: z.string().optional(),
   shards: z.string().optional(),
@@ -88,16 +91,23 @@ export function resolveCollect(flags: CollectFlags, modelSource?: ModelOpSource)
     .filter(Boolean);
   if (gpus.length === 0 || gpus.some((g) => !/^\d+$/.test(g)))
     throw new UsageError(`--gpus must list CUDA device ids like 0,1, got '${flags.gpus}'`);
-  const models = (flags.model ?? [])
+  let models = (flags.model ?? [])
     .flatMap((m) => m.split(','))
     .map((m) => m.trim())
     .filter(Boolean);
-  const source = models.length ? (modelSource ?? builtinModelSource()) : undefined;
+  const source = models.length
+    ? (modelSource ?? (flags.modelSource === 'builtin' ? builtinModelSource() : catalogModelSource()))
+    : undefined;
   if (source) {
     const known = source.listModels();
-    for (const m of models)
-      if (!known.some((k) => k.toLowerCase() === m.toLowerCase()))
-        throw new UsageError(`--model: unknown model '${m}'; known: ${known.join(', ')}`);
+    // `--model all`: every model of the source (for the catalog: what inferplan can plan for).
+    if (models.length === 1 && models[0] === 'all') models = [...known];
+    models = models.map((m) => {
+      const id = source.resolveModel(m);
+      if (!id)
+        throw new UnknownNameError('model', m, known, 'use an id from `inferplan models` or --model all');
+      return id;
+    });
   }
   let plans = flags.planFile
     ? loadPlanFile(flags.planFile).plans.filter((p) => !flags.ops || parseOps(flags.ops).includes(p.op))

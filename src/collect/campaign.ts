@@ -14,9 +14,18 @@ import {
   summarizeOp,
   writeErrorsFile,
 } from './failure-ledger.js';
-import { type CollectOp, OP_REGISTRY } from './op-registry.js';
+import { type CollectOp, OP_REGISTRY, type OpSpec } from './op-registry.js';
 import { frameworkVersionLabel, systemForDevice } from './system-naming.js';
-import { readTable, recordToRow, type TableMeta, writeCollectionMeta, writeTable } from './table-writer.js';
+import {
+  type CsvRow,
+  readTable,
+  recordToRow,
+  rowKey,
+  type TableMeta,
+  tablePath,
+  writeCollectionMeta,
+  writeTable,
+} from './table-writer.js';
 import { WorkerProcess } from './worker-process.js';
 import type { WorkerHello } from './worker-protocol.js';
 
@@ -42,6 +51,8 @@ export interface CampaignOptions {
   /** Override the system name derived from the device. */
   readonly system?: string;
   readonly replaceTables?: boolean;
+  /** Leave out cases whose row (same key) is already in the output table. */
+  readonly skipExisting?: boolean;
   /** Restart a worker after this many cases to free memory (0 = never). */
   readonly recycleAfter?: number;
   /** Consecutive failed starts after which a GPU is given up. */
@@ -141,6 +152,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const queue: QueueItem[] = [];
   const ncclQueue: QueueItem[] = [];
   const skipped = new Map<CollectOp, number>();
+  const existing = new Map<CollectOp, number>();
   if (hello) {
     for (const plan of options.plans) {
       const meta: CheckpointMeta = {
@@ -161,7 +173,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       if (options.resumeRetryFailed) checkpoint.clearFailed();
       checkpoint.flush(true);
       checkpoints.set(plan.op, checkpoint);
-      const todo = plan.cases.filter((c) => !checkpoint.done.has(c.id) && !checkpoint.failed.has(c.id));
+      const inTable = options.skipExisting ? existingKeys(options, hello, plan.op) : new Set<string>();
+      const spec = OP_REGISTRY[plan.op];
+      const todo = plan.cases.filter(
+        (c) =>
+          !checkpoint.done.has(c.id) &&
+          !checkpoint.failed.has(c.id) &&
+          !inTable.has(rowKey(spec, caseKeyRow(spec, c.params))),
+      );
+      existing.set(plan.op, plan.cases.length - todo.length - countFinished(checkpoint, plan));
       skipped.set(plan.op, plan.cases.length - todo.length);
       emit({
         type: 'plan',
@@ -315,7 +335,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   }
   for (const checkpoint of checkpoints.values()) checkpoint.flush(true);
 
-  return packageOutputs(options, hello, checkpoints, skipped, startedAt, {
+  return packageOutputs(options, hello, checkpoints, skipped, existing, startedAt, {
     wallS: (Date.now() - t0) / 1000,
     cases: stats.cases,
     timedS: stats.timedMs / 1000,
@@ -330,6 +350,7 @@ function packageOutputs(
   hello: WorkerHello | undefined,
   checkpoints: Map<CollectOp, OpCheckpoint>,
   skipped: Map<CollectOp, number>,
+  existing: Map<CollectOp, number>,
   startedAt: string,
   overhead: OverheadReport,
 ): CampaignReport {
@@ -365,10 +386,11 @@ function packageOutputs(
     const planIds = new Set(plan.cases.map((c) => c.id));
     const rows = [...checkpoint.done.values()].filter((r) => planIds.has(r.id));
     const failures = [...checkpoint.failed.values()].filter((f) => planIds.has(f.id));
+    // Cases skipped because their row was already in the table count as done for this plan.
     const summary = summarizeOp(
       plan.op,
       plan.cases.map((c) => c.params),
-      rows.length,
+      rows.length + (existing.get(plan.op) ?? 0),
       failures,
       checkpoint.transient.size,
     );
@@ -491,6 +513,26 @@ function packageOutputs(
 }
 
 const round = (v: number): number => Number(v.toFixed(3));
+
+/** A case's key columns as the table writes them (for --skip-existing). */
+function caseKeyRow(spec: OpSpec, params: Readonly<Record<string, string | number>>): CsvRow {
+  const row: CsvRow = { op_name: spec.opName(params) };
+  for (const c of spec.keyColumns) row[c] = String(params[c] ?? '');
+  return row;
+}
+
+function existingKeys(options: CampaignOptions, hello: WorkerHello, op: CollectOp): Set<string> {
+  const system = options.system ?? systemForDevice(hello.device ?? 'unknown');
+  const dir = join(options.outDir, system, options.backend, frameworkVersionLabel(hello.torch));
+  const spec = OP_REGISTRY[op];
+  return new Set(readTable(tablePath(dir, spec)).map((r) => rowKey(spec, r)));
+}
+
+function countFinished(checkpoint: OpCheckpoint, plan: OpPlan): number {
+  let n = 0;
+  for (const c of plan.cases) if (checkpoint.done.has(c.id) || checkpoint.failed.has(c.id)) n++;
+  return n;
+}
 
 interface SummaryOpEntry {
   readonly op: string;

@@ -19,6 +19,7 @@ export {
 export { GRID_SIZES, type GridSize } from './case-grids.js';
 export { type CaseParams, type CollectCase, caseId, makeCase, planHash } from './case-params.js';
 export { buildPlan, estimatePlanSeconds, type OpPlan, type PlanOptions } from './case-plan.js';
+export { catalogModelSource } from './catalog-source.js';
 export {
   renderK8sIndexedJob,
   renderShardManifest,

@@ -18,6 +18,8 @@ export interface StepShape {
 /** Where a plan gets the ops of one model step. */
 export interface ModelOpSource {
   listModels(): readonly string[];
+  /** The source's id for a user-typed name (aliases, case), or undefined when unknown. */
+  resolveModel(name: string): string | undefined;
   stepOps(modelId: string, tp: number, ep: number, step: StepShape): readonly OpQuery[];
 }
 
@@ -222,6 +224,7 @@ export function builtinModelSource(shapes: readonly ModelShape[] = BUILTIN_MODEL
   const byId = new Map(shapes.map((s) => [s.id.toLowerCase(), s]));
   return {
     listModels: () => shapes.map((s) => s.id),
+    resolveModel: (name) => byId.get(name.toLowerCase())?.id,
     stepOps: (modelId, tp, ep, step) => {
       const shape = byId.get(modelId.toLowerCase());
       if (!shape) throw new Error(`no built-in shape for model ${modelId}`);

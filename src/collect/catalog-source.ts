@@ -1,0 +1,74 @@
+// The model-driven planner's op source backed by the models layer: the shipped catalog and
+// `decomposeStep` (the same decomposition the engine prices), in bf16 with balanced and
+// power-law MoE routing (the measured tables key both).
+import { InferplanError } from '../common/index.js';
+import { decomposeStep, listModels, loadModel, type ModelSpec, type QuantConfig } from '../models/index.js';
+import type { OpQuery } from '../perfdb/index.js';
+import type { ModelOpSource, StepShape } from './model-plan.js';
+
+const BF16: QuantConfig = {
+  gemm: 'bfloat16',
+  kvCache: 'bfloat16',
+  fmha: 'bfloat16',
+  moe: 'bfloat16',
+  comm: 'bfloat16',
+};
+
+export function catalogModelSource(): ModelOpSource {
+  const cache = new Map<string, ModelSpec>();
+  const spec = (id: string): ModelSpec => {
+    let s = cache.get(id);
+    if (!s) {
+      s = loadModel(id);
+      cache.set(id, s);
+    }
+    return s;
+  };
+  return {
+    listModels: () => listModels().map((m) => m.id),
+    resolveModel: (name) => {
+      try {
+        return spec(name).id;
+      } catch (error) {
+        if (!(error instanceof InferplanError)) throw error;
+        // 'Llama-3.1-8B' for 'meta-llama/Llama-3.1-8B': the name without its organisation.
+        const lower = name.toLowerCase();
+        return listModels().find((m) => m.id.toLowerCase().split('/').pop() === lower)?.id;
+      }
+    },
+    stepOps: (modelId: string, tp: number, ep: number, step: StepShape): readonly OpQuery[] => {
+      const model = spec(modelId);
+      const isMoe = model.moe !== undefined;
+      const parallel = { tp, pp: 1, attentionDp: 1, moeTp: isMoe ? tp / ep : tp, moeEp: isMoe ? ep : 1 };
+      const shape =
+        step.phase === 'context'
+          ? {
+              ctxRequests: step.batchSize,
+              ctxTokens: step.isl,
+              ctxPrefix: 0,
+              genRequests: 0,
+              genKvLen: 0,
+              genTokensPerRequest: 1,
+            }
+          : {
+              ctxRequests: 0,
+              ctxTokens: 0,
+              ctxPrefix: 0,
+              genRequests: step.batchSize,
+              genKvLen: step.kvLen,
+              genTokensPerRequest: 1,
+            };
+      try {
+        const ops = decomposeStep(model, parallel, BF16, shape).map((o) => o.query);
+        const skewed = ops.flatMap((q) =>
+          q.kind === 'moe' ? [{ ...q, distribution: 'power_law_1.01' as const }] : [],
+        );
+        return [...ops, ...skewed];
+      } catch (error) {
+        // A layout this model cannot use (tp not dividing its heads, ...) needs no shapes.
+        if (error instanceof InferplanError) return [];
+        throw error;
+      }
+    },
+  };
+}
