@@ -20,8 +20,8 @@ function isLmHead(op: ModelOp): boolean {
   return op.name.startsWith('lm_head');
 }
 
-/** Token counts are priced at 64 points per octave and interpolated linearly between them. */
-const POINTS_PER_OCTAVE = 64;
+/** Token counts are priced at 32 points per octave and interpolated linearly between them. */
+const POINTS_PER_OCTAVE = 32;
 
 const LOG2_POINTS = Math.log2(POINTS_PER_OCTAVE);
 
@@ -58,6 +58,7 @@ export class FastStepPricer {
   private readonly ctxOnlyCache = new Map<number, number>();
   private readonly genOnlyCache = new Map<number, number>();
   private readonly lmCache = new Map<number, number>();
+  private lmTemplate: readonly ModelOp[] | undefined;
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
@@ -160,13 +161,27 @@ export class FastStepPricer {
     return v;
   }
 
+  /** The lm head (and its logits gather) at `rows` rows: one template, the row count substituted. */
   private lmHeadMs(ctxRequests: number, genRequests: number): number {
-    const key = ctxRequests * 1_000_003 + genRequests;
-    let v = this.lmCache.get(key);
+    const rows = ctxRequests + genRequests * this.genTokensPerRequest;
+    let v = this.lmCache.get(rows);
     if (v === undefined) {
-      const step = { ...this.genStep(genRequests, 1), ctxRequests, ctxTokens: ctxRequests > 0 ? 1 : 0 };
-      v = this.price(this.decompose(this.parallel, step), isLmHead);
-      this.lmCache.set(key, v);
+      // One decoding request: as many rows as decode tokens per request (MTP heads included).
+      this.lmTemplate ??= this.decompose(this.parallel, this.genStep(1, 1)).filter(isLmHead);
+      const templateRows = this.genTokensPerRequest;
+      v = 0;
+      for (const op of this.lmTemplate) {
+        // GEMM m and message sizes scale with the rows.
+        const q = op.query;
+        const query =
+          q.kind === 'gemm'
+            ? { ...q, m: rows }
+            : q.kind === 'comm'
+              ? { ...q, messageElements: (q.messageElements / templateRows) * rows }
+              : q;
+        v += this.db.query(query).latencyMs * op.count;
+      }
+      this.lmCache.set(rows, v);
     }
     return v;
   }
@@ -197,7 +212,9 @@ export class FastStepPricer {
     return v;
   }
 
-  private genAttentionMs(requests: number, kvLen: number): number {
+  private genAttentionMs(requests: number, rawKvLen: number): number {
+    // 16 points per octave of kv length (< 3% error on attention alone).
+    const kvLen = Math.max(1, snapToGrid(rawKvLen, 4));
     const key = requests * 16_777_259 + kvLen;
     let v = this.genAttnCache.get(key);
     if (v === undefined) {

@@ -104,12 +104,16 @@ export class TableDatabase implements PerfDatabase {
       const groups = new Map<string, Handle>();
       for (const group of index.groups.values()) {
         const sol = this.pointSol(name, group.values);
-        const minRatio = group.tree.minRatio(sol);
+        // The floor walks every row of the group: compute it when the group is first queried.
+        let floorRatio: number | undefined;
         groups.set(group.key, {
           table: name,
           group,
           sol,
-          floorRatio: Math.min(1, minRatio),
+          get floorRatio() {
+            floorRatio ??= Math.min(1, group.tree.minRatio(sol));
+            return floorRatio;
+          },
           label: `${name}[${group.values.join(',')}]`,
         });
       }

@@ -151,15 +151,31 @@ export function buildTableIndex(table: PerfTable, axesOverride?: readonly AxisCo
     if (kvHeadsAxis >= 0 && out[kvHeadsAxis] === 0) out[kvHeadsAxis] = heads![row]!;
   };
   const groups = new Map<string, IndexGroup>();
-  let collisions = 0;
   for (const rows of members.values()) {
     const values = codeCols.map((c) => c.label(c.codes[rows[0]!]!));
     const key = groupKey(values);
-    const tree = new AxisTree(axes, rows, coords, latency);
-    collisions += tree.collisions;
-    groups.set(key, { key, values, tree });
+    // Trees are built on first use: a search touches a few groups (one GEMM dtype, one attention
+    // shape family) of tables with dozens, and building a tree sorts all its rows.
+    let tree: AxisTree | undefined;
+    groups.set(key, {
+      key,
+      values,
+      get tree() {
+        tree ??= new AxisTree(axes, rows, coords, latency);
+        return tree;
+      },
+    });
   }
-  return { table, groups, skippedRows: skipped, collisions };
+  return {
+    table,
+    groups,
+    skippedRows: skipped,
+    get collisions() {
+      let total = 0;
+      for (const group of groups.values()) total += group.tree.collisions;
+      return total;
+    },
+  };
 }
 
 /**

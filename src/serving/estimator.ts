@@ -58,7 +58,7 @@ export interface EstimatorOptions {
 // published serving numbers). Override per estimate with EstimatorOptions.
 const DEFAULT_WAVES = 10;
 const DEFAULT_LENGTH_RATIO = 0.8;
-const MAX_SIMULATED_REQUESTS = 3000;
+const MAX_SIMULATED_REQUESTS = 1000;
 /** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
 const DISAGG_RATE_DERATE = 0.92;
 
