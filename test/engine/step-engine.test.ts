@@ -20,6 +20,8 @@ const steps: StepShape[] = [
   { ctxRequests: 1, ctxTokens: 1000, ctxPrefix: 0, genRequests: 0, genKvLen: 0, genTokensPerRequest: 1 },
   { ctxRequests: 0, ctxTokens: 0, ctxPrefix: 0, genRequests: 64, genKvLen: 3000, genTokensPerRequest: 1 },
   { ctxRequests: 2, ctxTokens: 700, ctxPrefix: 300, genRequests: 37, genKvLen: 1900, genTokensPerRequest: 1 },
+  // Speculative decoding: two tokens per decoding request (DeepSeek's MTP layer joins in).
+  { ctxRequests: 1, ctxTokens: 512, ctxPrefix: 0, genRequests: 20, genKvLen: 2500, genTokensPerRequest: 2 },
 ];
 
 describe('StepEngine.stepMs (fast separable pricing)', () => {
