@@ -441,6 +441,7 @@ function packageOutputs(
                 ? Number((launchGaps[Math.floor(launchGaps.length / 2)] ?? 0).toFixed(5))
                 : 0,
               power: options.measurePower ? 'measured' : 'not measured',
+              ...backendCounts(rows),
             },
           },
         ],
@@ -526,6 +527,16 @@ function existingKeys(options: CampaignOptions, hello: WorkerHello, op: CollectO
   const dir = join(options.outDir, system, options.backend, frameworkVersionLabel(hello.torch));
   const spec = OP_REGISTRY[op];
   return new Set(readTable(tablePath(dir, spec)).map((r) => rowKey(spec, r)));
+}
+
+/** Which SDPA backend ran, per row count (e.g. sdpa_cudnn_attention: 627). */
+function backendCounts(rows: readonly RowRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const backend = r.info?.['sdpa_backend'];
+    if (typeof backend === 'string') out[`sdpa_${backend}`] = (out[`sdpa_${backend}`] ?? 0) + 1;
+  }
+  return out;
 }
 
 function countFinished(checkpoint: OpCheckpoint, plan: OpPlan): number {

@@ -114,3 +114,26 @@ describe('campaign robustness with a misbehaving worker', () => {
     }
   });
 });
+
+describe('--skip-existing', () => {
+  it('runs only the cases whose rows are not in the table yet', async () => {
+    const dir = tempDir('skip');
+    const plans = smallPlan();
+    const firstHalf = [{ ...plans[0]!, cases: plans[0]!.cases.slice(0, 12) }];
+    await runCampaign(campaignOptions(dir, firstHalf, [], { gpus: ['0'] }));
+    let ran = 0;
+    const report = await runCampaign(
+      campaignOptions(dir, plans, [], {
+        gpus: ['0'],
+        checkpointDir: join(dir, 'ck2'),
+        skipExisting: true,
+        onEvent: (e) => {
+          if (e.type === 'case') ran++;
+        },
+      }),
+    );
+    expect(ran).toBe(18);
+    expect(report.ops[0]?.status).toBe('complete');
+    expect(tableRows(dir).length - 1).toBe(30);
+  });
+});
