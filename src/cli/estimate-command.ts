@@ -200,6 +200,17 @@ function detailTables(ctx: DeploymentContext, config: ServingConfig, workload: W
       op.latencyMs > 0 ? `${fmt((op.solMs / op.latencyMs) * 100)}%` : '-',
       op.provenance,
     ]);
+    if (latency.launchOverheadMs > 0) {
+      rows.push([
+        `launch overhead (${latency.opInstances} ops)`,
+        '',
+        '',
+        fmt(latency.launchOverheadMs, 3),
+        `${fmt((latency.launchOverheadMs / latency.totalMs) * 100)}%`,
+        '-',
+        'empirical',
+      ]);
+    }
     rows.push([
       'total',
       '',

@@ -20,6 +20,15 @@ export interface BackendProfile {
    * (HTTP, tokenisation, routing, scheduling hand-offs), ms; added to TTFT of served deployments.
    */
   readonly requestOverheadMs: number;
+  /**
+   * Launch costs outside the ops' own GPU time, per op instance: the idle gap between kernels
+   * replayed from a CUDA graph, and the host time to launch an op eagerly. A step costs
+   * max(GPU time + ops x gap, ops x eager launch) when it runs eagerly (prefill), else
+   * GPU time + ops x gap. Zero for the serving engines: their tables and per-step overhead
+   * already carry it.
+   */
+  readonly graphGapMs: number;
+  readonly eagerLaunchMs: number;
   /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
   readonly lmHead: 'replicated' | 'vocab-parallel';
   /**
@@ -43,6 +52,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
     requestOverheadMs: 50,
+    graphGapMs: 0,
+    eagerLaunchMs: 0,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -52,6 +63,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
     requestOverheadMs: 200,
+    graphGapMs: 0,
+    eagerLaunchMs: 0,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -61,6 +74,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
     requestOverheadMs: 125,
+    graphGapMs: 0,
+    eagerLaunchMs: 0,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -70,6 +85,10 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,
     requestOverheadMs: 0,
+    // ~1 us between dependent kernels of a replayed graph; 15.5 us host launch per eager op
+    // (the collector's median eager-minus-graph gap per GEMM case on H200, collection_meta.yaml).
+    graphGapMs: 0.001,
+    eagerLaunchMs: 0.0155,
     lmHead: 'replicated',
     fusedElementwise: [],
   },

@@ -59,6 +59,7 @@ export class FastStepPricer {
   private readonly genOnlyCache = new Map<number, number>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
+  private readonly launchCounts = new Map<number, number>();
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
@@ -233,6 +234,22 @@ export class FastStepPricer {
       this.genAttnCache.set(key, v);
     }
     return v;
+  }
+
+  /** Op instances (kernel launches) of a step with or without prefill and decode parts. */
+  launches(hasCtx: boolean, hasGen: boolean): number {
+    const key = (hasCtx ? 2 : 0) + (hasGen ? 1 : 0);
+    let n = this.launchCounts.get(key);
+    if (n === undefined) {
+      const step: StepShape = {
+        ...this.ctxStep(hasCtx ? 1 : 0, hasCtx ? 64 : 0),
+        genRequests: hasGen ? 1 : 0,
+        genKvLen: hasGen ? 64 : 0,
+      };
+      n = this.decompose(this.parallel, step).reduce((sum, op) => sum + op.count, 0);
+      this.launchCounts.set(key, n);
+    }
+    return n;
   }
 
   /** GPU time of one step, ms. */

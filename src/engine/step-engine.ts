@@ -13,7 +13,7 @@ import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
 import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
-import { priceStep, type StepLatency } from './step-latency.js';
+import { priceStep, type StepLatency, withLaunchCost } from './step-latency.js';
 
 export interface StepEngineOptions {
   readonly model: ModelSpec;
@@ -65,7 +65,16 @@ export class StepEngine {
 
   /** Full breakdown of one step (exact; for --detail, reports and provenance). */
   stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
-    return priceStep(this.ops(parallel, microBatch(step, parallel.pp)), this.options.db);
+    const gpu = priceStep(this.ops(parallel, microBatch(step, parallel.pp)), this.options.db);
+    const { graphGapMs, eagerLaunchMs } = this.options.profile;
+    const totalMs = withLaunchCost(
+      gpu.totalMs,
+      gpu.opInstances,
+      step.ctxRequests > 0,
+      graphGapMs,
+      eagerLaunchMs,
+    );
+    return { ...gpu, totalMs, launchOverheadMs: totalMs - gpu.totalMs };
   }
 
   /**
@@ -81,9 +90,16 @@ export class StepEngine {
       this.pricers.set(key, pricer);
     }
     const fast = pricer;
-    const overheadMs = this.options.profile.stepOverheadMs;
+    const { stepOverheadMs, graphGapMs, eagerLaunchMs } = this.options.profile;
     const pp = parallel.pp;
-    return (step) => fast.stepMs(microBatch(step, pp)) + overheadMs;
+    return (step) => {
+      const shape = microBatch(step, pp);
+      const hasCtx = shape.ctxRequests > 0;
+      const gpuMs = fast.stepMs(shape);
+      if (graphGapMs === 0 && eagerLaunchMs === 0) return gpuMs + stepOverheadMs;
+      const n = fast.launches(hasCtx, shape.genRequests > 0);
+      return withLaunchCost(gpuMs, n, hasCtx, graphGapMs, eagerLaunchMs) + stepOverheadMs;
+    };
   }
 
   /** Wall time of one scheduler step, ms (see stepTimer). */

@@ -24,6 +24,10 @@ export interface StepLatency {
   readonly msByProvenance: Readonly<Record<Provenance, number>>;
   /** Time-weighted mean power when every priced op had power data. */
   readonly powerW?: number;
+  /** Launch cost beyond the ops' GPU time (graph gaps or eager host launches), included in totalMs. */
+  readonly launchOverheadMs: number;
+  /** Op instances (kernel launches) in the step. */
+  readonly opInstances: number;
 }
 
 export function emptyProvenanceMs(): Record<Provenance, number> {
@@ -58,6 +62,26 @@ export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatenc
       source: answer.source,
     });
   }
-  const result: StepLatency = { totalMs, solMs, ops: timings, msByProvenance: byProvenance };
+  const opInstances = timings.reduce((n, t) => n + t.count, 0);
+  const result: StepLatency = {
+    totalMs,
+    solMs,
+    ops: timings,
+    msByProvenance: byProvenance,
+    launchOverheadMs: 0,
+    opInstances,
+  };
   return hasPowerEverywhere && totalMs > 0 ? { ...result, powerW: energyMsW / totalMs } : result;
+}
+
+/** Wall time of a step from its GPU time and launch costs (see BackendProfile.graphGapMs). */
+export function withLaunchCost(
+  gpuMs: number,
+  opInstances: number,
+  eager: boolean,
+  gapMs: number,
+  eagerLaunchMs: number,
+): number {
+  const graphed = gpuMs + opInstances * gapMs;
+  return eager ? Math.max(graphed, opInstances * eagerLaunchMs) : graphed;
 }

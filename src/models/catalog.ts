@@ -100,6 +100,14 @@ export function loadModel(idOrPath: string): ModelSpec {
   const catalog = shippedCatalog();
   const entry = catalog.byName.get(idOrPath.toLowerCase());
   if (entry) return entry.spec;
+  // A name without its organisation ('Llama-3.1-8B') is accepted when exactly one id ends with it.
+  if (!idOrPath.includes('/')) {
+    const wanted = `/${idOrPath.toLowerCase()}`;
+    const matches = new Set(
+      [...catalog.byName.entries()].filter(([name]) => name.endsWith(wanted)).map(([, e]) => e),
+    );
+    if (matches.size === 1) return [...matches][0]!.spec;
+  }
   const unsupported = catalog.unsupported.get(idOrPath.toLowerCase());
   if (unsupported) {
     throw new InvalidConfigError(

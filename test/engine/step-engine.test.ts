@@ -64,9 +64,25 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     expect(engine.stepLatency(pp2, decode).totalMs).toBeLessThan(engine.stepLatency(pp1, decode).totalMs);
   });
 
+  it('adds the graph gap per op to a decode step and bounds an eager prefill by host launches', () => {
+    const engine = engineFor('meta-llama/Llama-3.1-8B', 'torch');
+    const decode = engine.stepLatency(dense, steps[1]!);
+    expect(decode.launchOverheadMs).toBeCloseTo(decode.opInstances * 0.001, 9);
+    // A tiny prefill: launching every op from the host takes longer than the GPU work.
+    const tiny = { ...steps[0]!, ctxTokens: 8 };
+    const prefill = engine.stepLatency(dense, tiny);
+    expect(prefill.totalMs).toBeCloseTo(prefill.opInstances * 0.0155, 9);
+    // The serving engines' profiles carry no such costs (their tables and step overhead do).
+    expect(engineFor('meta-llama/Llama-3.1-8B', 'vllm').stepLatency(dense, steps[1]!).launchOverheadMs).toBe(
+      0,
+    );
+  });
+
   it('reports how much of the step each provenance covers', () => {
     const latency = engineFor('meta-llama/Llama-3.1-8B').stepLatency(dense, steps[2]!);
-    expect(latency.msByProvenance.measured).toBeCloseTo(latency.totalMs);
+    // Launch costs (graph gaps, eager host launches) come on top of the priced ops.
+    expect(latency.msByProvenance.measured).toBeCloseTo(latency.totalMs - latency.launchOverheadMs);
+    expect(latency.launchOverheadMs).toBeGreaterThan(0);
     expect(latency.ops.every((op) => op.totalMs === op.latencyMs * op.count)).toBe(true);
   });
 });
