@@ -20,8 +20,8 @@ function isLmHead(op: ModelOp): boolean {
   return op.name.startsWith('lm_head');
 }
 
-/** Token counts are priced at 32 points per octave and interpolated linearly between them. */
-const POINTS_PER_OCTAVE = 32;
+/** Token counts are priced at 16 points per octave and interpolated linearly between them. */
+const POINTS_PER_OCTAVE = 16;
 
 const LOG2_POINTS = Math.log2(POINTS_PER_OCTAVE);
 
