@@ -99,12 +99,13 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
     );
     // Agg rows give the batch per attention-DP rank.
     const batchSize = (row.batch_size ?? clients ?? 1) * parallel.attentionDp;
+    // A measured row always has clients: without a recorded concurrency, the batch was the load.
     return {
       mode: 'agg',
       parallel,
       batchSize: Math.max(batchSize, clients ?? 0),
       ctxTokens: 8192,
-      ...(clients !== undefined ? { clients } : {}),
+      clients: clients ?? batchSize,
     };
   }
   const prefill = parallelOf(
@@ -139,7 +140,8 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
       batchSize: decodeBatchPerRank * decode.attentionDp,
       workers: decodeWorkers,
     },
-    ...(clients !== undefined ? { clients } : {}),
+    // Without a recorded concurrency, the decode batches were the load.
+    clients: clients ?? decodeBatchPerRank * decode.attentionDp * decodeWorkers,
   };
 }
 
