@@ -10,9 +10,10 @@ export INFERPLAN_GIT_SHA=$(cat .carry/git-sha 2>/dev/null || echo unknown)
 W=/tmp/campaign
 mkdir -p "$W"
 if [ -f .carry/state.tar.gz ]; then tar -xzf .carry/state.tar.gz -C "$W"; echo "state restored: $(du -sh $W | cut -f1)"; fi
-MODELS="Llama-3.1-8B,Llama-3.1-70B,Qwen3-8B,Qwen3-32B,Qwen3-30B-A3B,Qwen3-235B-A22B,Mixtral-8x7B,GPT-OSS-120B,GPT-OSS-20B"
+# The nine models of the first campaigns, by catalog short name (shapes from the models layer).
+MODELS="Llama-3.1-8B,Llama-3.1-70B,Qwen3-8B,Qwen3-32B,Qwen3-30B-A3B,Qwen3-235B-A22B,Mixtral-8x7B-v0.1,GPT-OSS-120B,GPT-OSS-20B"
 MODEL_ARGS_OPS="--ops gemm,context_attention,generation_attention,moe,elementwise"
-MODEL_ARGS="--model-source builtin --model $MODELS --tp 1,2,4,8 $MODEL_ARGS_OPS"
+MODEL_ARGS="--model $MODELS --tp 1,2,4,8 $MODEL_ARGS_OPS"
 # Count finished case ids per op from checkpoints + journals (what a resume will skip).
 count_done() {
   python3 - "$1" <<'PY'

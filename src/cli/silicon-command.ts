@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { type ModelShape, runReferenceStep } from '../collect/index.js';
+import { modelShapeOf, runReferenceStep } from '../collect/index.js';
 import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
-import { loadModel, type ModelSpec } from '../models/index.js';
+import { loadModel } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { renderTable } from '../report/index.js';
 import {
@@ -198,29 +198,6 @@ async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatab
   return { db, system };
 }
 
-function shapeOf(model: ModelSpec): ModelShape {
-  return {
-    id: model.id,
-    hiddenSize: model.hiddenSize,
-    numLayers: model.numLayers,
-    numHeads: model.numHeads,
-    numKvHeads: model.numKvHeads,
-    headDim: model.headDim,
-    interSize: model.interSize,
-    vocabSize: model.vocabSize,
-    ...(model.moe
-      ? {
-          moe: {
-            numExperts: model.moe.numExperts,
-            topk: model.moe.topk,
-            expertInterSize: model.moe.expertInterSize,
-          },
-        }
-      : {}),
-    ...(model.slidingWindow ? { slidingWindow: model.slidingWindow.size } : {}),
-  };
-}
-
 const ReferenceCsvRowSchema = z.object({
   model: z.string().min(1),
   tp: z.coerce.number().int().positive(),
@@ -267,7 +244,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       };
       const prediction = predictReferenceStep(model, system, db, point);
       const measured = await runReferenceStep({
-        model: shapeOf(model),
+        model: modelShapeOf(model),
         tp: point.tp,
         phase: point.phase,
         batch: point.batch,

@@ -6,7 +6,6 @@ import { UnknownNameError, UsageError } from '../common/index.js';
 import { GRID_SIZES } from './case-grids.js';
 import { buildPlan, estimatePlanSeconds, type OpPlan } from './case-plan.js';
 import { catalogModelSource } from './catalog-source.js';
-import { builtinModelSource, type ModelOpSource } from './model-plan.js';
 import { BACKENDS, COLLECT_OPS, type CollectOp, isCollectOp } from './op-registry.js';
 import { loadPlanFile, shardPlans } from './plan-file.js';
 
@@ -20,7 +19,6 @@ export const CollectFlagsSchema = z.object({
   caseFilter: z.string().optional(),
   planOnly: z.boolean().default(false),
   model: z.array(z.string()).optional(),
-  modelSource: z.enum(['catalog', 'builtin']).default('catalog'),
   tp: z.string().optional(),
   grid: z.string().default('full'),
   out: z.string().default('collected'),
@@ -80,7 +78,7 @@ export interface ResolvedCollect {
   readonly workerCommand?: string[];
 }
 
-export function resolveCollect(flags: CollectFlags, modelSource?: ModelOpSource): ResolvedCollect {
+export function resolveCollect(flags: CollectFlags): ResolvedCollect {
   if (!(BACKENDS as readonly string[]).includes(flags.backend))
     throw new UsageError(`--backend: unknown backend '${flags.backend}'; known: ${BACKENDS.join(', ')}`);
   if (!(GRID_SIZES as readonly string[]).includes(flags.grid))
@@ -95,9 +93,7 @@ export function resolveCollect(flags: CollectFlags, modelSource?: ModelOpSource)
     .flatMap((m) => m.split(','))
     .map((m) => m.trim())
     .filter(Boolean);
-  const source = models.length
-    ? (modelSource ?? (flags.modelSource === 'builtin' ? builtinModelSource() : catalogModelSource()))
-    : undefined;
+  const source = models.length ? catalogModelSource() : undefined;
   if (source) {
     const known = source.listModels();
     // `--model all`: every model of the source (for the catalog: what inferplan can plan for).

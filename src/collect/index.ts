@@ -30,16 +30,13 @@ export {
   shardCommand,
 } from './cluster-shard.js';
 export {
-  BUILTIN_MODEL_SHAPES,
-  builtinModelSource,
   defaultStepLadder,
   type ModelOpSource,
-  type ModelShape,
   planModelCases,
   queryToCase,
   type StepShape,
-  shapeStepOps,
 } from './model-plan.js';
+export { type ModelShape, modelShapeOf } from './model-shape.js';
 export { BACKENDS, COLLECT_OPS, type CollectOp, OP_REGISTRY, type OpSpec } from './op-registry.js';
 export { loadPlanFile, savePlanFile, shardPlans } from './plan-file.js';
 export { createProgressDisplay } from './progress-display.js';

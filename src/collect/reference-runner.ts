@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CollectFailedError, UsageError } from '../common/index.js';
-import type { ModelShape } from './model-plan.js';
+import type { ModelShape } from './model-shape.js';
 import { defaultWorkerCommand, workerDir } from './provenance.js';
 import { SAFE_GPU_ENV } from './worker-process.js';
 

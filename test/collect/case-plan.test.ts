@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BUILTIN_MODEL_SHAPES,
   buildPlan,
-  builtinModelSource,
   caseId,
+  catalogModelSource,
   planModelCases,
   queryToCase,
-  shapeStepOps,
 } from '../../src/collect/index.js';
 import { shardPlans } from '../../src/collect/plan-file.js';
 
@@ -61,11 +59,20 @@ describe('case plans', () => {
 });
 
 describe('model-driven plans', () => {
-  const llama = BUILTIN_MODEL_SHAPES.find((m) => m.id === 'Llama-3.1-8B');
+  const source = catalogModelSource();
+
+  it('resolves short catalog names and rejects unknown models', () => {
+    expect(source.resolveModel('Llama-3.1-8B')).toBe('meta-llama/Llama-3.1-8B');
+    expect(source.resolveModel('no-such-model')).toBeUndefined();
+  });
 
   it('decomposes a dense layer into the torch-backend kernels with TP-sharded shapes', () => {
-    if (!llama) throw new Error('missing Llama shape');
-    const ops = shapeStepOps(llama, 2, 1, { phase: 'context', batchSize: 1, isl: 1024, kvLen: 0 });
+    const ops = source.stepOps('meta-llama/Llama-3.1-8B', 2, 1, {
+      phase: 'context',
+      batchSize: 1,
+      isl: 1024,
+      kvLen: 0,
+    });
     const gemms = ops.filter((o) => o.kind === 'gemm').map((o) => (o.kind === 'gemm' ? [o.n, o.k] : []));
     expect(gemms).toEqual([
       [(16 + 2 * 4) * 128, 4096], // qkv
@@ -96,8 +103,8 @@ describe('model-driven plans', () => {
 
   it('covers every model at every TP without duplicates', () => {
     const cases = planModelCases({
-      source: builtinModelSource(),
-      models: ['Llama-3.1-8B', 'Qwen3-30B-A3B'],
+      source,
+      models: ['meta-llama/Llama-3.1-8B', 'Qwen/Qwen3-30B-A3B'],
       tps: [1, 2, 4, 8],
     });
     const moe = cases.get('moe') ?? [];

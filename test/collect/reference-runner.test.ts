@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_MODEL_SHAPES, referenceRequestJson, runReferenceStep } from '../../src/collect/index.js';
+import { modelShapeOf, referenceRequestJson, runReferenceStep } from '../../src/collect/index.js';
+import { loadModel } from '../../src/models/index.js';
 
-const llama = BUILTIN_MODEL_SHAPES.find((m) => m.id === 'Llama-3.1-8B');
-if (!llama) throw new Error('missing Llama shape');
+const llama = modelShapeOf(loadModel('meta-llama/Llama-3.1-8B'));
 
 describe('reference runner (measuring side of silicon run)', () => {
   it('builds the request the python runner takes', () => {
@@ -11,6 +11,22 @@ describe('reference runner (measuring side of silicon run)', () => {
     );
     expect(request).toMatchObject({ tp: 1, phase: 'decode', batch: 8, kv: 1024, isl: 0, layers: null });
     expect(request.model.hiddenSize).toBe(4096);
+  });
+
+  it('takes the shape the runner needs from the catalog spec', () => {
+    expect(llama).toEqual({
+      id: 'meta-llama/Llama-3.1-8B',
+      hiddenSize: 4096,
+      numLayers: 32,
+      numHeads: 32,
+      numKvHeads: 8,
+      headDim: 128,
+      interSize: 14336,
+      vocabSize: 128256,
+    });
+    const oss = modelShapeOf(loadModel('openai/gpt-oss-20b'));
+    expect(oss.moe).toEqual({ numExperts: 32, topk: 4, expertInterSize: 2880 });
+    expect(oss.slidingWindow).toBe(128);
   });
 
   it('names the missing flag for an incomplete step', () => {
