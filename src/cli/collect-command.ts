@@ -46,11 +46,6 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--plan-only', 'print the case plan (counts per op, estimated duration) and exit', false)
     .option('--model <id>', 'model-driven plan: only shapes this model needs (repeatable)', collectList)
     .option('--tp <list>', 'tensor-parallel sizes for --model', '1')
-    .option(
-      '--model-source <s>',
-      'where --model shapes come from: catalog (models layer) or builtin',
-      'catalog',
-    )
     .option('--grid <size>', 'generic grid size: full (upstream scale) or compact', 'full')
     .option('--out <dir>', 'output root (<out>/<system>/<backend>/<version>/)', 'collected')
     .option('--checkpoint-dir <dir>', 'checkpoints (default <out>/.checkpoints/<backend>)')
