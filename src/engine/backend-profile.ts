@@ -1,4 +1,4 @@
-import type { ElementwiseOp } from '../perfdb/index.js';
+import type { ElementwiseOp, OpKind } from '../perfdb/index.js';
 
 // What differs between serving engines for the purposes of prediction: how much GPU memory
 // they let the KV cache take, their default chunked-prefill budget, and the CPU time each
@@ -28,7 +28,13 @@ export interface BackendProfile {
    * already carry it.
    */
   readonly graphGapMs: number;
-  readonly eagerLaunchMs: number;
+  /** Host time to launch one op eagerly, by op kind (a MoE op is many kernels). */
+  readonly eagerLaunchMs: Readonly<Record<OpKind, number>>;
+  /**
+   * How much slower compute-bound ops run under sustained load than the short bursts their
+   * tables were timed in (the GPU holds its power limit by lowering clocks). 1 = as timed.
+   */
+  readonly sustainedComputeFactor: number;
   /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
   readonly lmHead: 'replicated' | 'vocab-parallel';
   /**
@@ -43,6 +49,18 @@ export interface BackendProfile {
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
 // Request overheads are the median gap between measured TTFT and our predicted one at
 // concurrency <= 4 (little queueing) in the development measurements, rounded: docs/serving-model.md.
+const NO_LAUNCH_COST: Readonly<Record<OpKind, number>> = {
+  gemm: 0,
+  context_attention: 0,
+  generation_attention: 0,
+  context_mla: 0,
+  generation_mla: 0,
+  mla_bmm: 0,
+  moe: 0,
+  comm: 0,
+  elementwise: 0,
+};
+
 const SERVING_ENGINE_FUSIONS: readonly ElementwiseOp[] = ['rope', 'kv_write', 'add'];
 
 const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
@@ -53,7 +71,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     stepOverheadMs: 1.0,
     requestOverheadMs: 50,
     graphGapMs: 0,
-    eagerLaunchMs: 0,
+    eagerLaunchMs: NO_LAUNCH_COST,
+    sustainedComputeFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -64,7 +83,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     stepOverheadMs: 1.0,
     requestOverheadMs: 200,
     graphGapMs: 0,
-    eagerLaunchMs: 0,
+    eagerLaunchMs: NO_LAUNCH_COST,
+    sustainedComputeFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -75,7 +95,8 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     stepOverheadMs: 0.8,
     requestOverheadMs: 125,
     graphGapMs: 0,
-    eagerLaunchMs: 0,
+    eagerLaunchMs: NO_LAUNCH_COST,
+    sustainedComputeFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -85,10 +106,24 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,
     requestOverheadMs: 0,
-    // ~1 us between dependent kernels of a replayed graph; 15.5 us host launch per eager op
-    // (the collector's median eager-minus-graph gap per GEMM case on H200, collection_meta.yaml).
+    // ~1 us between dependent kernels of a replayed graph. Eager launch times are the collector's
+    // median eager-minus-graph time per case on H200 (collection_meta.yaml, per table).
     graphGapMs: 0.001,
-    eagerLaunchMs: 0.0155,
+    eagerLaunchMs: {
+      gemm: 0.0171,
+      context_attention: 0.0124,
+      generation_attention: 0.0082,
+      context_mla: 0.0124,
+      generation_mla: 0.0082,
+      mla_bmm: 0.0171,
+      moe: 0.1236,
+      comm: 0.0171,
+      elementwise: 0.0098,
+    },
+    // Measured on an H200 (scripts/device/sustained-clock.sh): Llama-8B prefill GEMMs run back to
+    // back for 4 s took 1.155x their burst time (SM clock 1980 -> 1500 MHz at the 700 W limit);
+    // a memory-bound copy 1.006x. Applied to compute-bound ops only.
+    sustainedComputeFactor: 1.155,
     lmHead: 'replicated',
     fusedElementwise: [],
   },

@@ -10,6 +10,19 @@
 // caches stay small, so a scheduler simulation of thousands of steps costs milliseconds.
 import type { ModelOp, ParallelConfig, StepShape } from '../models/index.js';
 import type { OpQuery, PerfDatabase } from '../perfdb/index.js';
+import { launchProfile } from './step-latency.js';
+
+const ZERO_LAUNCH: Readonly<Record<OpQuery['kind'], number>> = {
+  gemm: 0,
+  context_attention: 0,
+  generation_attention: 0,
+  context_mla: 0,
+  generation_mla: 0,
+  mla_bmm: 0,
+  moe: 0,
+  comm: 0,
+  elementwise: 0,
+};
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
 
@@ -59,17 +72,35 @@ export class FastStepPricer {
   private readonly genOnlyCache = new Map<number, number>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
-  private readonly launchCounts = new Map<number, number>();
+  private readonly launchCounts = new Map<number, { instances: number; eagerHostMs: number }>();
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
 
-  constructor(parallel: ParallelConfig, db: PerfDatabase, decompose: Decompose, genTokensPerRequest: number) {
+  private readonly computeFactor: number;
+  private readonly eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>>;
+
+  constructor(
+    parallel: ParallelConfig,
+    db: PerfDatabase,
+    decompose: Decompose,
+    genTokensPerRequest: number,
+    sustainedComputeFactor = 1,
+    eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>> = ZERO_LAUNCH,
+  ) {
+    this.eagerLaunchMs = eagerLaunchMs;
     this.parallel = parallel;
     this.db = db;
     this.decompose = decompose;
     this.genTokensPerRequest = genTokensPerRequest;
+    this.computeFactor = sustainedComputeFactor;
+  }
+
+  /** One op's latency, stretched when compute-bound (see BackendProfile.sustainedComputeFactor). */
+  private opMs(query: OpQuery): number {
+    const answer = this.db.query(query);
+    return answer.computeBound ? answer.latencyMs * this.computeFactor : answer.latencyMs;
   }
 
   private ctxStep(requests: number, tokens: number, prefix = 0): StepShape {
@@ -96,7 +127,7 @@ export class FastStepPricer {
 
   private price(ops: readonly ModelOp[], keep: (op: ModelOp) => boolean): number {
     let ms = 0;
-    for (const op of ops) if (keep(op)) ms += this.db.query(op.query).latencyMs * op.count;
+    for (const op of ops) if (keep(op)) ms += this.opMs(op.query) * op.count;
     return ms;
   }
 
@@ -180,7 +211,7 @@ export class FastStepPricer {
             : q.kind === 'comm'
               ? { ...q, messageElements: (q.messageElements / templateRows) * rows }
               : q;
-        v += this.db.query(query).latencyMs * op.count;
+        v += this.opMs(query) * op.count;
       }
       this.lmCache.set(rows, v);
     }
@@ -206,7 +237,7 @@ export class FastStepPricer {
       v = 0;
       for (const op of template) {
         const query = { ...op.query, isl: tokens, prefix } as OpQuery;
-        v += this.db.query(query).latencyMs * op.count;
+        v += this.opMs(query) * op.count;
       }
       this.ctxAttnCache.set(key, v);
     }
@@ -229,27 +260,27 @@ export class FastStepPricer {
       v = 0;
       for (const op of template) {
         const query = { ...op.query, kvLen } as OpQuery;
-        v += this.db.query(query).latencyMs * op.count;
+        v += this.opMs(query) * op.count;
       }
       this.genAttnCache.set(key, v);
     }
     return v;
   }
 
-  /** Op instances (kernel launches) of a step with or without prefill and decode parts. */
-  launches(hasCtx: boolean, hasGen: boolean): number {
+  /** Op instances and eager host launch time of a step with or without prefill and decode parts. */
+  launches(hasCtx: boolean, hasGen: boolean): { instances: number; eagerHostMs: number } {
     const key = (hasCtx ? 2 : 0) + (hasGen ? 1 : 0);
-    let n = this.launchCounts.get(key);
-    if (n === undefined) {
+    let value = this.launchCounts.get(key);
+    if (value === undefined) {
       const step: StepShape = {
         ...this.ctxStep(hasCtx ? 1 : 0, hasCtx ? 64 : 0),
         genRequests: hasGen ? 1 : 0,
         genKvLen: hasGen ? 64 : 0,
       };
-      n = this.decompose(this.parallel, step).reduce((sum, op) => sum + op.count, 0);
-      this.launchCounts.set(key, n);
+      value = launchProfile(this.decompose(this.parallel, step), this.eagerLaunchMs);
+      this.launchCounts.set(key, value);
     }
-    return n;
+    return value;
   }
 
   /** GPU time of one step, ms. */

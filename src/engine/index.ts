@@ -3,6 +3,7 @@ export { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
 export { StepEngine, type StepEngineOptions } from './step-engine.js';
 export {
   emptyProvenanceMs,
+  launchProfile,
   type OpTiming,
   priceStep,
   type StepLatency,

@@ -13,7 +13,7 @@ import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
 import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
-import { priceStep, type StepLatency, withLaunchCost } from './step-latency.js';
+import { launchProfile, priceStep, type StepLatency, withLaunchCost } from './step-latency.js';
 
 export interface StepEngineOptions {
   readonly model: ModelSpec;
@@ -65,14 +65,16 @@ export class StepEngine {
 
   /** Full breakdown of one step (exact; for --detail, reports and provenance). */
   stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
-    const gpu = priceStep(this.ops(parallel, microBatch(step, parallel.pp)), this.options.db);
-    const { graphGapMs, eagerLaunchMs } = this.options.profile;
+    const ops = this.ops(parallel, microBatch(step, parallel.pp));
+    const { graphGapMs, eagerLaunchMs, sustainedComputeFactor } = this.options.profile;
+    const gpu = priceStep(ops, this.options.db, sustainedComputeFactor);
+    const launch = launchProfile(ops, eagerLaunchMs);
     const totalMs = withLaunchCost(
       gpu.totalMs,
-      gpu.opInstances,
+      launch.instances,
+      launch.eagerHostMs,
       step.ctxRequests > 0,
       graphGapMs,
-      eagerLaunchMs,
     );
     return { ...gpu, totalMs, launchOverheadMs: totalMs - gpu.totalMs };
   }
@@ -86,19 +88,28 @@ export class StepEngine {
     const key = `${parallelKey(parallel)}|${genTokensPerRequest}`;
     let pricer = this.pricers.get(key);
     if (!pricer) {
-      pricer = new FastStepPricer(parallel, this.options.db, (p, s) => this.ops(p, s), genTokensPerRequest);
+      pricer = new FastStepPricer(
+        parallel,
+        this.options.db,
+        (p, s) => this.ops(p, s),
+        genTokensPerRequest,
+        this.options.profile.sustainedComputeFactor,
+        this.options.profile.eagerLaunchMs,
+      );
       this.pricers.set(key, pricer);
     }
     const fast = pricer;
-    const { stepOverheadMs, graphGapMs, eagerLaunchMs } = this.options.profile;
+    const { stepOverheadMs, graphGapMs } = this.options.profile;
+    const hasLaunchCost =
+      graphGapMs > 0 || Object.values(this.options.profile.eagerLaunchMs).some((v) => v > 0);
     const pp = parallel.pp;
     return (step) => {
       const shape = microBatch(step, pp);
-      const hasCtx = shape.ctxRequests > 0;
       const gpuMs = fast.stepMs(shape);
-      if (graphGapMs === 0 && eagerLaunchMs === 0) return gpuMs + stepOverheadMs;
-      const n = fast.launches(hasCtx, shape.genRequests > 0);
-      return withLaunchCost(gpuMs, n, hasCtx, graphGapMs, eagerLaunchMs) + stepOverheadMs;
+      if (!hasLaunchCost) return gpuMs + stepOverheadMs;
+      const hasCtx = shape.ctxRequests > 0;
+      const launch = fast.launches(hasCtx, shape.genRequests > 0);
+      return withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, hasCtx, graphGapMs) + stepOverheadMs;
     };
   }
 

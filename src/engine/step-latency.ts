@@ -34,8 +34,15 @@ export function emptyProvenanceMs(): Record<Provenance, number> {
   return { measured: 0, interpolated: 0, extrapolated: 0, empirical: 0, sol: 0 };
 }
 
-/** Sum of op latencies (ops run back to back on the GPU stream). */
-export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatency {
+/**
+ * Sum of op latencies (ops run back to back on the GPU stream); compute-bound ops are stretched
+ * by `sustainedComputeFactor` (clocks drop under sustained load, see BackendProfile).
+ */
+export function priceStep(
+  ops: readonly ModelOp[],
+  db: PerfDatabase,
+  sustainedComputeFactor = 1,
+): StepLatency {
   const timings: OpTiming[] = [];
   const byProvenance = emptyProvenanceMs();
   let totalMs = 0;
@@ -45,7 +52,8 @@ export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatenc
   for (const op of ops) {
     if (op.count <= 0) continue;
     const answer: OpLatency = db.query(op.query);
-    const opTotal = answer.latencyMs * op.count;
+    const latencyMs = answer.computeBound ? answer.latencyMs * sustainedComputeFactor : answer.latencyMs;
+    const opTotal = latencyMs * op.count;
     totalMs += opTotal;
     solMs += answer.solMs * op.count;
     byProvenance[answer.provenance] += opTotal;
@@ -55,7 +63,7 @@ export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatenc
       name: op.name,
       role: op.role,
       count: op.count,
-      latencyMs: answer.latencyMs,
+      latencyMs,
       totalMs: opTotal,
       solMs: answer.solMs,
       provenance: answer.provenance,
@@ -78,10 +86,24 @@ export function priceStep(ops: readonly ModelOp[], db: PerfDatabase): StepLatenc
 export function withLaunchCost(
   gpuMs: number,
   opInstances: number,
+  eagerHostMs: number,
   eager: boolean,
   gapMs: number,
-  eagerLaunchMs: number,
 ): number {
   const graphed = gpuMs + opInstances * gapMs;
-  return eager ? Math.max(graphed, opInstances * eagerLaunchMs) : graphed;
+  return eager ? Math.max(graphed, eagerHostMs) : graphed;
+}
+
+/** Op instances and the host time to launch them eagerly. */
+export function launchProfile(
+  ops: readonly ModelOp[],
+  eagerLaunchMs: Readonly<Record<ModelOp['query']['kind'], number>>,
+): { instances: number; eagerHostMs: number } {
+  let instances = 0;
+  let eagerHostMs = 0;
+  for (const op of ops) {
+    instances += op.count;
+    eagerHostMs += op.count * eagerLaunchMs[op.query.kind];
+  }
+  return { instances, eagerHostMs };
 }

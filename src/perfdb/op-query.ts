@@ -137,6 +137,8 @@ export interface OpLatency {
   readonly source: string;
   /** Mean board power while the op ran, when the table has power. */
   readonly powerW?: number;
+  /** The op's speed of light is set by math rather than memory or links (it slows when clocks drop). */
+  readonly computeBound?: boolean;
 }
 
 /** What the engine needs: answer any op query for one system + backend + version. */

@@ -59,8 +59,14 @@ export class SolModel {
     return f;
   }
 
+  /** Whether the last formula evaluated was bound by math rather than memory (or links). */
+  lastComputeBound = false;
+
   private bound(flops: number, flopsPerS: number, bytes: number): number {
-    return Math.max(flops / flopsPerS, bytes / this.memBytesPerS) * 1e3;
+    const mathS = flops / flopsPerS;
+    const memoryS = bytes / this.memBytesPerS;
+    this.lastComputeBound = mathS >= memoryS;
+    return Math.max(mathS, memoryS) * 1e3;
   }
 
   gemm(m: number, n: number, k: number, flopsPerS: number, bytesPerEl: number): number {
@@ -164,6 +170,7 @@ export class SolModel {
   }
 
   comm(op: CommOp, gpus: number, bytes: number): number {
+    this.lastComputeBound = false;
     if (op === 'p2p') return (bytes / this.linkBytesPerS(gpus)) * 1e3;
     if (gpus <= 1) return 0;
     const factor = op === 'all_reduce' ? 2 : 1;
@@ -171,6 +178,7 @@ export class SolModel {
   }
 
   elementwise(op: ElementwiseOp, tokens: number, width: number, bytesPerEl: number): number {
+    this.lastComputeBound = false;
     return ((elementwiseTraffic(op) * tokens * width * bytesPerEl) / this.memBytesPerS) * 1e3;
   }
 }

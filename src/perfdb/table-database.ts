@@ -264,7 +264,22 @@ export class TableDatabase implements PerfDatabase {
   }
 
   query(op: OpQuery): OpLatency {
+    const answer = this.answer(op);
+    return this.solModel.lastComputeBound ? { ...answer, computeBound: true } : answer;
+  }
+
+  private answer(op: OpQuery): OpLatency {
     const solMs = this.sol(op);
+    const computeBound = this.solModel.lastComputeBound;
+    // Lookups below evaluate other SOLs (neighbours, related data): restore this op's verdict.
+    const restore = <T>(value: T): T => {
+      this.solModel.lastComputeBound = computeBound;
+      return value;
+    };
+    return restore(this.answerWithSol(op, solMs));
+  }
+
+  private answerWithSol(op: OpQuery, solMs: number): OpLatency {
     if (this.mode === 'sol') return { latencyMs: solMs, solMs, provenance: 'sol', source: 'speed of light' };
     if (op.kind === 'comm' && (op.numGpus <= 1 || op.messageElements <= 0))
       return {
