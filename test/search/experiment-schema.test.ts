@@ -8,6 +8,7 @@ import {
   PACKAGE_ROOT,
   PerfDataMissingError,
 } from '../../src/common/index.js';
+import { BACKENDS } from '../../src/engine/index.js';
 import {
   type ExperimentSpec,
   experimentsToYaml,
@@ -16,7 +17,7 @@ import {
 } from '../../src/search/index.js';
 import { FakeEstimator } from './fake-estimator.js';
 
-const KNOWN = { systems: ['h100_sxm', 'h200_sxm', 'b200_sxm'], backends: ['vllm', 'sglang', 'trtllm'] };
+const KNOWN = { systems: ['h100_sxm', 'h200_sxm', 'b200_sxm'], backends: BACKENDS };
 
 const GOOD = `
 defaults:
