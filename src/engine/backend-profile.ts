@@ -49,7 +49,8 @@ export interface BackendProfile {
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
 // Request overheads are the median gap between measured TTFT and our predicted one at
 // concurrency <= 4 (little queueing) in the development measurements, rounded: docs/serving-model.md.
-const NO_LAUNCH_COST: Readonly<Record<OpKind, number>> = {
+/** Launch costs of an engine whose tables and step overhead already carry them. */
+export const NO_LAUNCH_COST: Readonly<Record<OpKind, number>> = {
   gemm: 0,
   context_attention: 0,
   generation_attention: 0,

@@ -10,19 +10,8 @@
 // caches stay small, so a scheduler simulation of thousands of steps costs milliseconds.
 import type { ModelOp, ParallelConfig, StepShape } from '../models/index.js';
 import type { OpQuery, PerfDatabase } from '../perfdb/index.js';
+import { NO_LAUNCH_COST } from './backend-profile.js';
 import { launchProfile } from './step-latency.js';
-
-const ZERO_LAUNCH: Readonly<Record<OpQuery['kind'], number>> = {
-  gemm: 0,
-  context_attention: 0,
-  generation_attention: 0,
-  context_mla: 0,
-  generation_mla: 0,
-  mla_bmm: 0,
-  moe: 0,
-  comm: 0,
-  elementwise: 0,
-};
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
 
@@ -87,7 +76,7 @@ export class FastStepPricer {
     decompose: Decompose,
     genTokensPerRequest: number,
     sustainedComputeFactor = 1,
-    eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>> = ZERO_LAUNCH,
+    eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>> = NO_LAUNCH_COST,
   ) {
     this.eagerLaunchMs = eagerLaunchMs;
     this.parallel = parallel;
