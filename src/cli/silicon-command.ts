@@ -10,7 +10,7 @@ import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
-import { renderTable } from '../report/index.js';
+import { renderTable, toCsv } from '../report/index.js';
 import {
   openRowDatabases,
   predictReferenceStep,
@@ -36,12 +36,6 @@ interface CompareFlags {
   waves?: string;
 }
 
-function csvCell(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? value.toPrecision(6) : '') : value;
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
   const head = [
     'id',
@@ -63,35 +57,30 @@ function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
     'measured_share',
     'failure',
   ];
-  const lines = [head.join(',')];
-  for (const p of predictions) {
+  const rows = predictions.map((p) => {
     const r = p.row;
-    lines.push(
-      [
-        r.id,
-        r.system,
-        r.backend,
-        r.backend_version,
-        r.model_path,
-        r.mode,
-        r.isl,
-        r.osl,
-        siliconConcurrency(r),
-        r.silicon_ttft_ms,
-        p.metrics?.ttftMs,
-        p.ttftErrorPct,
-        r.silicon_tpot_ms,
-        p.metrics?.tpotMs,
-        p.tpotErrorPct,
-        p.metrics?.tokensPerSPerGpu,
-        p.metrics ? p.metrics.provenance.measured + p.metrics.provenance.interpolated : undefined,
-        p.failure,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+    return [
+      r.id,
+      r.system,
+      r.backend,
+      r.backend_version,
+      r.model_path,
+      r.mode,
+      r.isl,
+      r.osl,
+      siliconConcurrency(r),
+      r.silicon_ttft_ms,
+      p.metrics?.ttftMs,
+      p.ttftErrorPct,
+      r.silicon_tpot_ms,
+      p.metrics?.tpotMs,
+      p.tpotErrorPct,
+      p.metrics?.tokensPerSPerGpu,
+      p.metrics ? p.metrics.provenance.measured + p.metrics.provenance.interpolated : undefined,
+      p.failure,
+    ];
+  });
+  return toCsv(head, rows);
 }
 
 function pct(value: number): string {
