@@ -57,34 +57,23 @@ function jobsOf(dir: string): {
   return { jobs, aliases: [...aliases.values()] };
 }
 
-/** Convert every table under `from` into `<out>/<system>/<backend>/<version>/<table>.ipdb`. */
-export async function importPerfData(
-  from: string,
+/** Load every job's table, convert it and write it atomically to `<out>/<system>/<backend>/<version>/<name>`. */
+async function convertEach(
+  jobs: readonly Job[],
   out: string,
-  progress?: ConvertProgress,
-  compression: 'none' | 'gzip' = 'gzip',
+  progress: ConvertProgress | undefined,
+  convert: (table: PerfTable, job: Job) => { fileName: string; data: string | Uint8Array },
 ): Promise<ConvertedTable[]> {
-  const { jobs, aliases } = jobsOf(from);
   const done: ConvertedTable[] = [];
   for (const job of jobs) {
-    const loaded = await loadTableFile(
+    const table = await loadTableFile(
       job.ref.file,
       job.ref.table as PerfTable['schema']['name'],
       job.ref.format,
     );
-    const table = sortRowsForIndex(loaded);
-    const bytes = encodeBinaryTable(
-      table,
-      {
-        importedFrom: relative(from, job.ref.file) || job.ref.file,
-        sourceFormat: job.ref.format,
-        importedAt: new Date().toISOString(),
-        tool: 'inferplan db import',
-      },
-      compression,
-    );
-    const target = join(out, job.system, job.backend, job.version, `${job.ref.table}.ipdb`);
-    await writeFileAtomic(target, bytes);
+    const { fileName, data } = convert(table, job);
+    const target = join(out, job.system, job.backend, job.version, fileName);
+    await writeFileAtomic(target, data);
     done.push({
       system: job.system,
       backend: job.backend,
@@ -94,10 +83,35 @@ export async function importPerfData(
       duplicateKeys: table.duplicateKeys,
       from: job.ref.file,
       to: target,
-      bytes: bytes.byteLength,
+      bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
     });
     progress?.(done.length, jobs.length);
   }
+  return done;
+}
+
+/** Convert every table under `from` into `<out>/<system>/<backend>/<version>/<table>.ipdb`. */
+export async function importPerfData(
+  from: string,
+  out: string,
+  progress?: ConvertProgress,
+  compression: 'none' | 'gzip' = 'gzip',
+): Promise<ConvertedTable[]> {
+  const { jobs, aliases } = jobsOf(from);
+  const done = await convertEach(jobs, out, progress, (loaded, job) => {
+    const table = sortRowsForIndex(loaded);
+    const data = encodeBinaryTable(
+      table,
+      {
+        importedFrom: relative(from, job.ref.file) || job.ref.file,
+        sourceFormat: job.ref.format,
+        importedAt: new Date().toISOString(),
+        tool: 'inferplan db import',
+      },
+      compression,
+    );
+    return { fileName: `${job.ref.table}.ipdb`, data };
+  });
   // Versions that borrowed tables through reuse.yaml keep doing so (no copied data).
   for (const alias of aliases) {
     await writeFileAtomic(
@@ -134,28 +148,8 @@ export async function exportPerfDataCsv(
   progress?: ConvertProgress,
 ): Promise<ConvertedTable[]> {
   const { jobs } = jobsOf(from);
-  const done: ConvertedTable[] = [];
-  for (const job of jobs) {
-    const table = await loadTableFile(
-      job.ref.file,
-      job.ref.table as PerfTable['schema']['name'],
-      job.ref.format,
-    );
-    const text = tableToCsv(table);
-    const target = join(out, job.system, job.backend, job.version, `${job.ref.table}_perf.txt`);
-    await writeFileAtomic(target, text);
-    done.push({
-      system: job.system,
-      backend: job.backend,
-      version: job.version,
-      table: job.ref.table,
-      rows: table.rowCount,
-      duplicateKeys: table.duplicateKeys,
-      from: job.ref.file,
-      to: target,
-      bytes: Buffer.byteLength(text),
-    });
-    progress?.(done.length, jobs.length);
-  }
-  return done;
+  return convertEach(jobs, out, progress, (table, job) => ({
+    fileName: `${job.ref.table}_perf.txt`,
+    data: tableToCsv(table),
+  }));
 }
