@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { recommendResultJson, renderRecommendation, searchResultJson } from '../../src/report/index.js';
 import { recommendDeployment } from '../../src/search/index.js';
-import { FakeEstimator, WORKLOAD } from '../search/fake-estimator.js';
+import { RECOMMEND_BASE as BASE, FakeEstimator } from '../search/fake-estimator.js';
 import { sampleResult } from './report-fixtures.js';
-
-const BASE = {
-  workload: WORKLOAD,
-  modes: ['agg'] as const,
-  parallelSpace: { tpValues: [1, 2, 4, 8], ppValues: [1] },
-  batchLadder: [1, 2, 4, 6, 8, 16],
-  ctxTokensChoices: [4096],
-  sla: { ttftMs: 1000, tpotMs: 14 },
-};
 
 describe('recommend output', () => {
   it('states the GPU count, replica layout and headroom', () => {

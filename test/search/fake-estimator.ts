@@ -116,3 +116,13 @@ export class FakeEstimator implements Estimator {
 }
 
 export const WORKLOAD: Workload = { isl: 1000, osl: 101, prefix: 0, nextn: 0, nextnAccept: 0 };
+
+/** Search options for recommend tests: agg only, a small ladder, a TTFT/TPOT SLA the fake can meet. */
+export const RECOMMEND_BASE = {
+  workload: WORKLOAD,
+  modes: ['agg'] as const,
+  parallelSpace: { tpValues: [1, 2, 4, 8], ppValues: [1] },
+  batchLadder: [1, 2, 4, 6, 8, 16],
+  ctxTokensChoices: [4096],
+  sla: { ttftMs: 1000, tpotMs: 14 },
+};

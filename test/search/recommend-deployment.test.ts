@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recommendDeployment } from '../../src/search/index.js';
 import type { AggConfig } from '../../src/serving/index.js';
-import { FakeEstimator, WORKLOAD } from './fake-estimator.js';
-
-const BASE = {
-  workload: WORKLOAD,
-  modes: ['agg'] as const,
-  parallelSpace: { tpValues: [1, 2, 4, 8], ppValues: [1] },
-  batchLadder: [1, 2, 4, 6, 8, 16],
-  ctxTokensChoices: [4096],
-  sla: { ttftMs: 1000, tpotMs: 14 },
-};
+import { RECOMMEND_BASE as BASE, FakeEstimator } from './fake-estimator.js';
 
 describe('recommendDeployment', () => {
   it('finds the fewest GPUs for a request rate (hand-computed)', () => {
