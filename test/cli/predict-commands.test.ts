@@ -341,6 +341,12 @@ describe('inferplan silicon reference', () => {
     expect(text.stdout).toMatch(/mean absolute error [\d.]+% over 2 steps/);
   });
 
+  it('silicon run refuses an unknown phase before touching a GPU', async () => {
+    const r = await runCli(['silicon', 'run', '--model', 'meta-llama/Llama-3.1-8B', '--phase', 'sideways']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--phase must be prefill or decode, got 'sideways'/);
+  });
+
   it('names the file, line and column of a bad row', async () => {
     const root = writeServingPerfData(undefined, 'torch');
     const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'bad.csv');

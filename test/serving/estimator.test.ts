@@ -100,6 +100,24 @@ describe('aggregated serving', () => {
     );
   });
 
+  it('names the largest batch that would fit, and says when not even one request fits', () => {
+    const e = estimator();
+    const long: Workload = { ...workload, isl: 100_000, osl: 28_000 };
+    let message = '';
+    try {
+      e.estimate({ mode: 'agg', parallel: tp1, batchSize: 256, ctxTokens: 8192 }, long);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const largest = Number(/at most batch (\d+) fits/.exec(message)?.[1]);
+    expect(e.fits(tp1, largest, long).fits).toBe(true);
+    expect(e.fits(tp1, largest + 1, long).fits).toBe(false);
+    const huge: Workload = { ...workload, isl: 5_000_000, osl: 1000 };
+    expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 4, ctxTokens: 8192 }, huge)).toThrow(
+      /not even one request fits/,
+    );
+  });
+
   it('rejects impossible parallelism with the rule that broke', () => {
     const e = estimator();
     expect(e.checkParallel({ ...tp1, tp: 3, moeTp: 3 })).toMatch(/tp=3/);
