@@ -18,10 +18,10 @@ import {
   type Sla,
   searchDeployments,
 } from '../search/index.js';
-import { createEstimator, type Workload } from '../serving/index.js';
+import type { Workload } from '../serving/index.js';
 import {
   addContextOptions,
-  buildContext,
+  buildRoleContexts,
   type ContextFlags,
   type DeploymentContext,
   parseNumber,
@@ -97,24 +97,7 @@ async function searchOneBackend(
   settings: SearchSettings,
   quiet: boolean,
 ): Promise<BackendRun> {
-  const base = await buildContext(flags);
-  const decodeCtx = flags.decodeSystem
-    ? await buildContext({ ...flags, system: flags.decodeSystem })
-    : undefined;
-  // Replicas whose decode workers run on another system are estimated as a whole by one estimator.
-  const ctx: DeploymentContext = decodeCtx
-    ? {
-        ...base,
-        estimator: createEstimator({
-          model: base.model,
-          system: base.system,
-          db: base.db,
-          quant: base.quant,
-          backend: base.backend,
-          decode: { system: decodeCtx.system, db: decodeCtx.db },
-        }),
-      }
-    : base;
+  const { ctx, decodeCtx } = await buildRoleContexts(flags, flags.decodeSystem);
   const gpuHourUsd =
     flags.gpuHourCost !== undefined
       ? parseNumber('--gpu-hour-cost', flags.gpuHourCost, 0)

@@ -13,7 +13,12 @@ import {
   openPerfDatabase,
   type PerfDatabase,
 } from '../perfdb/index.js';
-import { createEstimator, type ServingEstimatorHandle, type Workload } from '../serving/index.js';
+import {
+  createEstimator,
+  type RoleSystem,
+  type ServingEstimatorHandle,
+  type Workload,
+} from '../serving/index.js';
 
 export interface ContextFlags {
   readonly model: string;
@@ -121,7 +126,11 @@ export function parseNumber(flag: string, value: string | undefined, fallback: n
   return n;
 }
 
-export async function buildContext(flags: ContextFlags): Promise<DeploymentContext> {
+/**
+ * The context of a deployment; with `decode`, its estimator sizes whole replicas whose decode
+ * workers run on that other system (heterogeneous disaggregation).
+ */
+export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Promise<DeploymentContext> {
   const systems = new SystemRegistry(flags.systemsDir ?? []);
   const system = systems.get(flags.system);
   const model = loadModel(flags.model);
@@ -161,8 +170,20 @@ export async function buildContext(flags: ContextFlags): Promise<DeploymentConte
     quant,
     backend,
     ...(moeDistribution ? { moeDistribution } : {}),
+    ...(decode ? { decode } : {}),
   });
   return { model, system, backend, db, quant, mode, estimator, systems };
+}
+
+/** The prefill-side context and, with a decode system, the decode-side one (see buildContext). */
+export async function buildRoleContexts(
+  flags: ContextFlags,
+  decodeSystem: string | undefined,
+): Promise<{ ctx: DeploymentContext; decodeCtx?: DeploymentContext }> {
+  if (!decodeSystem) return { ctx: await buildContext(flags) };
+  const decodeCtx = await buildContext({ ...flags, system: decodeSystem });
+  const ctx = await buildContext(flags, { system: decodeCtx.system, db: decodeCtx.db });
+  return { ctx, decodeCtx };
 }
 
 export interface WorkloadFlags {

@@ -1,8 +1,7 @@
 // Builds the estimators of one experiment (exp) from its spec: the same path `default` takes.
 import { resolve } from 'node:path';
 import type { ExperimentEstimators, ExperimentSpec } from '../search/index.js';
-import { createEstimator } from '../serving/index.js';
-import { buildContext, type ContextFlags } from './deployment-context.js';
+import { buildRoleContexts, type ContextFlags } from './deployment-context.js';
 
 function flagsOf(
   spec: ExperimentSpec,
@@ -34,24 +33,13 @@ export async function experimentEstimators(
   extraSystemsDirs: readonly string[] = [],
   baseDir = process.cwd(),
 ): Promise<ExperimentEstimators> {
-  const ctx = await buildContext(flagsOf(spec, spec.system, extraSystemsDirs, baseDir));
-  const decode = spec.decode_system
-    ? await buildContext(flagsOf(spec, spec.decode_system, extraSystemsDirs, baseDir))
-    : undefined;
+  const { ctx, decodeCtx: decode } = await buildRoleContexts(
+    flagsOf(spec, spec.system, extraSystemsDirs, baseDir),
+    spec.decode_system,
+  );
   const isMoe = Boolean(ctx.model.moe);
-  // With a decode system, whole replicas are estimated by one estimator that knows both systems.
-  const estimator = decode
-    ? createEstimator({
-        model: ctx.model,
-        system: ctx.system,
-        db: ctx.db,
-        quant: ctx.quant,
-        backend: ctx.backend,
-        decode: { system: decode.system, db: decode.db },
-      })
-    : ctx.estimator;
   return {
-    estimator,
+    estimator: ctx.estimator,
     parallelSpace: { isMoe, gpusPerNode: ctx.system.node.gpus_per_node },
     ...(ctx.system.price ? { gpuHourUsd: ctx.system.price.gpu_hour_usd } : {}),
     ...(decode

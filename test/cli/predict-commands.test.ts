@@ -170,6 +170,26 @@ describe('inferplan default', () => {
     expect(again.stdout).toContain('default');
   });
 
+  it('searches replicas whose decode workers run on another system', async () => {
+    const r = await runCli([
+      'default',
+      ...base(),
+      '--gpus',
+      '4',
+      '--isl',
+      '1000',
+      '--osl',
+      '100',
+      '--decode-system',
+      'h200_sxm',
+      '--serving-mode',
+      'disagg',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/on 4 x h200_sxm \(decode on h200_sxm\)/);
+    expect(r.stdout).toMatch(/Best: disagg/);
+  });
+
   it('explains an impossible SLA and exits with the SLA code', async () => {
     const r = await runCli([
       'default',
