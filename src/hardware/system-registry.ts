@@ -69,7 +69,8 @@ export function tensorFlopsPerS(system: SystemSpec, dtype: Dtype): number {
   const table = system.gpu.tensor_flops_per_s;
   const direct = table[dtype];
   if (direct !== undefined) return direct;
-  if (dtype === 'int4_wo' || dtype === 'float32') return table['bfloat16']!;
+  // Weight-only formats dequantise to bf16 before the MMA (GPT-OSS's MXFP4 experts on Hopper are W4A16).
+  if (dtype === 'int4_wo' || dtype === 'mxfp4' || dtype === 'float32') return table['bfloat16']!;
   if (dtype === 'nvfp4' || dtype === 'fp8_block') return table['fp8'] ?? table['bfloat16']!;
   return table['bfloat16']!;
 }

@@ -40,8 +40,9 @@ function algoDtype(algo: string | null | undefined): Dtype | undefined {
     case 'FP8_PB_WO':
       return 'fp8_block';
     case 'NVFP4':
-    case 'MXFP4':
       return 'nvfp4';
+    case 'MXFP4':
+      return 'mxfp4';
     case 'W4A16_AWQ':
     case 'INT4_AWQ':
       return 'int4_wo';
@@ -101,7 +102,7 @@ function fromQuantization(q: QuantizationConfig): CheckpointQuant {
     weights = q.weight_block_size ? 'fp8_block' : 'fp8';
   } else if (method === 'mxfp4') {
     // GPT-OSS: only the experts are MXFP4 (attention, router, embeddings stay bf16).
-    moeWeights = 'nvfp4';
+    moeWeights = 'mxfp4';
   } else if (method === 'compressed-tensors') {
     weights = compressedTensorsDtype(q);
   } else if (method === 'modelopt') {

@@ -31,7 +31,7 @@ const ALIASES: Readonly<Record<string, Dtype>> = {
   bf16: 'bfloat16',
   float: 'float32',
   fp32: 'float32',
-  w4a16_mxfp4: 'int4_wo',
+  w4a16_mxfp4: 'mxfp4',
 };
 
 /** A table's dtype spelling as one of our dtypes, when it maps to one. */

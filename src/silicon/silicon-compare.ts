@@ -56,7 +56,7 @@ export interface SiliconCompareDeps {
 function quantName(value: string): Dtype | undefined {
   const v = value.trim().toLowerCase();
   if (v === '') return undefined;
-  if (v === 'fp4' || v === 'nvfp4' || v === 'mxfp4') return 'nvfp4';
+  if (v === 'fp4' || v === 'nvfp4') return 'nvfp4';
   if (v === 'bf16') return 'bfloat16';
   if (v === 'fp16') return 'float16';
   return isDtype(v) ? v : undefined;
@@ -170,9 +170,12 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const overrides: { gemm?: Dtype; moe?: Dtype } = {};
     const gemm = quantName(row.gemm_quant_mode) ?? quantName(row.precision);
     const moe = quantName(row.moe_quant_mode) ?? gemm;
+    // A 4-bit float label on a checkpoint that ships MXFP4 experts (GPT-OSS) names those experts:
+    // the checkpoint's formats stand (attention bf16, experts MXFP4), whatever the export wrote.
+    const shipsMxfp4 = model.checkpointQuant?.moe === 'mxfp4' && (gemm === 'nvfp4' || gemm === 'mxfp4');
     // Weight-only int4 checkpoints (Kimi-K2.5) quantise the experts only; attention stays as shipped.
-    if (gemm && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
-    if (moe && model.moe) overrides.moe = moe;
+    if (gemm && !shipsMxfp4 && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
+    if (moe && !shipsMxfp4 && model.moe) overrides.moe = moe;
     const quant = resolveQuant(model, system.gpu.sm_version, overrides);
     const estimator = createEstimator({
       model,

@@ -18,7 +18,7 @@ describe('inferplan models', () => {
       /deepseek-ai\/DeepSeek-V3\s*│\s*671\s*│\s*37\.6\s*│\s*61\s*│\s*256\/8\s*│\s*MLA\s*│\s*fp8_block/,
     );
     expect(result.stdout).toMatch(
-      /openai\/gpt-oss-120b\s*│.*│\s*128\/4\s*│\s*SWA\s*│\s*moe nvfp4, gemm bf16/,
+      /openai\/gpt-oss-120b\s*│.*│\s*128\/4\s*│\s*SWA\s*│\s*moe mxfp4, gemm bf16/,
     );
   });
 

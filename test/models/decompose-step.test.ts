@@ -333,7 +333,7 @@ describe('decomposeStep: GPT-OSS sliding-window layers', () => {
     expect(op(ops, 'context_attention_swa')).toMatchObject({ count: 18 });
     expect(op(ops, 'context_attention_swa').query).toMatchObject({ windowSize: 128 });
     expect(op(ops, 'generation_attention_swa').query).toMatchObject({ windowSize: 128, kvLen: 1000 });
-    expect(op(ops, 'moe').query).toMatchObject({ dtype: 'nvfp4', numExperts: 128, topk: 4, interSize: 2880 });
+    expect(op(ops, 'moe').query).toMatchObject({ dtype: 'mxfp4', numExperts: 128, topk: 4, interSize: 2880 });
     expect(gemm(ops, 'qkv_proj').dtype).toBe('bfloat16');
   });
 });

@@ -63,7 +63,7 @@ describe('resolveQuant', () => {
     });
     expect(resolveQuant(loadModel('openai/gpt-oss-120b'), 90)).toMatchObject({
       gemm: 'bfloat16',
-      moe: 'nvfp4',
+      moe: 'mxfp4',
     });
     expect(resolveQuant(loadModel('moonshotai/Kimi-K2.5'), 90)).toMatchObject({
       gemm: 'bfloat16',

@@ -296,7 +296,23 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
       distribution: 'power_law_1.01',
       latency: 0.05 + t * 0.001,
     }));
-    writeCsv(join(base, 'moe_perf.txt'), moe);
+    // TensorRT-LLM / vLLM spell GPT-OSS's MXFP4 experts 'w4a16_mxfp4'.
+    const mxfp4 = [1, 64].map((t) => ({
+      ...prefix,
+      op_name: 'moe',
+      kernel_source: 'triton',
+      moe_dtype: 'w4a16_mxfp4',
+      num_tokens: t,
+      hidden_size: 2880,
+      inter_size: 2880,
+      topk: 4,
+      num_experts: 128,
+      moe_tp_size: 1,
+      moe_ep_size: 1,
+      distribution: 'power_law_1.01',
+      latency: 0.03 + t * 0.0005,
+    }));
+    writeCsv(join(base, 'moe_perf.txt'), [...moe, ...mxfp4]);
     const ar = [2, 4, 8].flatMap((g) =>
       [1024, 65536, 4194304].flatMap((size) =>
         ['graph', 'eager'].map((kind) => ({
@@ -344,6 +360,23 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(r.latencyMs).toBeCloseTo(0.058, 12);
     expect(r.provenance).toBe('interpolated');
     expect(r.source).toContain('distribution balanced not collected: used power_law_1.01');
+  });
+
+  it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {
+    const r = db.query({
+      kind: 'moe',
+      dtype: 'mxfp4',
+      numTokens: 64,
+      hiddenSize: 2880,
+      interSize: 2880,
+      topk: 4,
+      numExperts: 128,
+      moeTp: 1,
+      moeEp: 1,
+      distribution: 'power_law_1.01',
+    });
+    expect(r).toMatchObject({ provenance: 'measured' });
+    expect(r.latencyMs).toBeCloseTo(0.03 + 64 * 0.0005, 12);
   });
 
   it('prefers the CUDA-graph custom all-reduce for TP all-reduce', () => {
