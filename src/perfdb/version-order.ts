@@ -35,10 +35,35 @@ export function sortVersions(versions: Iterable<string>): string[] {
   return [...versions].sort(compareVersions);
 }
 
-/** The newest version at or below `wanted`, else the oldest above it (data for an older release is the safer guess). */
+/**
+ * How far `v` is from `wanted`: releases that agree on more leading components are closer
+ * (0.5.9 is nearer 0.5.8 than 0.5.6.post2 is; 1.3.0rc10 nearer 1.3.0rc1 than 1.2.0rc5), then the
+ * smaller difference in the first component that differs.
+ */
+function distance(wanted: ParsedVersion, v: ParsedVersion): [number, number] {
+  const length = Math.max(wanted.release.length, v.release.length);
+  for (let i = 0; i < length; i++) {
+    const diff = Math.abs((wanted.release[i] ?? 0) - (v.release[i] ?? 0));
+    if (diff !== 0) return [length - i, diff];
+  }
+  return [0, 0];
+}
+
+/**
+ * The available version closest to `wanted` (see `distance`); between equally close ones the
+ * older, since data for an older release is the safer guess.
+ */
 export function nearestVersion(wanted: string, available: readonly string[]): string | undefined {
-  const sorted = sortVersions(available);
+  const target = parseVersion(wanted);
   let best: string | undefined;
-  for (const v of sorted) if (compareVersions(v, wanted) <= 0) best = v;
-  return best ?? sorted[0];
+  let bestDistance: [number, number] = [Number.POSITIVE_INFINITY, 0];
+  for (const v of sortVersions(available)) {
+    const d = distance(target, parseVersion(v));
+    const closer = d[0] < bestDistance[0] || (d[0] === bestDistance[0] && d[1] < bestDistance[1]);
+    if (closer) {
+      best = v;
+      bestDistance = d;
+    }
+  }
+  return best;
 }

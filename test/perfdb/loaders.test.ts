@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { listPerfData, type OpQuery, openPerfDatabase } from '../../src/perfdb/index.js';
+import { listPerfData, nearestVersion, type OpQuery, openPerfDatabase } from '../../src/perfdb/index.js';
 import {
   contextAttentionRows,
   gemmRows,
@@ -102,6 +102,15 @@ describe('perf data loaders and layouts', () => {
     expect(db.version).toBe('0.9.0');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('nearest version 0.9.0');
+  });
+
+  it('picks the release closest to the one asked for, the older on a tie', () => {
+    expect(nearestVersion('0.5.8', ['0.5.6.post2', '0.5.9'])).toBe('0.5.9');
+    expect(nearestVersion('0.16.0', ['0.14.0', '0.18.0'])).toBe('0.14.0');
+    expect(nearestVersion('1.3.0rc1', ['1.2.0rc5', '1.3.0rc10'])).toBe('1.3.0rc10');
+    expect(nearestVersion('0.8.1.post1', ['1.3.0rc10', '1.2.0rc5'])).toBe('1.2.0rc5');
+    expect(nearestVersion('0.12.0', ['0.14.0', '0.19.0'])).toBe('0.14.0');
+    expect(nearestVersion('2.0', [])).toBeUndefined();
   });
 
   it('names the known systems and backends for unknown ones', async () => {
