@@ -544,7 +544,8 @@ export class TableDatabase implements PerfDatabase {
   }
 
   private moe(op: MoeQuery, solMs: number, relax = false): Lookup | undefined {
-    const dtype = relax ? '*' : op.dtype;
+    if (relax) return this.moeAnyDtype(op, solMs);
+    const dtype = op.dtype;
     let handle = this.findGroup('moe', [dtype, op.distribution]);
     let note = '';
     if (!handle) {
@@ -563,6 +564,48 @@ export class TableDatabase implements PerfDatabase {
       }
     }
     if (!handle) return undefined;
+    this.setMoe(op);
+    const found = this.lookup(handle, solMs, 1, note);
+    if (found && note && found.provenance === 'measured') found.provenance = 'interpolated';
+    return found;
+  }
+
+  /**
+   * The op looked up in the MoE group, of any dtype, whose data covers its shape best: the fewest
+   * octaves between the query and the measured range on the axes held outside it, then the same
+   * bytes per weight, then the nearest routing skew. Utilisation held far from the data (e.g. from
+   * moe_tp 2 to 8, a quarter of the work per GPU) misleads more than another kernel family does.
+   */
+  private moeAnyDtype(op: MoeQuery, solMs: number): Lookup | undefined {
+    const groups = [...(this.handles.get('moe')?.values() ?? [])];
+    const wantedSkew = MOE_DISTRIBUTIONS.indexOf(op.distribution);
+    const wantedBytes = tableDtypeBytes(op.dtype);
+    let best: { handle: Handle; score: number[] } | undefined;
+    for (const handle of groups) {
+      const [dtype, distribution] = handle.group.values as [string, MoeQuery['distribution']];
+      this.setMoe(op);
+      const found = this.lookup(handle, solMs, 1, '');
+      if (!found) continue;
+      // Octaves between the query and the nearest measured value, summed over held axes.
+      const tree = handle.group.tree;
+      let heldOctaves = 0;
+      for (let i = 0; i < tree.axes.length; i++) {
+        if (tree.traceKind[i] === 2) heldOctaves += Math.abs(Math.log2(this.coords[i]! / tree.traceLo[i]!));
+      }
+      const score = [
+        heldOctaves,
+        tableDtypeBytes(dtype) === wantedBytes ? 0 : 1,
+        Math.abs(MOE_DISTRIBUTIONS.indexOf(distribution) - wantedSkew),
+      ];
+      if (!best || lexicallyLess(score, best.score)) best = { handle, score };
+    }
+    if (!best) return undefined;
+    // Look up the chosen group last: related() reads its SOL at the coords the lookup leaves.
+    this.setMoe(op);
+    return this.lookup(best.handle, solMs, 1, '');
+  }
+
+  private setMoe(op: MoeQuery): void {
     const c = this.coords;
     c[0] = op.numExperts;
     c[1] = op.topk;
@@ -571,9 +614,6 @@ export class TableDatabase implements PerfDatabase {
     c[4] = op.moeTp;
     c[5] = op.moeEp;
     c[6] = op.numTokens;
-    const found = this.lookup(handle, solMs, 1, note);
-    if (found && note && found.provenance === 'measured') found.provenance = 'interpolated';
-    return found;
   }
 
   private comm(op: CommQuery, solMs: number): Lookup | undefined {
@@ -751,6 +791,11 @@ export class TableDatabase implements PerfDatabase {
     this.coords[2] = op.m;
     return this.coords;
   }
+}
+
+function lexicallyLess(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
 }
 
 const SMOOTH_FACTORS = [0.9, 0.95, 1, 1.05, 1.1] as const;

@@ -379,6 +379,28 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(r.latencyMs).toBeCloseTo(0.03 + 64 * 0.0005, 12);
   });
 
+  it('borrows MoE utilisation from the dtype whose data covers the shape best', () => {
+    const moeAt = (hiddenSize: number, interSize: number, topk: number) =>
+      hybrid.query({
+        kind: 'moe',
+        dtype: 'fp8',
+        numTokens: 8,
+        hiddenSize,
+        interSize,
+        topk,
+        numExperts: 128,
+        moeTp: 1,
+        moeEp: 1,
+        distribution: 'power_law_1.01',
+      });
+    // GPT-OSS's shape is measured only as w4a16_mxfp4: no axis is held, so that group lends.
+    const gptOss = moeAt(2880, 2880, 4);
+    expect(gptOss.provenance).toBe('empirical');
+    expect(gptOss.source).toMatch(/^utilisation borrowed from moe\[w4a16_mxfp4/);
+    // The bf16 group's own shape: it covers it exactly.
+    expect(moeAt(4096, 1536, 8).source).toMatch(/^utilisation borrowed from moe\[bfloat16/);
+  });
+
   it('prefers the CUDA-graph custom all-reduce for TP all-reduce', () => {
     const r = db.query({
       kind: 'comm',
