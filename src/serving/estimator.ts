@@ -157,8 +157,8 @@ class ServingEstimator implements Estimator {
     return fit.memBytesPerGpu;
   }
 
-  /** Largest batch (a multiple of the attention-DP ranks) below `batchSize` that fits; 0 if none. */
-  private largestFittingBatch(
+  /** Largest batch (a multiple of the attention-DP ranks) up to `batchSize` that fits; 0 if none. */
+  largestFittingBatch(
     parallel: WorkerParallel,
     batchSize: number,
     workload: Workload,
@@ -453,6 +453,13 @@ class ServingEstimator implements Estimator {
 export type ServingEstimatorHandle = Estimator & {
   readonly engine: StepEngine;
   readonly decodeEngine: StepEngine;
+  /** Largest batch (a multiple of the attention-DP ranks) up to `batchSize` that fits; 0 if none. */
+  largestFittingBatch(
+    parallel: WorkerParallel,
+    batchSize: number,
+    workload: Workload,
+    role: 'agg' | 'prefill' | 'decode',
+  ): number;
 };
 
 export function createEstimator(options: EstimatorOptions): ServingEstimatorHandle {

@@ -15,6 +15,7 @@ export {
   type SiliconPrediction,
   type SiliconReport,
   scorePredictions,
+  sizeUnrecordedWorkers,
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
 export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';

@@ -7,9 +7,11 @@ import { loadModel, type ModelSpec, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import {
   createEstimator,
+  type ServingEstimatorHandle,
   type ServingConfig,
   type ServingMetrics,
   type WorkerParallel,
+  type Workload,
 } from '../serving/index.js';
 import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
 
@@ -145,6 +147,49 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
   };
 }
 
+/** The most prefill workers tried when sizing a row that does not record them. */
+const MAX_ASSUMED_PREFILL_WORKERS = 32;
+/** Prefill workers stop being added once throughput is within this share of the best. */
+const PREFILL_SIZING_SHARE = 0.95;
+
+/**
+ * Disaggregated rows that do not record their worker counts: assume the smallest deployment that
+ * can serve the benchmark's clients. Decode: the fewest workers whose memory holds all clients
+ * (the measured deployment held them, so it had at least that many). Prefill: the fewest workers
+ * that keep up with that decode side (throughput within 5% of what more prefill workers give),
+ * the rate matching operators size xPyD deployments by.
+ */
+export function sizeUnrecordedWorkers(
+  config: ServingConfig,
+  row: SiliconRow,
+  estimator: Pick<ServingEstimatorHandle, 'largestFittingBatch' | 'estimate'>,
+  workload: Workload,
+): ServingConfig {
+  if (config.mode !== 'disagg' || config.clients === undefined) return config;
+  let sized = config;
+  if (row.decode_num_workers === undefined) {
+    const { decode } = config;
+    const perWorker = estimator.largestFittingBatch(decode.parallel, config.clients, workload, 'decode');
+    const workers = perWorker > 0 ? Math.ceil(config.clients / perWorker) : decode.workers;
+    if (workers > decode.workers) {
+      const ranks = decode.parallel.attentionDp;
+      const batchPerRank = row.decode_batch_size ?? Math.ceil(config.clients / (workers * ranks));
+      sized = { ...sized, decode: { ...decode, workers, batchSize: batchPerRank * ranks } };
+    }
+  }
+  if (row.prefill_num_workers === undefined) {
+    const throughputs: number[] = [];
+    for (let workers = 1; workers <= MAX_ASSUMED_PREFILL_WORKERS; workers++) {
+      const candidate: ServingConfig = { ...sized, prefill: { ...sized.prefill, workers } };
+      throughputs.push(estimator.estimate(candidate, workload).tokensPerS);
+    }
+    const best = Math.max(...throughputs);
+    const workers = throughputs.findIndex((t) => t >= PREFILL_SIZING_SHARE * best) + 1;
+    sized = { ...sized, prefill: { ...sized.prefill, workers } };
+  }
+  return sized;
+}
+
 function absPctError(predicted: number, measured: number): number {
   return (Math.abs(predicted - measured) / measured) * 100;
 }
@@ -186,13 +231,8 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       ...(deps.client?.lengthRatio !== undefined ? { lengthRatio: deps.client.lengthRatio } : {}),
       ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
     });
-    const metrics = estimator.estimate(rowToConfig(row, model), {
-      isl: row.isl,
-      osl: row.osl,
-      prefix: 0,
-      nextn: 0,
-      nextnAccept: 0,
-    });
+    const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
+    const metrics = estimator.estimate(sizeUnrecordedWorkers(rowToConfig(row, model), row, estimator, workload), workload);
     return {
       row,
       metrics,

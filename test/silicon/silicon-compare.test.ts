@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { loadModel } from '../../src/models/index.js';
+import type { OpQuery } from '../../src/perfdb/index.js';
+import type {
+  DisaggConfig,
+  ServingConfig,
+  ServingMetrics,
+  WorkerParallel,
+  Workload,
+} from '../../src/serving/index.js';
+import { predictRow, rowToConfig, SiliconRowSchema, sizeUnrecordedWorkers } from '../../src/silicon/index.js';
+import { formulaDatabase } from '../helpers/formula-database.js';
+
+const workload: Workload = { isl: 1024, osl: 1024, prefix: 0, nextn: 0, nextnAccept: 0 };
+
+function disaggRow(extra: Record<string, string>) {
+  return SiliconRowSchema.parse({
+    id: 'r1',
+    silicon_data_source: 'silicon_concurrency=350',
+    backend: 'trtllm',
+    model_path: 'Qwen/Qwen3-32B',
+    system: 'h200_sxm',
+    mode: 'disagg',
+    isl: '1024',
+    osl: '1024',
+    prefill_tp_size: '2',
+    decode_tp_size: '4',
+    silicon_ttft_ms: '100',
+    silicon_tpot_ms: '10',
+    ...extra,
+  });
+}
+
+/** A stand-in estimator: 100 requests fit one decode worker; prefill workers add 1000 tok/s up to 3000. */
+const estimator = {
+  largestFittingBatch: (_p: WorkerParallel, batch: number) => Math.min(batch, 100),
+  estimate: (config: ServingConfig, _w: Workload): ServingMetrics => {
+    const workers = (config as DisaggConfig).prefill.workers;
+    return { tokensPerS: Math.min(3000, workers * 1000) } as ServingMetrics;
+  },
+};
+
+describe('sizing disaggregated rows that do not record their workers', () => {
+  const model = loadModel('Qwen/Qwen3-32B');
+
+  it('assumes the fewest decode workers that hold the clients and the fewest prefill workers that keep up', () => {
+    const row = disaggRow({});
+    const sized = sizeUnrecordedWorkers(rowToConfig(row, model), row, estimator, workload) as DisaggConfig;
+    expect(sized.decode.workers).toBe(4); // ceil(350 / 100)
+    expect(sized.decode.batchSize).toBe(88); // ceil(350 / 4) per worker
+    expect(sized.prefill.workers).toBe(3); // 3000 tok/s is the most more workers give
+    expect(sized.clients).toBe(350);
+  });
+
+  it('keeps what the row records', () => {
+    const row = disaggRow({ prefill_num_workers: '1', decode_num_workers: '2', decode_batch_size: '64' });
+    const config = rowToConfig(row, model);
+    expect(sizeUnrecordedWorkers(config, row, estimator, workload)).toBe(config);
+  });
+});
+
+describe('predictRow quantisation labels', () => {
+  it('prices GPT-OSS rows labelled nvfp4 on Hopper with the checkpoint formats (mxfp4 experts, bf16 attention)', () => {
+    const db = formulaDatabase();
+    const seen = new Set<string>();
+    const recording = {
+      ...db,
+      query(op: OpQuery) {
+        if (op.kind === 'moe' || op.kind === 'gemm') seen.add(`${op.kind}:${op.dtype}`);
+        return db.query(op);
+      },
+    };
+    const row = SiliconRowSchema.parse({
+      id: 'gpt-oss',
+      silicon_data_source: 'silicon_concurrency=8',
+      backend: 'vllm',
+      model_path: 'openai/gpt-oss-120b',
+      system: 'h200_sxm',
+      precision: 'fp4',
+      mode: 'agg',
+      isl: '1024',
+      osl: '128',
+      gemm_quant_mode: 'nvfp4',
+      moe_quant_mode: 'nvfp4',
+      batch_size: '8',
+      tp_size: '1',
+      silicon_ttft_ms: '100',
+      silicon_tpot_ms: '10',
+    });
+    const prediction = predictRow(row, {
+      systems: new SystemRegistry(),
+      openDatabase: () => recording,
+      mode: 'silicon',
+    });
+    expect(prediction.failure).toBeUndefined();
+    expect([...seen].sort()).toEqual(['gemm:bfloat16', 'moe:mxfp4']);
+  });
+});
