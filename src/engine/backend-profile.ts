@@ -43,7 +43,16 @@ export interface BackendProfile {
    * the residual add into the following norm. Our torch reference model runs them eagerly.
    */
   readonly fusedElementwise: readonly ElementwiseOp[];
+  /**
+   * How the scheduler mixes prefill and decode. 'mixed': running decodes first, waiting prefills
+   * fill the rest of the step's token budget (vLLM, TensorRT-LLM in-flight batching).
+   * 'prefill-first': a prefill-only step whenever requests wait, decode steps only when none do
+   * (SGLang's default event loop, without --enable-mixed-chunk).
+   */
+  readonly scheduler: SchedulerPolicy;
 }
+
+export type SchedulerPolicy = 'mixed' | 'prefill-first';
 
 // Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
@@ -67,6 +76,7 @@ const SERVING_ENGINE_FUSIONS: readonly ElementwiseOp[] = ['rope', 'kv_write', 'a
 const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   vllm: {
     name: 'vllm',
+    scheduler: 'mixed',
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -79,6 +89,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   sglang: {
     name: 'sglang',
+    scheduler: 'prefill-first',
     memFraction: 0.88,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -91,6 +102,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   trtllm: {
     name: 'trtllm',
+    scheduler: 'mixed',
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
@@ -103,6 +115,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   torch: {
     name: 'torch',
+    scheduler: 'mixed',
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,

@@ -1,4 +1,11 @@
-export { BACKENDS, type Backend, type BackendProfile, backendProfile, isBackend } from './backend-profile.js';
+export {
+  BACKENDS,
+  type Backend,
+  type BackendProfile,
+  backendProfile,
+  isBackend,
+  type SchedulerPolicy,
+} from './backend-profile.js';
 export { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
 export { StepEngine, type StepEngineOptions } from './step-engine.js';
 export {
