@@ -1,8 +1,10 @@
 // A discrete-event simulation of one engine's scheduler under a closed-loop load: `concurrency`
 // clients each send a request, wait for it to finish, and send the next (what benchmark tools
-// such as `--max-concurrency N` do). Steps follow continuous batching with chunked prefill:
-// every running decode advances each step, and waiting prefills fill the remaining token budget.
-// Queueing behind other prefills (the main error of fixed-factor TTFT models) falls out of it.
+// such as `--max-concurrency N` do). Steps follow continuous batching with chunked prefill, in
+// one of two policies: 'mixed' (every running decode advances each step and waiting prefills
+// fill the remaining token budget) or 'prefill-first' (a prefill-only step whenever requests
+// wait; decodes advance only in steps without prefill). Queueing behind other prefills (the main
+// error of fixed-factor TTFT models) falls out of it.
 import { seededRandom } from '../common/index.js';
 import type { StepShape } from '../models/index.js';
 
@@ -30,6 +32,8 @@ export interface AggSimulationInput {
   readonly lengthRatio?: number;
   /** Seed of the length draws (same seed, same result). */
   readonly seed?: number;
+  /** How prefill and decode share steps (default 'mixed'). */
+  readonly policy?: 'mixed' | 'prefill-first';
   /** Step latency, ms, for a step of this shape (cached by the caller). */
   readonly stepMs: (step: StepShape) => number;
 }
@@ -115,6 +119,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     ratio >= 1 ? nominal : Math.max(1, Math.round(nominal * (ratio + (1 - ratio) * random())));
   const maxRunning = Math.max(1, Math.min(input.maxRunning, input.concurrency));
   const advance = input.tokensPerDecodeStep;
+  const prefillFirst = input.policy === 'prefill-first';
 
   // Waiting requests and admitted prefills are FIFO queues (arrays with a moving head).
   const waiting: Request[] = [];
@@ -216,7 +221,9 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       decodeCounter += k;
       retireFinished();
     } else {
-      let left = budget - nDecoding * input.genTokensPerRequest;
+      // Prefill-first steps carry no decodes: the whole budget goes to prefill chunks.
+      const decodesInStep = prefillFirst ? 0 : nDecoding;
+      let left = budget - decodesInStep * input.genTokensPerRequest;
       let chunkTokens = 0;
       let chunkRequests = 0;
       let prefixSum = 0;
@@ -232,18 +239,18 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         ctxRequests: chunkRequests,
         ctxTokens: Math.ceil(chunkTokens / chunkRequests),
         ctxPrefix: Math.round(prefixSum / chunkRequests),
-        genRequests: nDecoding,
-        genKvLen: nDecoding > 0 ? bucketKvLen(kvMean) : 0,
+        genRequests: decodesInStep,
+        genKvLen: decodesInStep > 0 ? bucketKvLen(kvMean) : 0,
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += ms;
       steps++;
-      if (nDecoding > 0) {
+      if (decodesInStep > 0) {
         decodeCounter++;
         retireFinished();
       }
       // Hand out the same chunks again, now advancing the requests.
-      left = budget - nDecoding * input.genTokensPerRequest;
+      left = budget - decodesInStep * input.genTokensPerRequest;
       while (prefillingHead < prefilling.length && left > 0) {
         const r = prefilling[prefillingHead]!;
         const take = Math.min(r.prefillLeft, left);

@@ -318,6 +318,7 @@ class ServingEstimator implements Estimator {
       genTokensPerRequest: 1 + workload.nextn,
       totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
+      policy: backendProfile(this.options.backend).scheduler,
       stepMs: this.engine.stepTimer(p, 1 + workload.nextn),
     });
     const running = Math.min(clientsPerRank, Math.ceil(batchSize / p.attentionDp));

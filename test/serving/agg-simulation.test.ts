@@ -23,6 +23,25 @@ describe('simulateAgg', () => {
     expect(r.outputTokensPerS).toBeCloseTo((30 / 165) * 1000);
   });
 
+  it('prefill-first: prefills run alone and decodes wait for them (SGLang)', () => {
+    // Budget 100 = one prompt. A prefills (t=10); B prefills alone while A waits (t=20); then both
+    // decode together: A's second token at t=25, B's at 25 too. Mixed: B's prefill rides along
+    // with A's decode step instead.
+    const steps: StepShape[] = [];
+    const recordingStep = (step: StepShape): number => {
+      steps.push(step);
+      return flatStep(step);
+    };
+    const input = { ...base, concurrency: 2, ctxTokens: 100, isl: 100, osl: 2, totalRequests: 2 };
+    const first = simulateAgg({ ...input, policy: 'prefill-first', stepMs: recordingStep });
+    expect(steps.some((s) => s.ctxRequests > 0 && s.genRequests > 0)).toBe(false);
+    expect(first.meanTtftMs).toBeCloseTo((10 + 20) / 2);
+    expect(first.meanTpotMs).toBeCloseTo((15 + 5) / 2);
+    steps.length = 0;
+    simulateAgg({ ...input, policy: 'mixed', stepMs: recordingStep });
+    expect(steps.some((s) => s.ctxRequests > 0 && s.genRequests > 0)).toBe(true);
+  });
+
   it('a second client queues behind the first prefill under a small token budget', () => {
     // Budget 100 = one whole prompt. Step 1: A's prefill (t=10). Step 2: A decodes, B takes the
     // remaining 99 tokens (t=20). Step 3: A decodes, B's last token (t=30): B's TTFT is 30.
