@@ -79,6 +79,8 @@ export class TableDatabase implements PerfDatabase {
   readonly systemName: string;
   private readonly solModel: SolModel;
   private readonly handles = new Map<TableName, Map<string, Handle>>();
+  /** MoE group lending utilisation to each expert layout without data of its own dtype. */
+  private readonly moeLender = new Map<string, Handle>();
   private readonly flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
   private readonly coords = new Float64Array(8);
   private readonly smoothKv: boolean;
@@ -577,6 +579,13 @@ export class TableDatabase implements PerfDatabase {
    * moe_tp 2 to 8, a quarter of the work per GPU) misleads more than another kernel family does.
    */
   private moeAnyDtype(op: MoeQuery, solMs: number): Lookup | undefined {
+    // The choice depends on the expert layout, not the token count: chosen once per layout.
+    const layout = `${op.dtype}|${op.distribution}|${op.numExperts}|${op.topk}|${op.hiddenSize}|${op.interSize}|${op.moeTp}|${op.moeEp}`;
+    const chosen = this.moeLender.get(layout);
+    if (chosen) {
+      this.setMoe(op);
+      return this.lookup(chosen, solMs, 1, '');
+    }
     const groups = [...(this.handles.get('moe')?.values() ?? [])];
     const wantedSkew = MOE_DISTRIBUTIONS.indexOf(op.distribution);
     const wantedBytes = tableDtypeBytes(op.dtype);
@@ -600,6 +609,7 @@ export class TableDatabase implements PerfDatabase {
       if (!best || lexicallyLess(score, best.score)) best = { handle, score };
     }
     if (!best) return undefined;
+    this.moeLender.set(layout, best.handle);
     // Look up the chosen group last: related() reads its SOL at the coords the lookup leaves.
     this.setMoe(op);
     return this.lookup(best.handle, solMs, 1, '');
