@@ -50,6 +50,12 @@ export interface BackendProfile {
    * (SGLang's default event loop, without --enable-mixed-chunk).
    */
   readonly scheduler: SchedulerPolicy;
+  /**
+   * Whether the engine splits a prompt over steps by default. TensorRT-LLM does not
+   * (enable_chunked_prefill defaults to false): a prompt waits until the step's token budget
+   * (max_num_tokens, 8192) left beside the decodes holds it whole.
+   */
+  readonly chunkedPrefill: boolean;
 }
 
 export type SchedulerPolicy = 'mixed' | 'prefill-first';
@@ -77,6 +83,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   vllm: {
     name: 'vllm',
     scheduler: 'mixed',
+    chunkedPrefill: true,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -90,6 +97,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   sglang: {
     name: 'sglang',
     scheduler: 'prefill-first',
+    chunkedPrefill: true,
     memFraction: 0.88,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -103,6 +111,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   trtllm: {
     name: 'trtllm',
     scheduler: 'mixed',
+    chunkedPrefill: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
@@ -116,6 +125,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   torch: {
     name: 'torch',
     scheduler: 'mixed',
+    chunkedPrefill: true,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,

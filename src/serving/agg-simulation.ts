@@ -32,6 +32,11 @@ export interface AggSimulationInput {
   readonly lengthRatio?: number;
   /** Seed of the length draws (same seed, same result). */
   readonly seed?: number;
+  /**
+   * Whether a prompt may be split over steps (default true). Without it a prompt runs whole in
+   * one step and waits until the budget left beside the decodes holds it (TensorRT-LLM's default).
+   */
+  readonly chunkedPrefill?: boolean;
   /** How prefill and decode share steps (default 'mixed'). */
   readonly policy?: 'mixed' | 'prefill-first';
   /** Step latency, ms, for a step of this shape (cached by the caller). */
@@ -120,6 +125,8 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const maxRunning = Math.max(1, Math.min(input.maxRunning, input.concurrency));
   const advance = input.tokensPerDecodeStep;
   const prefillFirst = input.policy === 'prefill-first';
+  const chunked = input.chunkedPrefill ?? true;
+  const takes: number[] = [];
 
   // Waiting requests and admitted prefills are FIFO queues (arrays with a moving head).
   const waiting: Request[] = [];
@@ -227,9 +234,16 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       let chunkTokens = 0;
       let chunkRequests = 0;
       let prefixSum = 0;
+      takes.length = 0;
       for (let i = prefillingHead; i < prefilling.length && left > 0; i++) {
         const r = prefilling[i]!;
-        const take = Math.min(r.prefillLeft, left);
+        let take = Math.min(r.prefillLeft, left);
+        if (!chunked && take < r.prefillLeft) {
+          // Without chunking a prompt runs whole; one longer than the budget runs alone.
+          if (chunkRequests > 0) break;
+          take = r.prefillLeft;
+        }
+        takes.push(take);
         chunkTokens += take;
         chunkRequests++;
         prefixSum += input.prefix + r.prefillDone;
@@ -249,14 +263,11 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         decodeCounter++;
         retireFinished();
       }
-      // Hand out the same chunks again, now advancing the requests.
-      left = budget - decodesInStep * input.genTokensPerRequest;
-      while (prefillingHead < prefilling.length && left > 0) {
+      // Advance the requests by the chunks the step carried (all but the last are whole).
+      for (const take of takes) {
         const r = prefilling[prefillingHead]!;
-        const take = Math.min(r.prefillLeft, left);
         r.prefillLeft -= take;
         r.prefillDone += take;
-        left -= take;
         if (r.prefillLeft > 0) break;
         prefillingHead++;
         startDecoding(r);

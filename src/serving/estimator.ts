@@ -319,6 +319,7 @@ class ServingEstimator implements Estimator {
       totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
       policy: backendProfile(this.options.backend).scheduler,
+      chunkedPrefill: backendProfile(this.options.backend).chunkedPrefill,
       stepMs: this.engine.stepTimer(p, 1 + workload.nextn),
     });
     const running = Math.min(clientsPerRank, Math.ceil(batchSize / p.attentionDp));

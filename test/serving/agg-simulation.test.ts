@@ -42,6 +42,23 @@ describe('simulateAgg', () => {
     expect(steps.some((s) => s.ctxRequests > 0 && s.genRequests > 0)).toBe(true);
   });
 
+  it('without chunked prefill a prompt waits for a step whose budget holds it whole (TensorRT-LLM)', () => {
+    // Budget 150, prompts of 100. Chunked: step 1 carries A's 100 and 50 of B's. Whole prompts:
+    // step 1 carries A alone (B's 100 do not fit in the 50 left); step 2 A's decode and all of B.
+    const steps: StepShape[] = [];
+    const recordingStep = (step: StepShape): number => {
+      steps.push(step);
+      return flatStep(step);
+    };
+    const input = { ...base, concurrency: 2, ctxTokens: 150, isl: 100, osl: 3, totalRequests: 2 };
+    simulateAgg({ ...input, chunkedPrefill: false, stepMs: recordingStep });
+    const prefillSteps = steps.filter((s) => s.ctxRequests > 0);
+    expect(prefillSteps.map((s) => s.ctxRequests * s.ctxTokens)).toEqual([100, 100]);
+    steps.length = 0;
+    simulateAgg({ ...input, chunkedPrefill: true, stepMs: recordingStep });
+    expect(steps[0]).toMatchObject({ ctxRequests: 2, ctxTokens: 75 });
+  });
+
   it('a second client queues behind the first prefill under a small token budget', () => {
     // Budget 100 = one whole prompt. Step 1: A's prefill (t=10). Step 2: A decodes, B takes the
     // remaining 99 tokens (t=20). Step 3: A decodes, B's last token (t=30): B's TTFT is 30.
