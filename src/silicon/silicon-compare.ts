@@ -7,8 +7,8 @@ import { loadModel, type ModelSpec, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import {
   createEstimator,
-  type ServingEstimatorHandle,
   type ServingConfig,
+  type ServingEstimatorHandle,
   type ServingMetrics,
   type WorkerParallel,
   type Workload,
@@ -232,7 +232,10 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
     });
     const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
-    const metrics = estimator.estimate(sizeUnrecordedWorkers(rowToConfig(row, model), row, estimator, workload), workload);
+    const metrics = estimator.estimate(
+      sizeUnrecordedWorkers(rowToConfig(row, model), row, estimator, workload),
+      workload,
+    );
     return {
       row,
       metrics,
@@ -262,6 +265,12 @@ const PARTITIONS: readonly [string, (row: SiliconRow) => string][] = [
   ['backend', (r) => r.backend],
   ['mode', (r) => r.mode],
   ['model', (r) => r.model_path],
+  // Disaggregated rows without worker counts are predicted for an assumed deployment
+  // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.
+  [
+    'deployment',
+    (r) => (r.mode === 'agg' || r.decode_num_workers !== undefined ? 'as recorded' : 'workers assumed'),
+  ],
 ];
 
 export function scorePredictions(predictions: readonly SiliconPrediction[]): SiliconReport {

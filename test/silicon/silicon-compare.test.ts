@@ -9,7 +9,13 @@ import type {
   WorkerParallel,
   Workload,
 } from '../../src/serving/index.js';
-import { predictRow, rowToConfig, SiliconRowSchema, sizeUnrecordedWorkers } from '../../src/silicon/index.js';
+import {
+  predictRow,
+  rowToConfig,
+  SiliconRowSchema,
+  scorePredictions,
+  sizeUnrecordedWorkers,
+} from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 
 const workload: Workload = { isl: 1024, osl: 1024, prefix: 0, nextn: 0, nextnAccept: 0 };
@@ -95,5 +101,22 @@ describe('predictRow quantisation labels', () => {
     });
     expect(prediction.failure).toBeUndefined();
     expect([...seen].sort()).toEqual(['gemm:bfloat16', 'moe:mxfp4']);
+  });
+});
+
+describe('scorePredictions', () => {
+  it('scores disaggregated rows with assumed workers apart from rows as recorded', () => {
+    const withWorkers = disaggRow({ prefill_num_workers: '1', decode_num_workers: '2' });
+    const without = disaggRow({});
+    const metrics = { ttftMs: 100, tpotMs: 10 } as ServingMetrics;
+    const report = scorePredictions([
+      { row: withWorkers, metrics, ttftErrorPct: 10, tpotErrorPct: 1 },
+      { row: without, metrics, ttftErrorPct: 50, tpotErrorPct: 5 },
+    ]);
+    const deployment = report.partitions.filter((p) => p.partition === 'deployment');
+    expect(deployment.map((p) => [p.value, p.ttftMapePct, p.tpotMapePct])).toEqual([
+      ['as recorded', 10, 1],
+      ['workers assumed', 50, 5],
+    ]);
   });
 });
