@@ -28,11 +28,11 @@ export interface DecomposeOptions {
   /** Routing skew assumed for the MoE op. Default 'balanced'. */
   readonly moeDistribution?: MoeDistribution;
   /**
-   * Token exchange around the experts when attentionDp > 1: all_gather + reduce_scatter, or
-   * all-to-all dispatch + combine (wide EP). 'auto' (default) picks all-to-all when moeEp > 8,
-   * i.e. when the expert group spans more than one 8-GPU node.
+   * Token exchange around the experts when attentionDp > 1: all_gather + reduce_scatter (default:
+   * what vLLM, SGLang and TensorRT-LLM do on Hopper unless an all-to-all library such as DeepEP
+   * is switched on, at any EP width), or all-to-all dispatch + combine of topk copies per token.
    */
-  readonly moeDispatch?: 'auto' | 'allgather' | 'alltoall';
+  readonly moeDispatch?: 'allgather' | 'alltoall';
 }
 
 const ACT: Dtype = 'bfloat16';
@@ -218,12 +218,7 @@ function addMoe(list: OpList, c: StepContext, layers: number, options: Decompose
   const group = parallel.tp * parallel.attentionDp;
   // The router stays in bf16 in every shipped checkpoint and is replicated on every rank.
   list.gemm('router', layers, 'bfloat16', x, moe.numExperts, h);
-  const dispatch =
-    options.moeDispatch === undefined || options.moeDispatch === 'auto'
-      ? parallel.moeEp > 8
-        ? 'alltoall'
-        : 'allgather'
-      : options.moeDispatch;
+  const dispatch = options.moeDispatch ?? 'allgather';
   const dpTokens = x * parallel.attentionDp;
   if (parallel.attentionDp > 1) {
     if (dispatch === 'alltoall') {

@@ -209,8 +209,13 @@ describe('decomposeStep: MoE (Qwen3-30B-A3B)', () => {
     expect(gemm(ops, 'qkv_proj')).toMatchObject({ m: 64, n: (32 + 2 * 4) * 128 });
   });
 
-  it('uses all-to-all for wide EP', () => {
-    const ops = decomposeStep(qwen, par(1, { attentionDp: 16, moeTp: 1, moeEp: 16 }), BF16, decode);
+  it('gathers at any EP width by default and uses all-to-all when asked (DeepEP-style)', () => {
+    const wide = par(1, { attentionDp: 16, moeTp: 1, moeEp: 16 });
+    expect(ofKind(decomposeStep(qwen, wide, BF16, decode), 'comm').map((o) => o.name)).toEqual([
+      'moe_all_gather',
+      'moe_reduce_scatter',
+    ]);
+    const ops = decomposeStep(qwen, wide, BF16, decode, { moeDispatch: 'alltoall' });
     expect(op(ops, 'moe_dispatch').query).toMatchObject({
       op: 'alltoall',
       numGpus: 16,
