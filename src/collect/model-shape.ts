@@ -14,6 +14,8 @@ export interface ModelShape {
   readonly moe?: { readonly numExperts: number; readonly topk: number; readonly expertInterSize: number };
   /** Sliding window of the windowed layers (GPT-OSS alternates windowed and full layers). */
   readonly slidingWindow?: number;
+  /** Per-head RMSNorm of q and k before rope (Qwen3): the op list prices it as `qk_norm`. */
+  readonly qkNorm?: boolean;
 }
 
 export function modelShapeOf(spec: ModelSpec): ModelShape {
@@ -36,5 +38,6 @@ export function modelShapeOf(spec: ModelSpec): ModelShape {
         }
       : {}),
     ...(spec.slidingWindow ? { slidingWindow: spec.slidingWindow.size } : {}),
+    ...(spec.qkNorm ? { qkNorm: true } : {}),
   };
 }

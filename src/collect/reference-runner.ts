@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CollectFailedError, UsageError } from '../common/index.js';
+import type { MoeDistribution } from '../perfdb/index.js';
 import type { ModelShape } from './model-shape.js';
 import { defaultWorkerCommand, workerDir } from './provenance.js';
 import { SAFE_GPU_ENV } from './worker-process.js';
@@ -19,6 +20,8 @@ export interface ReferenceStepRequest {
   readonly kv?: number;
   /** Run only this many decoder layers (default: all of them). */
   readonly layers?: number;
+  /** Expert routing of a MoE model, drawn as the collector's moe table draws it (default balanced). */
+  readonly distribution?: MoeDistribution;
   /** CUDA device id (default 0). */
   readonly gpu?: string;
   readonly python?: string;
@@ -35,8 +38,15 @@ export const ReferenceMeasurementSchema = z.object({
   layers: z.number().int(),
   latency_ms: z.number().positive(),
   eager_latency_ms: z.number().positive(),
+  /** The same step replayed from a CUDA graph: GPU time alone (null when capture failed). */
+  graph_latency_ms: z.number().positive().nullable().optional(),
+  /** Host time to enqueue the step with the GPU held busy (diagnostic, see data/reference). */
+  host_enqueue_ms: z.number().nonnegative().optional(),
+  /** GPU time of the step launched eagerly with every launch queued ahead (no host stalls). */
+  queued_eager_ms: z.number().positive().optional(),
   used_cuda_graph: z.boolean(),
   graph_error: z.string().nullable(),
+  distribution: z.string().nullable().optional(),
   router_max_over_mean: z.number().nullable(),
   peak_mem_bytes: z.number(),
   torch: z.string(),
@@ -64,6 +74,7 @@ export function referenceRequestJson(request: ReferenceStepRequest): string {
     isl: request.isl ?? 0,
     kv: request.kv ?? 0,
     layers: request.layers ?? null,
+    distribution: request.distribution ?? 'balanced',
   });
 }
 

@@ -130,19 +130,26 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,
     requestOverheadMs: 0,
-    // ~1 us between dependent kernels of a replayed graph. Eager launch times are the collector's
-    // median eager-minus-graph time per case on H200 (collection_meta.yaml, per table).
+    // ~1 us between dependent kernels of a replayed graph. Eager launch times are the host (CPU)
+    // time to enqueue one call of each collector kernel with the GPU held busy, measured on the
+    // H200 machine by workers/torch/host_launch.py (scripts/device/reference-steps.sh;
+    // data/reference/h200_sxm_host_launch.jsonl, medians over Llama-3.1-8B and Qwen3-30B-A3B
+    // shapes). The collector's eager-minus-graph time undercounts it wherever the GPU is the
+    // slower side. elementwise: mean over the elementwise ops of one Llama-3.1-8B and one
+    // Qwen3-30B-A3B decoder layer (rms_norm 14.5 us, rope 81.7, kv_write 10.9, add 10.4,
+    // silu_mul 25.0). MLA ops take their attention / GEMM counterparts; comm the GEMM value
+    // (not measured: one kernel launch).
     graphGapMs: 0.001,
     eagerLaunchMs: {
-      gemm: 0.0171,
-      context_attention: 0.0124,
-      generation_attention: 0.0082,
-      context_mla: 0.0124,
-      generation_mla: 0.0082,
-      mla_bmm: 0.0171,
-      moe: 0.1236,
-      comm: 0.0171,
-      elementwise: 0.0098,
+      gemm: 0.0193,
+      context_attention: 0.0273,
+      generation_attention: 0.0346,
+      context_mla: 0.0273,
+      generation_mla: 0.0346,
+      mla_bmm: 0.0193,
+      moe: 0.358,
+      comm: 0.0193,
+      elementwise: 0.0232,
     },
     // Measured on an H200 (scripts/device/sustained-clock.sh): Llama-8B prefill GEMMs run back to
     // back for 4 s took 1.155x their burst time (SM clock 1980 -> 1500 MHz at the 700 W limit);

@@ -4,7 +4,7 @@
 import { backendProfile, StepEngine } from '../engine/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { type ModelSpec, resolveQuant, type StepShape } from '../models/index.js';
-import type { PerfDatabase } from '../perfdb/index.js';
+import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 
 export interface ReferencePoint {
   readonly tp: number;
@@ -14,6 +14,11 @@ export interface ReferencePoint {
   readonly kv: number;
   /** Decoder layers the reference model ran (it may run fewer than the model has). */
   readonly layers: number;
+  /**
+   * Routing the reference model's experts followed (it draws them with the collector's
+   * generator, default balanced): the moe table is queried with the same distribution.
+   */
+  readonly distribution?: MoeDistribution;
 }
 
 export interface ReferencePrediction {
@@ -75,7 +80,14 @@ export function predictReferenceStep(
     moe: 'bfloat16',
     comm: 'bfloat16',
   });
-  const engine = new StepEngine({ model: shortened, system, db, quant, profile: backendProfile('torch') });
+  const engine = new StepEngine({
+    model: shortened,
+    system,
+    db,
+    quant,
+    profile: backendProfile('torch'),
+    moeDistribution: point.distribution ?? 'balanced',
+  });
   const parallel = {
     tp: point.tp,
     pp: 1,

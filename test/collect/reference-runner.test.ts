@@ -10,6 +10,19 @@ describe('reference runner (measuring side of silicon run)', () => {
       referenceRequestJson({ model: llama, tp: 1, phase: 'decode', batch: 8, kv: 1024 }),
     );
     expect(request).toMatchObject({ tp: 1, phase: 'decode', batch: 8, kv: 1024, isl: 0, layers: null });
+    // Experts follow the routing the moe table was timed with (the engine queries balanced).
+    expect(request.distribution).toBe('balanced');
+    const skewed = JSON.parse(
+      referenceRequestJson({
+        model: llama,
+        tp: 1,
+        phase: 'decode',
+        batch: 8,
+        kv: 1024,
+        distribution: 'power_law_1.2',
+      }),
+    );
+    expect(skewed.distribution).toBe('power_law_1.2');
     expect(request.model.hiddenSize).toBe(4096);
   });
 
@@ -27,6 +40,9 @@ describe('reference runner (measuring side of silicon run)', () => {
     const oss = modelShapeOf(loadModel('openai/gpt-oss-20b'));
     expect(oss.moe).toEqual({ numExperts: 32, topk: 4, expertInterSize: 2880 });
     expect(oss.slidingWindow).toBe(128);
+    expect(oss.qkNorm).toBeUndefined();
+    // Qwen3 normalises q and k per head: the runner runs that op as the op list prices it.
+    expect(modelShapeOf(loadModel('Qwen/Qwen3-30B-A3B')).qkNorm).toBe(true);
   });
 
   it('names the missing flag for an incomplete step', () => {

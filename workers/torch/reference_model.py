@@ -7,12 +7,20 @@ on the last token of each request). Every decoder layer runs (no scaling): weigh
 cycle through WEIGHT_SETS distinct sets, each far larger than the L2 cache, so reuse never hits
 in cache while memory stays small. TP > 1 runs the per-GPU shard shapes on one GPU without the
 all-reduces (the caller adds communication). Prefill runs eagerly; decode is captured in a CUDA
-graph and timed as replays, as serving engines do.
+graph and timed as replays, as serving engines do. Both phases are also timed as graph replays
+(GPU time alone) and as host enqueue time with the GPU held busy (the host's share of an eager
+step), so a composition error can be told apart from an op-table error.
+
+MoE routing: the router GEMM runs (its cost is part of the step), but the experts are picked
+from logits drawn with the collector's routing generator (kernels.routing_logits) for the
+request's `distribution` (default "balanced", what the engine queries for the torch backend),
+so the step routes as the moe table it is compared against was timed. A random router on
+random weights routes very unevenly (a handful of experts take most tokens at small batch).
 
 Usage: reference_model.py --request JSON        (one step; prints one JSON line)
        reference_model.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
 A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode", "batch": 1,
-            "isl": 128, "kv": 0, "layers": null}"""
+            "isl": 128, "kv": 0, "layers": null, "distribution": "balanced"}"""
 
 import json
 import os
@@ -22,10 +30,20 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from cases import MOE_DISTRIBUTIONS  # noqa: E402
 from nccl_group import apply_safe_env  # noqa: E402
 
 apply_safe_env()
 WEIGHT_SETS = 4
+# Host enqueue timing: a GPU sleep (~30 ms) long enough to outlast enqueueing LAYERS_PER_CHUNK layers.
+SLEEP_CYCLES = 60_000_000
+LAYERS_PER_CHUNK = 2
+# A whole step queued behind one sleep (~150 ms) times its GPU work launched eagerly, host ahead.
+QUEUED_SLEEP_CYCLES = 300_000_000
+# Steps run back to back for this long before timing: the GPU reaches the clock it holds under
+# sustained load (the power limit), as a serving engine's steps run and as the torch profile's
+# sustainedComputeFactor assumes (workers/torch/sustained_clock.py).
+WARM_S = 2.0
 
 
 def _rotate_half(torch, x):
@@ -34,7 +52,7 @@ def _rotate_half(torch, x):
 
 
 class ReferenceModel:
-    def __init__(self, shape, tp, batch, tokens_per_request, kv_len, phase, layers):
+    def __init__(self, shape, tp, batch, tokens_per_request, kv_len, phase, layers, distribution="balanced"):
         import torch
 
         self.torch = torch
@@ -47,6 +65,7 @@ class ReferenceModel:
         self.vocab = shape["vocabSize"]
         self.moe = shape.get("moe")
         self.window = shape.get("slidingWindow") or 0
+        self.qk_norm = bool(shape.get("qkNorm"))
         self.phase, self.b, self.s, self.kv = phase, batch, tokens_per_request, kv_len
         self.T = T = batch * tokens_per_request
         n, nkv = self.n, self.nkv
@@ -57,7 +76,7 @@ class ReferenceModel:
         self.sets = []
         for _ in range(min(WEIGHT_SETS, self.layers)):
             ws = {"norm1": torch.ones(h, device=dev, dtype=dt), "norm2": torch.ones(h, device=dev, dtype=dt),
-                  "qkv": rnd((n + 2 * nkv) * d, h), "o": rnd(h, n * d)}
+                  "qkv": rnd((n + 2 * nkv) * d, h), "o": rnd(h, n * d), "qk_norm": torch.ones(d, device=dev, dtype=dt)}
             if self.moe:
                 e, inter = self.moe["numExperts"], self.moe["expertInterSize"]
                 local_i = inter // tp
@@ -74,8 +93,15 @@ class ReferenceModel:
             else:
                 ws["slot_cache"] = torch.empty(T, 2 * nkv * d, device=dev, dtype=dt)
             self.sets.append(ws)
+        self.distribution = distribution
         if self.moe:
-            self.expert_ends = torch.arange(1, self.moe["numExperts"] + 1, device=dev, dtype=torch.int64)
+            from kernels import routing_logits
+
+            e = self.moe["numExperts"]
+            self.expert_ends = torch.arange(1, e + 1, device=dev, dtype=torch.int64)
+            gen = torch.Generator(device="cpu").manual_seed(0)
+            # As build_moe draws them (same generator, seed and dtype): the table's routing.
+            self.routing = routing_logits(torch, T, e, self.moe["topk"], distribution, gen, dev).to(dt)
         self.ids = torch.randint(0, self.vocab, (T,), device=dev)
         max_pos = max(kv_len + 1, tokens_per_request) + 1
         inv = 1.0 / (500000.0 ** (torch.arange(0, d, 2, device=dev).float() / d))
@@ -98,6 +124,9 @@ class ReferenceModel:
         y = F.rms_norm(x, (h,), ws["norm1"], 1e-6)
         qkv = F.linear(y, ws["qkv"])
         qk = qkv[:, : (n + nkv) * d].view(T, n + nkv, d)
+        if self.qk_norm:
+            # Qwen3-style per-head RMSNorm of q and k (one kernel over both, as the op list prices it).
+            qk = F.rms_norm(qk, (d,), ws["qk_norm"], 1e-6)
         cos = self.cos_table.index_select(0, self.positions).unsqueeze(1)
         sin = self.sin_table.index_select(0, self.positions).unsqueeze(1)
         qk = qk * cos + _rotate_half(torch, qk) * sin
@@ -132,32 +161,98 @@ class ReferenceModel:
         if self.moe:
             from kernels import moe_forward
 
-            logits = F.linear(y, ws["router"])
-            out = moe_forward(torch, y, logits, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends)
+            # The router GEMM is paid for; the experts follow the table's routing (module docstring).
+            F.linear(y, ws["router"])
+            out = moe_forward(torch, y, self.routing, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends)
         else:
             gu = F.linear(y, ws["gate_up"])
             g, u = gu.chunk(2, dim=-1)
             out = F.linear(F.silu(g) * u, ws["down"])
         return residual + out
 
-    def step(self):
+    def embed_tokens(self):
+        return self.torch.nn.functional.embedding(self.ids, self.embed)
+
+    def head(self, x):
         F = self.torch.nn.functional
-        x = F.embedding(self.ids, self.embed)
-        for i in range(self.layers):
-            x = self.layer(x, self.sets[i % len(self.sets)], i)
         last = x.index_select(0, self.last_token)
         return F.linear(F.rms_norm(last, (self.h,), self.final_norm, 1e-6), self.lm_head)
 
+    def step(self):
+        x = self.embed_tokens()
+        for i in range(self.layers):
+            x = self.layer(x, self.sets[i % len(self.sets)], i)
+        return self.head(x)
+
+    def host_enqueue_ms(self):
+        """Host time to enqueue one step while the GPU is held busy (a queued sleep), so the host
+        never waits for it: the step's launch cost alone. Timed a few layers at a time so the
+        queued kernels stay far below the launch queue's depth. Also says whether any part
+        waited for the GPU anyway (a host sync), which would make the time meaningless."""
+        torch = self.torch
+        total, synced = 0.0, False
+
+        def timed(fn):
+            nonlocal total, synced
+            torch.cuda.synchronize()
+            torch.cuda._sleep(SLEEP_CYCLES)
+            t0 = time.perf_counter()
+            out = fn()
+            total += time.perf_counter() - t0
+            synced = synced or torch.cuda.current_stream().query()
+            torch.cuda.synchronize()
+            return out
+
+        x = timed(self.embed_tokens)
+        for first in range(0, self.layers, LAYERS_PER_CHUNK):
+
+            def chunk(x=x, first=first):
+                for i in range(first, min(first + LAYERS_PER_CHUNK, self.layers)):
+                    x = self.layer(x, self.sets[i % len(self.sets)], i)
+                return x
+
+            x = timed(chunk)
+        timed(lambda: self.head(x))
+        return total * 1e3, synced
+
+    def queued_step_ms(self, runs=3):
+        """GPU time of one eager step whose launches were all queued behind a sleep: eager
+        kernels with no host stalls (compare the graph replay). Also whether the host waited
+        (a sync, or a launch queue too short for the step), which voids the number."""
+        torch = self.torch
+        samples, synced = [], False
+        for _ in range(runs):
+            torch.cuda.synchronize()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            torch.cuda._sleep(QUEUED_SLEEP_CYCLES)
+            start.record()
+            self.step()
+            end.record()
+            synced = synced or torch.cuda.current_stream().query()
+            torch.cuda.synchronize()
+            samples.append(start.elapsed_time(end))
+        return statistics.median(samples), synced
+
     def measure_router_skew(self):
-        """Busiest expert over the mean load when a random router GEMM picks the experts."""
+        """Busiest expert over the mean load of the routing the experts follow."""
         torch = self.torch
         if not self.moe:
             return None
-        ws = self.sets[0]
-        x = torch.randn(self.T, self.h, device="cuda", dtype=torch.bfloat16)
-        ids = torch.topk(torch.nn.functional.linear(x, ws["router"]).float(), self.moe["topk"], dim=-1).indices
+        ids = torch.topk(self.routing.float(), self.moe["topk"], dim=-1).indices
         counts = torch.bincount(ids.reshape(-1), minlength=self.moe["numExperts"]).float()
         return round(float(counts.max() / counts.mean()), 3)
+
+
+def _warm(torch, fn, seconds=WARM_S):
+    """Run fn back to back for `seconds` (at least 3 times)."""
+    t_end = time.perf_counter() + seconds
+    done = 0
+    while done < 3 or time.perf_counter() < t_end:
+        fn()
+        done += 1
+        if done % 4 == 0:
+            torch.cuda.synchronize()
+    torch.cuda.synchronize()
 
 
 def _time(torch, fn, runs):
@@ -173,8 +268,6 @@ def _time(torch, fn, runs):
 
 
 def run_request(request):
-    import torch
-
     phase = request["phase"]
     if phase not in ("prefill", "decode"):
         raise ValueError("phase must be prefill or decode")
@@ -183,43 +276,52 @@ def run_request(request):
     kv = int(request.get("kv") or 0) if phase == "decode" else 0
     if tokens <= 0 or (phase == "decode" and kv <= 0):
         raise ValueError("prefill needs isl > 0; decode needs kv > 0")
+    distribution = request.get("distribution") or "balanced"
+    if distribution not in MOE_DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {', '.join(MOE_DISTRIBUTIONS)}")
+    import torch
+
     started = time.perf_counter()
     with torch.inference_mode():
         model = ReferenceModel(request["model"], int(request.get("tp", 1)), batch, tokens, kv, phase,
-                               request.get("layers"))
-        for _ in range(3):
-            model.step()
-        torch.cuda.synchronize()
+                               request.get("layers"), distribution)
+        _warm(torch, model.step)
         eager_ms, _ = _time(torch, model.step, 7 if phase == "prefill" else 10)
-        used_graph = False
-        latency_ms = eager_ms
+        host_ms, host_synced = model.host_enqueue_ms()
+        queued_ms, queued_synced = model.queued_step_ms()
+        graph_ms = None
         graph_error = None
-        if phase == "decode":
-            try:
-                stream = torch.cuda.Stream()
-                stream.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(stream):
-                    model.step()
-                torch.cuda.current_stream().wait_stream(stream)
-                graph = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(graph):
-                    model.step()
-                graph.replay()
-                torch.cuda.synchronize()
-                latency_ms, _ = _time(torch, graph.replay, 20)
-                used_graph = True
-            except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
-                graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        try:
+            stream = torch.cuda.Stream()
+            stream.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(stream):
+                model.step()
+            torch.cuda.current_stream().wait_stream(stream)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                model.step()
+            _warm(torch, graph.replay)
+            graph_ms, _ = _time(torch, graph.replay, 7 if phase == "prefill" else 20)
+            del graph
+        except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
+            graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        # What a serving engine does: prefill eager, decode replayed from a graph.
+        used_graph = phase == "decode" and graph_ms is not None
+        latency_ms = graph_ms if used_graph else eager_ms
         skew = model.measure_router_skew()
         peak = torch.cuda.max_memory_allocated()
+    model_is_moe = model.moe is not None
     del model
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "phase": phase, "batch": batch,
            "isl": tokens if phase == "prefill" else 1, "kv": kv,
            "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
-           "eager_latency_ms": eager_ms, "used_cuda_graph": used_graph, "graph_error": graph_error,
-           "router_max_over_mean": skew, "peak_mem_bytes": int(peak), "torch": torch.__version__,
+           "eager_latency_ms": eager_ms, "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),
+           "host_synced": bool(host_synced), "queued_eager_ms": queued_ms, "queued_synced": bool(queued_synced),
+           "used_cuda_graph": used_graph, "graph_error": graph_error,
+           "distribution": distribution if model_is_moe else None, "router_max_over_mean": skew,
+           "peak_mem_bytes": int(peak), "torch": torch.__version__,
            "device": torch.cuda.get_device_name(0), "wall_s": round(time.perf_counter() - started, 2)}
     return out
 

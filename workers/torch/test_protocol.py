@@ -75,6 +75,50 @@ class CaseTest(unittest.TestCase):
                                "moe_tp_size": 1, "moe_ep_size": 4, "moe_dtype": "bfloat16", "distribution": "balanced"})
 
 
+class DeviceScriptTest(unittest.TestCase):
+    def test_host_launch_cases_are_valid_collector_cases(self):
+        import host_launch
+
+        cases = host_launch._cases()
+        self.assertTrue({op for _, op, _ in cases} >= {"gemm", "context_attention", "generation_attention", "moe",
+                                                      "elementwise"})
+        for _, op, params in cases:
+            parse_case(op, params)
+
+    def test_reference_csv_keeps_the_columns_silicon_reference_reads(self):
+        import tempfile
+
+        row = {"model": "Qwen3-30B-A3B", "tp": 1, "phase": "decode", "batch": 8, "isl": 1, "kv": 1024, "layers": 48,
+               "latency_ms": 18.5, "eager_latency_ms": 26.8, "graph_latency_ms": 18.5, "host_enqueue_ms": 32.4,
+               "host_synced": False, "queued_eager_ms": 20.5, "queued_synced": False, "used_cuda_graph": True,
+               "distribution": "balanced", "router_max_over_mean": 2.0, "peak_mem_bytes": 1, "torch": "2.11",
+               "device": "H200"}
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write(json.dumps(row) + "\n" + json.dumps({"error": "boom", "request": {}}) + "\n")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "device",
+                              "reference-csv.py")
+        run = subprocess.run([sys.executable, script, f.name], capture_output=True, text=True, timeout=30)
+        os.unlink(f.name)
+        lines = run.stdout.strip().split("\n")
+        self.assertEqual(len(lines), 2)
+        record = dict(zip(lines[0].split(","), lines[1].split(",")))
+        self.assertEqual(record["latency_ms"], "18.5000")
+        self.assertEqual(record["distribution"], "balanced")
+        self.assertEqual(record["used_cuda_graph"], "true")
+        self.assertIn("skipped: boom", run.stderr)
+
+    def test_reference_model_refuses_an_unknown_distribution_before_touching_torch(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference_model.py")
+        request = {"model": {"id": "m", "hiddenSize": 64, "numLayers": 1, "numHeads": 1, "numKvHeads": 1,
+                             "headDim": 64, "interSize": 64, "vocabSize": 64}, "tp": 1, "phase": "decode",
+                   "batch": 1, "kv": 8, "distribution": "zipf"}
+        run = subprocess.run([sys.executable, script, "--request", json.dumps(request)], capture_output=True,
+                             text=True, timeout=60)
+        answer = json.loads(run.stdout.strip().splitlines()[-1])
+        self.assertIn("error", answer)
+        self.assertNotEqual(run.returncode, 0)
+
+
 class WorkerProcessTest(unittest.TestCase):
     def test_worker_reports_a_broken_environment_as_one_fatal_line(self):
         try:

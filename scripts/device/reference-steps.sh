@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Device call on nvidia-h200: host enqueue time of each collector kernel
+# (workers/torch/host_launch.py -> host_launch.jsonl) and the whole-model reference steps of
+# scripts/device/reference-points.jsonl (workers/torch/reference_model.py -> reference.jsonl and
+# the CSV data/reference/h200_sxm_torch_<version>_reference_steps.csv is made of).
+set -uo pipefail
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv
+echo "=== host launch $(date -u +%FT%TZ)"
+timeout -k 10 120 python3 workers/torch/host_launch.py > "$OUT/host_launch.jsonl" 2> "$OUT/host_launch.err"
+echo "exit $?"; tail -1 "$OUT/host_launch.jsonl"; tail -3 "$OUT/host_launch.err"
+echo "=== reference steps $(date -u +%FT%TZ)"
+timeout -k 10 ${REFERENCE_TIMEOUT_S:-300} python3 workers/torch/reference_model.py \
+  --points "${REFERENCE_POINTS:-scripts/device/reference-points.jsonl}" > "$OUT/reference.jsonl" 2> "$OUT/reference.err"
+echo "exit $?"; tail -3 "$OUT/reference.err"
+python3 scripts/device/reference-csv.py "$OUT/reference.jsonl" > "$OUT/reference_steps.csv"
+cat "$OUT/reference_steps.csv"
+echo "=== done $(date -u +%FT%TZ)"
