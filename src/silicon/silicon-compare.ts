@@ -190,6 +190,36 @@ export function sizeUnrecordedWorkers(
   return sized;
 }
 
+/**
+ * Measured deployments may overcommit the KV cache (engines page and preempt), but the weights must
+ * fit: a recorded layout on which not even one request fits did not run as recorded (e.g. a 235 GB
+ * FP8 checkpoint at tp 1 on a 141 GB GPU). Says which role and by how much; undefined when it fits.
+ */
+function unheldLayout(
+  config: ServingConfig,
+  estimator: Pick<ServingEstimatorHandle, 'fits'>,
+  workload: Workload,
+): string | undefined {
+  const roles: [string, WorkerParallel, 'agg' | 'prefill' | 'decode'][] =
+    config.mode === 'disagg'
+      ? [
+          ['prefill', config.prefill.parallel, 'prefill'],
+          ['decode', config.decode.parallel, 'decode'],
+        ]
+      : [['agg', config.parallel, 'agg']];
+  for (const [name, parallel, role] of roles) {
+    const fit = estimator.fits(parallel, parallel.attentionDp, workload, role);
+    if (!fit.fits) {
+      const gib = (b: number) => (b / 2 ** 30).toFixed(0);
+      return (
+        `recorded ${name} layout tp=${parallel.tp} pp=${parallel.pp} dp=${parallel.attentionDp} cannot hold ` +
+        `the model: one request needs ${gib(fit.memBytesPerGpu)} GiB per GPU of ${gib(fit.capacityBytesPerGpu)} GiB`
+      );
+    }
+  }
+  return undefined;
+}
+
 function absPctError(predicted: number, measured: number): number {
   return (Math.abs(predicted - measured) / measured) * 100;
 }
@@ -232,10 +262,10 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
     });
     const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
-    const metrics = estimator.estimate(
-      sizeUnrecordedWorkers(rowToConfig(row, model), row, estimator, workload),
-      workload,
-    );
+    const config = rowToConfig(row, model);
+    const unheld = unheldLayout(config, estimator, workload);
+    if (unheld) return { row, failure: `InfeasibleError: ${unheld}` };
+    const metrics = estimator.estimate(sizeUnrecordedWorkers(config, row, estimator, workload), workload);
     return {
       row,
       metrics,

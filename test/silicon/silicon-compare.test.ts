@@ -120,3 +120,31 @@ describe('scorePredictions', () => {
     ]);
   });
 });
+
+describe('predictRow recorded layouts', () => {
+  it('fails a row whose recorded layout cannot hold the weights, saying by how much', () => {
+    const row = SiliconRowSchema.parse({
+      id: 'too-big',
+      silicon_data_source: 'silicon_concurrency=4',
+      backend: 'vllm',
+      model_path: 'meta-llama/Llama-3.1-405B',
+      system: 'h200_sxm',
+      mode: 'agg',
+      isl: '1024',
+      osl: '128',
+      batch_size: '4',
+      tp_size: '1',
+      silicon_ttft_ms: '100',
+      silicon_tpot_ms: '10',
+    });
+    const prediction = predictRow(row, {
+      systems: new SystemRegistry(),
+      openDatabase: () => formulaDatabase(),
+      mode: 'silicon',
+    });
+    expect(prediction.metrics).toBeUndefined();
+    expect(prediction.failure).toMatch(
+      /^InfeasibleError: recorded agg layout tp=1 pp=1 dp=1 cannot hold the model: one request needs \d+ GiB per GPU of 141 GiB$/,
+    );
+  });
+});
