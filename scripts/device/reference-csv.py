@@ -8,6 +8,7 @@ import sys
 
 COLUMNS = ["device", "torch", "date", "model", "tp", "phase", "batch", "isl", "kv", "layers", "latency_ms",
            "eager_latency_ms", "graph_latency_ms", "host_enqueue_ms", "host_synced",
+           "eager_sm_clock_mhz", "graph_sm_clock_mhz",
            "queued_eager_ms", "queued_synced", "used_cuda_graph",
            "distribution", "router_max_over_mean", "peak_mem_bytes"]
 

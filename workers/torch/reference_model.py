@@ -7,9 +7,12 @@ on the last token of each request). Every decoder layer runs (no scaling): weigh
 cycle through WEIGHT_SETS distinct sets, each far larger than the L2 cache, so reuse never hits
 in cache while memory stays small. TP > 1 runs the per-GPU shard shapes on one GPU without the
 all-reduces (the caller adds communication). Prefill runs eagerly; decode is captured in a CUDA
-graph and timed as replays, as serving engines do. Both phases are also timed as graph replays
-(GPU time alone) and as host enqueue time with the GPU held busy (the host's share of an eager
-step), so a composition error can be told apart from an op-table error.
+graph and timed as replays, as serving engines do. Each is run back to back for WARM_S first
+(the sustained-load clock). Both phases are also timed as graph replays (GPU time alone), as an
+eager step queued behind a GPU sleep (eager GPU time without host stalls) and as host enqueue
+time with the GPU held busy, with the SM clock read while timed steps run, so a composition
+error can be told apart from an op-table error, a clock or a slow host. `"gc": "frozen"` in a
+request freezes and disables Python's garbage collector while timing (a noise diagnostic).
 
 MoE routing: the router GEMM runs (its cost is part of the step), but the experts are picked
 from logits drawn with the collector's routing generator (kernels.routing_logits) for the
@@ -20,8 +23,9 @@ random weights routes very unevenly (a handful of experts take most tokens at sm
 Usage: reference_model.py --request JSON        (one step; prints one JSON line)
        reference_model.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
 A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode", "batch": 1,
-            "isl": 128, "kv": 0, "layers": null, "distribution": "balanced"}"""
+            "isl": 128, "kv": 0, "layers": null, "distribution": "balanced", "gc": "default"}"""
 
+import gc
 import json
 import os
 import statistics
@@ -255,16 +259,34 @@ def _warm(torch, fn, seconds=WARM_S):
     torch.cuda.synchronize()
 
 
+def _sm_clock_reader():
+    """A function returning the SM clock (MHz) of GPU 0 through NVML, or None without pynvml."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        handle = pynvml.nvmlDeviceGetHandleByIndex(int((os.environ.get("CUDA_VISIBLE_DEVICES") or "0").split(",")[0]))
+        return lambda: pynvml.nvmlDeviceGetClockInfo(handle, pynvml.NVML_CLOCK_SM)
+    except Exception:  # noqa: BLE001 - NVML is optional: the clock column stays empty
+        return None
+
+
+SM_CLOCK = _sm_clock_reader()
+
+
 def _time(torch, fn, runs):
-    samples = []
+    """Median of `runs` timed calls, the samples, and the median SM clock read while they ran."""
+    samples, clocks = [], []
     for _ in range(runs):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
         fn()
         end.record()
+        if SM_CLOCK:
+            clocks.append(SM_CLOCK())  # the step is still running on the GPU here
         end.synchronize()
         samples.append(start.elapsed_time(end))
-    return statistics.median(samples), samples
+    return statistics.median(samples), samples, (statistics.median(clocks) if clocks else None)
 
 
 def run_request(request):
@@ -286,10 +308,15 @@ def run_request(request):
         model = ReferenceModel(request["model"], int(request.get("tp", 1)), batch, tokens, kv, phase,
                                request.get("layers"), distribution)
         _warm(torch, model.step)
-        eager_ms, _ = _time(torch, model.step, 7 if phase == "prefill" else 10)
+        if request.get("gc") == "frozen":
+            # As serving engines do (gc.freeze at start-up): no collector pauses inside a step.
+            gc.collect()
+            gc.freeze()
+            gc.disable()
+        eager_ms, eager_samples, eager_clock = _time(torch, model.step, 7 if phase == "prefill" else 10)
         host_ms, host_synced = model.host_enqueue_ms()
         queued_ms, queued_synced = model.queued_step_ms()
-        graph_ms = None
+        graph_ms = graph_clock = None
         graph_error = None
         try:
             stream = torch.cuda.Stream()
@@ -301,7 +328,7 @@ def run_request(request):
             with torch.cuda.graph(graph):
                 model.step()
             _warm(torch, graph.replay)
-            graph_ms, _ = _time(torch, graph.replay, 7 if phase == "prefill" else 20)
+            graph_ms, _, graph_clock = _time(torch, graph.replay, 7 if phase == "prefill" else 20)
             del graph
         except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
             graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
@@ -310,6 +337,9 @@ def run_request(request):
         latency_ms = graph_ms if used_graph else eager_ms
         skew = model.measure_router_skew()
         peak = torch.cuda.max_memory_allocated()
+        if request.get("gc") == "frozen":
+            gc.enable()
+            gc.unfreeze()
     model_is_moe = model.moe is not None
     del model
     torch.cuda.empty_cache()
@@ -317,7 +347,9 @@ def run_request(request):
     out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "phase": phase, "batch": batch,
            "isl": tokens if phase == "prefill" else 1, "kv": kv,
            "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
-           "eager_latency_ms": eager_ms, "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),
+           "eager_latency_ms": eager_ms, "eager_samples_ms": [round(v, 4) for v in eager_samples],
+           "gc": request.get("gc") or "default", "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),
+           "eager_sm_clock_mhz": eager_clock, "graph_sm_clock_mhz": graph_clock,
            "host_synced": bool(host_synced), "queued_eager_ms": queued_ms, "queued_synced": bool(queued_synced),
            "used_cuda_graph": used_graph, "graph_error": graph_error,
            "distribution": distribution if model_is_moe else None, "router_max_over_mean": skew,
