@@ -12,7 +12,9 @@ graph and timed as replays, as serving engines do. Each is run back to back for 
 eager step queued behind a GPU sleep (eager GPU time without host stalls) and as host enqueue
 time with the GPU held busy, with the SM clock read while timed steps run, so a composition
 error can be told apart from an op-table error, a clock or a slow host. `"gc": "frozen"` in a
-request freezes and disables Python's garbage collector while timing (a noise diagnostic).
+request freezes and disables Python's garbage collector while timing (a noise diagnostic);
+`"skip_ffn": true` leaves out every layer's MLP or router + MoE (an ablation: the difference of
+the two graph replays is what the FFN costs inside the step).
 
 MoE routing: the router GEMM runs (its cost is part of the step), but the experts are picked
 from logits drawn with the collector's routing generator (kernels.routing_logits) for the
@@ -98,6 +100,7 @@ class ReferenceModel:
                 ws["slot_cache"] = torch.empty(T, 2 * nkv * d, device=dev, dtype=dt)
             self.sets.append(ws)
         self.distribution = distribution
+        self.skip_ffn = False
         if self.moe:
             from kernels import routing_logits
 
@@ -162,7 +165,9 @@ class ReferenceModel:
         x = residual + F.linear(attn, ws["o"])
         residual = x
         y = F.rms_norm(x, (h,), ws["norm2"], 1e-6)
-        if self.moe:
+        if self.skip_ffn:
+            out = y  # ablation: the step without its MLP / router + MoE (diagnostic)
+        elif self.moe:
             from kernels import moe_forward
 
             # The router GEMM is paid for; the experts follow the table's routing (module docstring).
@@ -307,6 +312,7 @@ def run_request(request):
     with torch.inference_mode():
         model = ReferenceModel(request["model"], int(request.get("tp", 1)), batch, tokens, kv, phase,
                                request.get("layers"), distribution)
+        model.skip_ffn = bool(request.get("skip_ffn"))
         _warm(torch, model.step)
         if request.get("gc") == "frozen":
             # As serving engines do (gc.freeze at start-up): no collector pauses inside a step.
@@ -348,7 +354,7 @@ def run_request(request):
            "isl": tokens if phase == "prefill" else 1, "kv": kv,
            "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
            "eager_latency_ms": eager_ms, "eager_samples_ms": [round(v, 4) for v in eager_samples],
-           "gc": request.get("gc") or "default", "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),
+           "gc": request.get("gc") or "default", "skip_ffn": bool(request.get("skip_ffn")), "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),
            "eager_sm_clock_mhz": eager_clock, "graph_sm_clock_mhz": graph_clock,
            "host_synced": bool(host_synced), "queued_eager_ms": queued_ms, "queued_synced": bool(queued_synced),
            "used_cuda_graph": used_graph, "graph_error": graph_error,

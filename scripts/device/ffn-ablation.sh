@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Device call on nvidia-h200: decode reference steps with and without their MLP / router + MoE
+# (scripts/device/ffn-ablation-points.jsonl -> ffn_ablation.jsonl): the difference of the graph
+# replays is what the FFN costs inside a step, to compare with the tables' per-op latencies.
+set -uo pipefail
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+timeout -k 10 300 python3 workers/torch/reference_model.py --points scripts/device/ffn-ablation-points.jsonl \
+  > "$OUT/ffn_ablation.jsonl" 2> "$OUT/ffn_ablation.err"
+echo "exit $?"; tail -3 "$OUT/ffn_ablation.err"
+python3 - "$OUT/ffn_ablation.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "error" in r: print(r["error"]); continue
+    print(r["model"], r["batch"], r["kv"], "skip_ffn", r["skip_ffn"], "graph", round(r["graph_latency_ms"], 4),
+          "eager", round(r["eager_latency_ms"], 3), "queued", round(r["queued_eager_ms"], 3))
+PY
