@@ -31,6 +31,12 @@ export interface BackendProfile {
   /** Host time to launch one op eagerly, by op kind (a MoE op is many kernels). */
   readonly eagerLaunchMs: Readonly<Record<OpKind, number>>;
   /**
+   * GPU time one op adds when launched eagerly rather than replayed from a graph, by op kind
+   * (the GPU front end takes each kernel launch from the stream; a MoE op is many kernels).
+   * Absent: eager steps add the graph gap per op instance.
+   */
+  readonly eagerGapMs?: Readonly<Record<OpKind, number>>;
+  /**
    * How much slower compute-bound ops run under sustained load than the short bursts their
    * tables were timed in (the GPU holds its power limit by lowering clocks). 1 = as timed.
    */
@@ -140,6 +146,20 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     // silu_mul 25.0). MLA ops take their attention / GEMM counterparts; comm the GEMM value
     // (not measured: one kernel launch).
     graphGapMs: 0.001,
+    // GPU time an eager launch adds over a graph replay, per op: queued eager calls minus graph
+    // replays of the same calls (host_launch.py, `eager_gap_ms`, same data). elementwise: mean
+    // over a Llama-3.1-8B and a Qwen3-30B-A3B decoder layer (rope 5.5 us, the rest 0.6-1.6 us).
+    eagerGapMs: {
+      gemm: 0.001,
+      context_attention: 0.0001,
+      generation_attention: 0.0021,
+      context_mla: 0.0001,
+      generation_mla: 0.0021,
+      mla_bmm: 0.001,
+      moe: 0.0231,
+      comm: 0.001,
+      elementwise: 0.0014,
+    },
     eagerLaunchMs: {
       gemm: 0.0193,
       context_attention: 0.0273,

@@ -61,7 +61,10 @@ export class FastStepPricer {
   private readonly genOnlyCache = new Map<number, number>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
-  private readonly launchCounts = new Map<number, { instances: number; eagerHostMs: number }>();
+  private readonly launchCounts = new Map<
+    number,
+    { instances: number; eagerHostMs: number; eagerGpuGapMs?: number }
+  >();
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
@@ -69,6 +72,7 @@ export class FastStepPricer {
 
   private readonly computeFactor: number;
   private readonly eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>>;
+  private readonly eagerGapMs: Readonly<Record<OpQuery['kind'], number>> | undefined;
 
   constructor(
     parallel: ParallelConfig,
@@ -77,8 +81,10 @@ export class FastStepPricer {
     genTokensPerRequest: number,
     sustainedComputeFactor = 1,
     eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>> = NO_LAUNCH_COST,
+    eagerGapMs?: Readonly<Record<OpQuery['kind'], number>>,
   ) {
     this.eagerLaunchMs = eagerLaunchMs;
+    this.eagerGapMs = eagerGapMs;
     this.parallel = parallel;
     this.db = db;
     this.decompose = decompose;
@@ -257,7 +263,10 @@ export class FastStepPricer {
   }
 
   /** Op instances and eager host launch time of a step with or without prefill and decode parts. */
-  launches(hasCtx: boolean, hasGen: boolean): { instances: number; eagerHostMs: number } {
+  launches(
+    hasCtx: boolean,
+    hasGen: boolean,
+  ): { instances: number; eagerHostMs: number; eagerGpuGapMs?: number } {
     const key = (hasCtx ? 2 : 0) + (hasGen ? 1 : 0);
     let value = this.launchCounts.get(key);
     if (value === undefined) {
@@ -266,7 +275,7 @@ export class FastStepPricer {
         genRequests: hasGen ? 1 : 0,
         genKvLen: hasGen ? 64 : 0,
       };
-      value = launchProfile(this.decompose(this.parallel, step), this.eagerLaunchMs);
+      value = launchProfile(this.decompose(this.parallel, step), this.eagerLaunchMs, this.eagerGapMs);
       this.launchCounts.set(key, value);
     }
     return value;

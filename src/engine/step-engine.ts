@@ -66,15 +66,16 @@ export class StepEngine {
   /** Full breakdown of one step (exact; for --detail, reports and provenance). */
   stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
     const ops = this.ops(parallel, microBatch(step, parallel.pp));
-    const { graphGapMs, eagerLaunchMs, sustainedComputeFactor } = this.options.profile;
+    const { graphGapMs, eagerLaunchMs, eagerGapMs, sustainedComputeFactor } = this.options.profile;
     const gpu = priceStep(ops, this.options.db, sustainedComputeFactor);
-    const launch = launchProfile(ops, eagerLaunchMs);
+    const launch = launchProfile(ops, eagerLaunchMs, eagerGapMs);
     const totalMs = withLaunchCost(
       gpu.totalMs,
       launch.instances,
       launch.eagerHostMs,
       step.ctxRequests > 0,
       graphGapMs,
+      launch.eagerGpuGapMs,
     );
     return { ...gpu, totalMs, launchOverheadMs: totalMs - gpu.totalMs };
   }
@@ -95,6 +96,7 @@ export class StepEngine {
         genTokensPerRequest,
         this.options.profile.sustainedComputeFactor,
         this.options.profile.eagerLaunchMs,
+        this.options.profile.eagerGapMs,
       );
       this.pricers.set(key, pricer);
     }
@@ -109,7 +111,16 @@ export class StepEngine {
       if (!hasLaunchCost) return gpuMs + stepOverheadMs;
       const hasCtx = shape.ctxRequests > 0;
       const launch = fast.launches(hasCtx, shape.genRequests > 0);
-      return withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, hasCtx, graphGapMs) + stepOverheadMs;
+      return (
+        withLaunchCost(
+          gpuMs,
+          launch.instances,
+          launch.eagerHostMs,
+          hasCtx,
+          graphGapMs,
+          launch.eagerGpuGapMs,
+        ) + stepOverheadMs
+      );
     };
   }
 

@@ -82,28 +82,36 @@ export function priceStep(
   return hasPowerEverywhere && totalMs > 0 ? { ...result, powerW: energyMsW / totalMs } : result;
 }
 
-/** Wall time of a step from its GPU time and launch costs (see BackendProfile.graphGapMs). */
+/**
+ * Wall time of a step from its GPU time and launch costs (see BackendProfile.graphGapMs): eagerly
+ * max(GPU time + eager GPU gaps, host launch time), where the eager gaps default to the graph gap
+ * per op instance; from a graph GPU time + graph gaps.
+ */
 export function withLaunchCost(
   gpuMs: number,
   opInstances: number,
   eagerHostMs: number,
   eager: boolean,
   gapMs: number,
+  eagerGpuGapMs?: number,
 ): number {
   const graphed = gpuMs + opInstances * gapMs;
-  return eager ? Math.max(graphed, eagerHostMs) : graphed;
+  return eager ? Math.max(gpuMs + (eagerGpuGapMs ?? opInstances * gapMs), eagerHostMs) : graphed;
 }
 
-/** Op instances and the host time to launch them eagerly. */
+/** Op instances, the host time to launch them eagerly and the GPU-side gaps eager launches add. */
 export function launchProfile(
   ops: readonly ModelOp[],
   eagerLaunchMs: Readonly<Record<ModelOp['query']['kind'], number>>,
-): { instances: number; eagerHostMs: number } {
+  eagerGapMs?: Readonly<Record<ModelOp['query']['kind'], number>>,
+): { instances: number; eagerHostMs: number; eagerGpuGapMs?: number } {
   let instances = 0;
   let eagerHostMs = 0;
+  let eagerGpuGapMs = 0;
   for (const op of ops) {
     instances += op.count;
     eagerHostMs += op.count * eagerLaunchMs[op.query.kind];
+    if (eagerGapMs) eagerGpuGapMs += op.count * eagerGapMs[op.query.kind];
   }
-  return { instances, eagerHostMs };
+  return eagerGapMs ? { instances, eagerHostMs, eagerGpuGapMs } : { instances, eagerHostMs };
 }

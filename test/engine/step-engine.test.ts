@@ -83,6 +83,24 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     );
   });
 
+  it('adds the measured eager GPU gap per op kind to a GPU-bound eager prefill', () => {
+    const engine = engineFor('meta-llama/Llama-3.1-8B', 'torch');
+    const gaps = backendProfile('torch').eagerGapMs!;
+    const prefill = engine.stepLatency(dense, { ...steps[0]!, ctxTokens: 8192 });
+    // Dense Llama: projections and the lm head are GEMMs, all-reduces / gathers comm, the rest elementwise.
+    const kindOf = (name: string) =>
+      name.includes('proj') || name === 'lm_head'
+        ? 'gemm'
+        : name === 'context_attention'
+          ? 'context_attention'
+          : /all_reduce|all_gather/.test(name)
+            ? 'comm'
+            : 'elementwise';
+    const expected = prefill.ops.reduce((sum, op) => sum + op.count * gaps[kindOf(op.name)], 0);
+    expect(expected).toBeGreaterThan(0);
+    expect(prefill.launchOverheadMs).toBeCloseTo(expected, 9);
+  });
+
   it('reports how much of the step each provenance covers', () => {
     const latency = engineFor('meta-llama/Llama-3.1-8B').stepLatency(dense, steps[2]!);
     // Launch costs (graph gaps, eager host launches) come on top of the priced ops.
