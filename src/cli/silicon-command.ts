@@ -9,7 +9,12 @@ import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
-import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
+import {
+  type DatabaseMode,
+  MOE_DISTRIBUTIONS,
+  openPerfDatabase,
+  type PerfDatabase,
+} from '../perfdb/index.js';
 import { renderTable, toCsv } from '../report/index.js';
 import {
   openRowDatabases,
@@ -196,6 +201,11 @@ const ReferenceCsvRowSchema = z.object({
   kv: z.coerce.number().int().nonnegative(),
   layers: z.coerce.number().int().positive(),
   latency_ms: z.coerce.number().positive(),
+  // How the reference run routed a MoE model's experts (older files: empty, i.e. balanced).
+  distribution: z
+    .enum(MOE_DISTRIBUTIONS)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 function registerReferenceCommands(silicon: Command, globals: () => GlobalOptions): void {
@@ -298,6 +308,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
           isl: r.isl,
           kv: r.kv,
           layers: r.layers,
+          ...(r.distribution ? { distribution: r.distribution } : {}),
         };
         rows.push({
           model: model.id,

@@ -378,4 +378,20 @@ describe('inferplan silicon reference', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.csv:2: column 'phase'/);
   });
+
+  it('reads the routing a MoE reference run used and refuses an unknown one', async () => {
+    const root = writeServingPerfData(undefined, 'torch');
+    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
+    const header = 'model,tp,phase,batch,isl,kv,layers,latency_ms,distribution';
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,balanced\n`);
+    const ok = await runCli(['--json', 'silicon', 'reference', good, '--perf-data', root]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)[0]).toMatchObject({ distribution: 'balanced' });
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,zipf\n`);
+    const r = await runCli(['silicon', 'reference', bad, '--perf-data', root]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/bad\.csv:2: column 'distribution'/);
+  });
 });
