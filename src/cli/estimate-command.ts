@@ -4,6 +4,7 @@ import { UsageError } from '../common/index.js';
 import { backendProfile } from '../engine/index.js';
 import { renderTable } from '../report/index.js';
 import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
+import { type AccuracyEntry, accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
 import {
   addContextOptions,
   buildContext,
@@ -121,6 +122,7 @@ function metricsTable(
   config: ServingConfig,
   workload: Workload,
   m: ServingMetrics,
+  accuracy: AccuracyEntry | undefined,
 ): string {
   const rows: [string, string][] = [
     ['model', ctx.model.id],
@@ -150,6 +152,8 @@ function metricsTable(
     ],
     ['data behind it', provenanceLine(m)],
   ];
+  // How far this kind of prediction landed from real serving runs (data/accuracy/).
+  if (accuracy) rows.push(['measured accuracy', accuracyLine(accuracy)]);
   if (m.energyJPerToken !== undefined)
     rows.push(['energy', `${fmt(m.energyJPerToken, 3)} J/token at ${fmt(m.powerWPerGpu ?? 0, 0)} W/GPU`]);
   return renderTable(['metric', 'value'], rows);
@@ -289,6 +293,9 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
       const workload = workloadFromFlags(flags);
       const config = configFrom(flags, ctx);
       const metrics = ctx.estimator.estimate(config, workload);
+      // Static estimates are not what serving benchmarks measure: no accuracy to quote.
+      const accuracy =
+        config.mode === 'static' ? undefined : accuracyFor(loadAccuracyProfile(), ctx.backend, config.mode);
       if (globals().json) {
         printJson({
           model: ctx.model.id,
@@ -313,10 +320,11 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
             provenance: metrics.provenance,
             ...(metrics.energyJPerToken !== undefined ? { energy_j_per_token: metrics.energyJPerToken } : {}),
           },
+          ...(accuracy ? { measured_accuracy: accuracy } : {}),
         });
         return;
       }
-      let out = metricsTable(ctx, config, workload, metrics);
+      let out = metricsTable(ctx, config, workload, metrics, accuracy);
       if (flags.detail) out += detailTables(ctx, config, workload);
       process.stdout.write(out);
     });

@@ -1,6 +1,7 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
 
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import {
 } from '../perfdb/index.js';
 import { renderTable, toCsv } from '../report/index.js';
 import {
+  accuracyProfile,
   openRowDatabases,
   predictReferenceStep,
   predictRow,
@@ -39,6 +41,7 @@ interface CompareFlags {
   filter?: string;
   lengthRatio?: string;
   waves?: string;
+  saveAccuracy?: string;
 }
 
 function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
@@ -343,6 +346,10 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
     .option('--length-ratio <r>', 'benchmark client: request lengths uniform in [r, 1] x isl/osl (1 = fixed)')
     .option('--waves <n>', 'benchmark client: requests sent = n x concurrency')
     .option('--out <file>', 'write per-row predictions (CSV)')
+    .option(
+      '--save-accuracy <file>',
+      'write the median and p90 errors per backend and mode (JSON; `estimate` quotes data/accuracy/silicon-dev.json)',
+    )
     .action(async (csvPath: string, flags: CompareFlags) => {
       const mode: DatabaseMode = parseDatabaseMode(flags.databaseMode);
       const systems = new SystemRegistry(flags.systemsDir ?? []);
@@ -365,6 +372,14 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       const predictions = rows.map((row) => predictRow(row, { systems, openDatabase, mode, client }));
       const report = scorePredictions(predictions);
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
+      if (flags.saveAccuracy) {
+        const profile = accuracyProfile(report, {
+          measurements: basename(csvPath),
+          perfData: flags.perfData ? basename(flags.perfData) : 'embedded',
+          measuredAt: new Date().toISOString().slice(0, 10),
+        });
+        await writeFileAtomic(flags.saveAccuracy, `${JSON.stringify(profile, null, 2)}\n`);
+      }
       if (globals().json) {
         printJson({
           coverage: report.coverage,

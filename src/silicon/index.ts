@@ -1,4 +1,13 @@
 export {
+  type AccuracyEntry,
+  type AccuracyProfile,
+  accuracyFor,
+  accuracyLine,
+  accuracyProfile,
+  EMBEDDED_ACCURACY_PROFILE,
+  loadAccuracyProfile,
+} from './accuracy-profile.js';
+export {
   predictReferenceStep,
   type ReferencePoint,
   type ReferencePrediction,

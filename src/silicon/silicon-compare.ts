@@ -32,6 +32,9 @@ export interface PartitionScore {
   readonly ttftMedianApePct: number;
   readonly tpotMapePct: number;
   readonly tpotMedianApePct: number;
+  /** 90th percentile of the absolute % errors: the error nine rows in ten stay within. */
+  readonly ttftP90ApePct: number;
+  readonly tpotP90ApePct: number;
 }
 
 export interface SiliconReport {
@@ -231,6 +234,12 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
 function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -294,6 +303,7 @@ const PARTITIONS: readonly [string, (row: SiliconRow) => string][] = [
   ['system', (r) => r.system],
   ['backend', (r) => r.backend],
   ['mode', (r) => r.mode],
+  ['backend+mode', (r) => `${r.backend} ${r.mode}`],
   ['model', (r) => r.model_path],
   // Disaggregated rows without worker counts are predicted for an assumed deployment
   // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.
@@ -326,6 +336,8 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
         ttftMedianApePct: median(ttft),
         tpotMapePct: mean(tpot),
         tpotMedianApePct: median(tpot),
+        ttftP90ApePct: percentile(ttft, 0.9),
+        tpotP90ApePct: percentile(tpot, 0.9),
       });
     }
   }

@@ -39,6 +39,8 @@ describe('inferplan estimate', () => {
     expect(r.code).toBe(0);
     for (const label of ['TTFT', 'TPOT', 'tokens/s/gpu', 'memory per GPU', 'data behind it'])
       expect(r.stdout).toContain(label);
+    // The embedded accuracy profile's vllm agg entry is quoted beside the numbers.
+    expect(r.stdout).toMatch(/measured accuracy .*vllm agg, \d+ measured runs: TTFT error median [\d.]+%/);
     expect(r.stdout).toMatch(/tp2, batch 16/);
   });
 
@@ -326,9 +328,17 @@ describe('inferplan silicon compare', () => {
       'silicon',
       '--out',
       out,
+      '--save-accuracy',
+      join(dir, 'accuracy.json'),
     ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/rows\.csv:5: column 'isl'/);
+    // The accuracy profile holds one entry per backend and mode predicted: here vllm agg, 2 rows.
+    const profile = JSON.parse(readFileSync(join(dir, 'accuracy.json'), 'utf8'));
+    expect(profile).toMatchObject({
+      measurements: 'rows.csv',
+      entries: [{ backend: 'vllm', mode: 'agg', rows: 2 }],
+    });
     expect(r.stdout).toMatch(/coverage: 66\.7% of 3 rows \(1 malformed rows skipped\)/);
     expect(r.stdout).toMatch(/UnknownNameError/);
     const predictions = readFileSync(out, 'utf8').trim().split('\n');

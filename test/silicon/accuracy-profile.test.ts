@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ServingMetrics } from '../../src/serving/index.js';
+import {
+  accuracyFor,
+  accuracyLine,
+  accuracyProfile,
+  loadAccuracyProfile,
+  SiliconRowSchema,
+  scorePredictions,
+} from '../../src/silicon/index.js';
+
+function row(id: string, backend: string) {
+  return SiliconRowSchema.parse({
+    id,
+    backend,
+    model_path: 'Qwen/Qwen3-32B',
+    system: 'h200_sxm',
+    mode: 'agg',
+    isl: '1024',
+    osl: '128',
+    silicon_ttft_ms: '100',
+    silicon_tpot_ms: '10',
+  });
+}
+
+describe('accuracy profile', () => {
+  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
+  // Ten vllm rows with TTFT errors 1..10% and TPOT errors 10..100%, one sglang row.
+  const predictions = [
+    ...Array.from({ length: 10 }, (_, i) => ({
+      row: row(`v${i}`, 'vllm'),
+      metrics,
+      ttftErrorPct: i + 1,
+      tpotErrorPct: (i + 1) * 10,
+    })),
+    { row: row('s', 'sglang'), metrics, ttftErrorPct: 50, tpotErrorPct: 5 },
+  ];
+  const profile = accuracyProfile(scorePredictions(predictions), {
+    measurements: 'rows.csv',
+    perfData: 'tables',
+    measuredAt: '2026-11-23',
+  });
+
+  it('keeps the median and the error nine rows in ten stay within, per backend and mode', () => {
+    expect(accuracyFor(profile, 'vllm', 'agg')).toEqual({
+      backend: 'vllm',
+      mode: 'agg',
+      rows: 10,
+      ttft_median_ape_pct: 5.5,
+      ttft_p90_ape_pct: 9,
+      tpot_median_ape_pct: 55,
+      tpot_p90_ape_pct: 90,
+    });
+    expect(accuracyFor(profile, 'sglang', 'agg')?.rows).toBe(1);
+    expect(accuracyFor(profile, 'trtllm', 'agg')).toBeUndefined();
+    expect(accuracyLine(accuracyFor(profile, 'vllm', 'agg')!)).toBe(
+      'vllm agg, 10 measured runs: TTFT error median 5.5%, p90 9%; TPOT median 55%, p90 90%',
+    );
+  });
+
+  it('round-trips through a file, and names the field of a malformed one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accuracy-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(profile));
+    expect(loadAccuracyProfile(good)).toEqual(profile);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...profile, entries: [{ backend: 'vllm', mode: 'sideways' }] }));
+    expect(() => loadAccuracyProfile(bad)).toThrow(/bad\.json: field 'entries\.0\.mode'/);
+    expect(loadAccuracyProfile(join(dir, 'missing.json'))).toBeUndefined();
+  });
+
+  it('the embedded profile parses and covers the serving backends', () => {
+    const embedded = loadAccuracyProfile();
+    expect(embedded).toBeDefined();
+    for (const backend of ['vllm', 'sglang', 'trtllm'])
+      expect(accuracyFor(embedded, backend, 'agg')).toBeDefined();
+  });
+});
