@@ -19,6 +19,7 @@ import {
   searchDeployments,
 } from '../search/index.js';
 import type { Workload } from '../serving/index.js';
+import { accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
 import {
   addContextOptions,
   buildRoleContexts,
@@ -255,7 +256,14 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
       const header =
         `${ctx.model.id} on ${totalGpus} x ${ctx.system.name}${decodeCtx ? ` (decode on ${decodeCtx.system.name})` : ''}, ` +
         `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
-      const report = header + renderSearchReport(result);
+      // How far such predictions landed from real serving runs, for the winner's backend and mode.
+      const accuracy = result.best
+        ? accuracyFor(loadAccuracyProfile(), ctx.backend, result.best.mode)
+        : undefined;
+      const report =
+        header +
+        renderSearchReport(result) +
+        (accuracy ? `Measured accuracy: ${accuracyLine(accuracy)}\n` : '');
       if (flags.saveDir)
         await writeSearchSaveDir(flags.saveDir, { result, experiments: [experiment], reportText: report });
       if (globals().json) {

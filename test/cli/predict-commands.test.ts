@@ -154,6 +154,10 @@ describe('inferplan default', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Best: (agg|disagg)/);
     expect(r.stdout).toMatch(/tokens\/s\/user/);
+    // vLLM agg has measured runs in the embedded accuracy profile, vLLM disagg none.
+    const best = /Best: (agg|disagg)/.exec(r.stdout)![1];
+    if (best === 'agg') expect(r.stdout).toMatch(/Measured accuracy: vllm agg, \d+ measured runs/);
+    else expect(r.stdout).not.toMatch(/Measured accuracy/);
     const files = readdirSync(dir).sort();
     for (const f of [
       'best-configs.csv',
