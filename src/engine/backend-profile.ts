@@ -16,6 +16,12 @@ export interface BackendProfile {
   /** Host-side cost per scheduler step (scheduling, sampling, input prep), ms. */
   readonly stepOverheadMs: number;
   /**
+   * Whether the host work of the next step overlaps the GPU work of this one, so a step costs
+   * max(GPU time, host cost) instead of their sum: SGLang's overlap scheduler and TensorRT-LLM's
+   * (PyTorch flow) are on by default; vLLM's async scheduling is opt-in.
+   */
+  readonly overlapsHostWork: boolean;
+  /**
    * Time a request spends in the serving stack outside the GPU steps before its first token
    * (HTTP, tokenisation, routing, scheduling hand-offs), ms; added to TTFT of served deployments.
    */
@@ -88,6 +94,7 @@ const SERVING_ENGINE_FUSIONS: readonly ElementwiseOp[] = ['rope', 'kv_write', 'a
 const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   vllm: {
     name: 'vllm',
+    overlapsHostWork: false,
     scheduler: 'mixed',
     chunkedPrefill: true,
     memFraction: 0.9,
@@ -102,6 +109,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   sglang: {
     name: 'sglang',
+    overlapsHostWork: true,
     scheduler: 'prefill-first',
     chunkedPrefill: true,
     memFraction: 0.88,
@@ -116,6 +124,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   trtllm: {
     name: 'trtllm',
+    overlapsHostWork: true,
     scheduler: 'mixed',
     chunkedPrefill: false,
     memFraction: 0.9,
@@ -130,6 +139,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
   torch: {
     name: 'torch',
+    overlapsHostWork: false,
     scheduler: 'mixed',
     chunkedPrefill: true,
     memFraction: 0.9,

@@ -101,25 +101,20 @@ export class StepEngine {
       this.pricers.set(key, pricer);
     }
     const fast = pricer;
-    const { stepOverheadMs, graphGapMs } = this.options.profile;
+    const { stepOverheadMs, graphGapMs, overlapsHostWork } = this.options.profile;
+    const withHostWork = (ms: number) =>
+      overlapsHostWork ? Math.max(ms, stepOverheadMs) : ms + stepOverheadMs;
     const hasLaunchCost =
       graphGapMs > 0 || Object.values(this.options.profile.eagerLaunchMs).some((v) => v > 0);
     const pp = parallel.pp;
     return (step) => {
       const shape = microBatch(step, pp);
       const gpuMs = fast.stepMs(shape);
-      if (!hasLaunchCost) return gpuMs + stepOverheadMs;
+      if (!hasLaunchCost) return withHostWork(gpuMs);
       const hasCtx = shape.ctxRequests > 0;
       const launch = fast.launches(hasCtx, shape.genRequests > 0);
-      return (
-        withLaunchCost(
-          gpuMs,
-          launch.instances,
-          launch.eagerHostMs,
-          hasCtx,
-          graphGapMs,
-          launch.eagerGpuGapMs,
-        ) + stepOverheadMs
+      return withHostWork(
+        withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, hasCtx, graphGapMs, launch.eagerGpuGapMs),
       );
     };
   }

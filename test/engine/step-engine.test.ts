@@ -6,7 +6,7 @@ import { formulaDatabase } from '../helpers/formula-database.js';
 
 const system = new SystemRegistry().get('h200_sxm');
 
-function engineFor(modelId: string, backend: 'torch' | 'vllm' = 'torch') {
+function engineFor(modelId: string, backend: 'torch' | 'vllm' | 'sglang' = 'torch') {
   const model = loadModel(modelId);
   const quant = resolveQuant(model, system.gpu.sm_version);
   return new StepEngine({ model, system, db: formulaDatabase(), quant, profile: backendProfile(backend) });
@@ -99,6 +99,29 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     const expected = prefill.ops.reduce((sum, op) => sum + op.count * gaps[kindOf(op.name)], 0);
     expect(expected).toBeGreaterThan(0);
     expect(prefill.launchOverheadMs).toBeCloseTo(expected, 9);
+  });
+
+  it('adds the per-step host cost to the GPU time, or hides it behind the GPU with an overlap scheduler', () => {
+    // vLLM and SGLang price the same ops; SGLang's overlap scheduler prepares the next step while
+    // the GPU runs this one, so its step costs max(GPU time, host cost).
+    const vllm = engineFor('meta-llama/Llama-3.1-8B', 'vllm');
+    const sglang = engineFor('meta-llama/Llama-3.1-8B', 'sglang');
+    const hostMs = backendProfile('sglang').stepOverheadMs;
+    const big = steps[1]!;
+    const gpuMs = vllm.stepMs(dense, big) - backendProfile('vllm').stepOverheadMs;
+    expect(gpuMs).toBeGreaterThan(hostMs);
+    expect(sglang.stepMs(dense, big)).toBeCloseTo(gpuMs, 9);
+    // On a fast GPU (a database a thousand times faster) the step costs the host work.
+    const model = loadModel('meta-llama/Llama-3.1-8B');
+    const fastDb = formulaDatabase({ msPerGemmFlop: 1e-15, fixedMs: 0.00001 });
+    const fastSglang = new StepEngine({
+      model,
+      system,
+      db: fastDb,
+      quant: resolveQuant(model, system.gpu.sm_version),
+      profile: backendProfile('sglang'),
+    });
+    expect(fastSglang.stepMs(dense, { ...big, genRequests: 1, genKvLen: 1 })).toBeCloseTo(hostMs, 9);
   });
 
   it('reports how much of the step each provenance covers', () => {
