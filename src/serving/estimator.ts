@@ -166,8 +166,9 @@ class ServingEstimator implements Estimator {
   ): number {
     const ranks = parallel.attentionDp;
     if (!this.fits(parallel, ranks, workload, role).fits) return 0;
-    let lo = 1; // in units of `ranks`
+    let lo = 1; // in units of `ranks`; lo fits, hi does not (unless hi is the whole batch)
     let hi = Math.max(1, Math.floor(batchSize / ranks));
+    if (this.fits(parallel, hi * ranks, workload, role).fits) return hi * ranks;
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
       if (this.fits(parallel, mid * ranks, workload, role).fits) lo = mid;

@@ -118,6 +118,17 @@ describe('aggregated serving', () => {
     );
   });
 
+  it('largest fitting batch: the whole batch when it fits, else the boundary below it', () => {
+    const e = estimator();
+    expect(e.largestFittingBatch(tp1, 13, workload, 'decode')).toBe(13);
+    const long: Workload = { ...workload, isl: 100_000, osl: 28_000 };
+    const largest = e.largestFittingBatch(tp1, 256, long, 'agg');
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThan(256);
+    expect(e.fits(tp1, largest, long).fits).toBe(true);
+    expect(e.fits(tp1, largest + 1, long).fits).toBe(false);
+  });
+
   it('rejects impossible parallelism with the rule that broke', () => {
     const e = estimator();
     expect(e.checkParallel({ ...tp1, tp: 3, moeTp: 3 })).toMatch(/tp=3/);
