@@ -3,12 +3,40 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { InvalidInputError } from './errors.js';
 
 function tempSibling(path: string): string {
   return join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'a file is in the way of a folder',
+};
+
+/** A failed write to a path the user chose is their problem to fix: one line, not a crash. */
+function writeError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code ? FS_REASONS[code] : undefined;
+  return reason
+    ? new InvalidInputError(`cannot write ${path}: ${reason} (${code}); choose another path`)
+    : error;
+}
+
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomicSyncUnchecked(path, data);
+  } catch (error) {
+    throw writeError(path, error);
+  }
+}
+
+function writeFileAtomicSyncUnchecked(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
@@ -27,6 +55,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomicUnchecked(path, data);
+  } catch (error) {
+    throw writeError(path, error);
+  }
+}
+
+async function writeFileAtomicUnchecked(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
@@ -53,7 +89,11 @@ export async function writeDirAtomic(
   fill: (stagingDir: string) => Promise<void>,
 ): Promise<void> {
   const staging = `${path}.${randomBytes(6).toString('hex')}.partial`;
-  await mkdir(staging, { recursive: true });
+  try {
+    await mkdir(staging, { recursive: true });
+  } catch (error) {
+    throw writeError(path, error);
+  }
   try {
     await fill(staging);
     await rm(path, { recursive: true, force: true });

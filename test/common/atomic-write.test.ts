@@ -1,0 +1,40 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidInputError,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from '../../src/common/index.js';
+
+describe('atomic writes', () => {
+  it('write whole files and leave no temp file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    await writeFileAtomic(join(dir, 'a', 'out.json'), '{"ok":true}\n');
+    writeFileAtomicSync(join(dir, 'b.txt'), 'b');
+    expect(readFileSync(join(dir, 'a', 'out.json'), 'utf8')).toBe('{"ok":true}\n');
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b.txt']);
+    expect(readdirSync(join(dir, 'a'))).toEqual(['out.json']);
+  });
+
+  it('turn an unwritable path into a one-line input error naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    const file = join(dir, 'plain');
+    writeFileSync(file, 'x');
+    const under = join(file, 'out.json');
+    await expect(writeFileAtomic(under, 'x')).rejects.toThrow(InvalidInputError);
+    // Creating the folder fails with EEXIST (a file is there) or ENOTDIR, by platform.
+    const inTheWay =
+      /^cannot write .*plain\/out\.json: a (file is in the way of a folder \(EEXIST\)|part of the path is a file, not a folder \(ENOTDIR\)); choose another path$/;
+    await expect(writeFileAtomic(under, 'x')).rejects.toThrow(inTheWay);
+    expect(() => writeFileAtomicSync(under, 'x')).toThrow(inTheWay);
+    await expect(writeDirAtomic(join(file, 'out'), async () => {})).rejects.toThrow(
+      /cannot write .*(EEXIST|ENOTDIR)/,
+    );
+    // Writing over a folder names that too.
+    await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/cannot write .*: it is a folder \(EISDIR\)/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
