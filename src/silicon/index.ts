@@ -4,7 +4,6 @@ export {
   accuracyFor,
   accuracyLine,
   accuracyProfile,
-  EMBEDDED_ACCURACY_PROFILE,
   loadAccuracyProfile,
 } from './accuracy-profile.js';
 export {
@@ -14,17 +13,16 @@ export {
   referenceStep,
   truncateLayers,
 } from './reference-compare.js';
+export { rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
   type OpenRowDatabasesOptions,
   openRowDatabases,
   type PartitionScore,
   predictRow,
-  rowToConfig,
   type SiliconCompareDeps,
   type SiliconPrediction,
   type SiliconReport,
   scorePredictions,
-  sizeUnrecordedWorkers,
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
 export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';
