@@ -14,6 +14,7 @@ import {
   importPerfData,
   listPerfData,
   MOE_DISTRIBUTIONS,
+  OP_KINDS,
   type OpKind,
   type OpQuery,
   openPerfDatabase,
@@ -22,18 +23,6 @@ import {
 } from '../perfdb/index.js';
 import { renderTable } from '../report/index.js';
 import { type GlobalOptions, printJson } from './run-command.js';
-
-const QUERY_KINDS = [
-  'gemm',
-  'context_attention',
-  'generation_attention',
-  'context_mla',
-  'generation_mla',
-  'mla_bmm',
-  'moe',
-  'comm',
-  'elementwise',
-] as const satisfies readonly OpKind[];
 
 function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
@@ -208,7 +197,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
 
   db.command('query')
     .description('latency of one op: provenance, SOL and % of SOL')
-    .argument('<table>', `op kind: ${QUERY_KINDS.join(', ')} (nccl / custom_allreduce = comm)`)
+    .argument('<table>', `op kind: ${OP_KINDS.join(', ')} (nccl / custom_allreduce = comm)`)
     .requiredOption('--system <name>', 'GPU system (see inferplan systems)')
     .requiredOption('--backend <name>', 'backend (vllm, sglang, trtllm, torch, ...)')
     .option('--version <v>', 'backend version (default: newest available)')
@@ -243,7 +232,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .option('--width <n>', 'elements per token (elementwise)')
     .action(async (tableArg: string, options: Record<string, unknown>) => {
       const kindName = tableArg === 'nccl' || tableArg === 'custom_allreduce' ? 'comm' : tableArg;
-      const kind = pick('table', '<table>', kindName, QUERY_KINDS);
+      const kind = pick('table', '<table>', kindName, OP_KINDS);
       const mode = pick(
         'database mode',
         '--database-mode',

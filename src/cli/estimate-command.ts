@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../common/index.js';
 import { backendProfile } from '../engine/index.js';
+import { decodeStep, prefillStep } from '../models/index.js';
 import { renderTable } from '../report/index.js';
 import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
 import { type AccuracyEntry, accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
@@ -169,27 +170,22 @@ function detailTables(ctx: DeploymentContext, config: ServingConfig, workload: W
       title: `context step (${ctxBatch} x ${workload.isl - workload.prefix} tokens)`,
       engine: ctx.estimator.engine,
       parallel,
-      shape: {
-        ctxRequests: Math.max(1, Math.ceil(ctxBatch / parallel.attentionDp)),
-        ctxTokens: workload.isl - workload.prefix,
-        ctxPrefix: workload.prefix,
-        genRequests: 0,
-        genKvLen: 0,
-        genTokensPerRequest: 1 + workload.nextn,
-      },
+      shape: prefillStep(
+        Math.max(1, Math.ceil(ctxBatch / parallel.attentionDp)),
+        workload.isl - workload.prefix,
+        workload.prefix,
+        1 + workload.nextn,
+      ),
     },
     {
       title: `generation step (batch ${batch}, kv ${Math.round(workload.isl + workload.osl / 2)})`,
       engine: ctx.estimator.decodeEngine,
       parallel: decodeParallel,
-      shape: {
-        ctxRequests: 0,
-        ctxTokens: 0,
-        ctxPrefix: 0,
-        genRequests: Math.max(1, Math.ceil(batch / decodeParallel.attentionDp)),
-        genKvLen: Math.round(workload.isl + workload.osl / 2),
-        genTokensPerRequest: 1 + workload.nextn,
-      },
+      shape: decodeStep(
+        Math.max(1, Math.ceil(batch / decodeParallel.attentionDp)),
+        Math.round(workload.isl + workload.osl / 2),
+        1 + workload.nextn,
+      ),
     },
   ];
   let out = '';

@@ -1,6 +1,6 @@
 // Building a campaign's case plan: ops x (generic grid | model-driven shapes), then smoke /
 // filter / shuffle (seeded) / limit. The order is deterministic, so the plan hash is too.
-import { UsageError } from '../common/index.js';
+import { seededRandom, UsageError } from '../common/index.js';
 import type { GridSize } from './case-grids.js';
 import { type CaseParams, type CollectCase, makeCase, planHash } from './case-params.js';
 import { type ModelOpSource, planModelCases } from './model-plan.js';
@@ -30,18 +30,6 @@ export interface OpPlan {
 }
 
 export const SMOKE_CASES_PER_OP = 6;
-
-/** mulberry32: tiny seedable PRNG so --shuffle is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];

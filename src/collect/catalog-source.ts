@@ -2,17 +2,17 @@
 // `decomposeStep` (the same decomposition the engine prices), in bf16 with balanced and
 // power-law MoE routing (the measured tables key both).
 import { InferplanError } from '../common/index.js';
-import { decomposeStep, listModels, loadModel, type ModelSpec, type QuantConfig } from '../models/index.js';
+import {
+  BF16_QUANT,
+  decodeStep,
+  decomposeStep,
+  listModels,
+  loadModel,
+  type ModelSpec,
+  prefillStep,
+} from '../models/index.js';
 import type { OpQuery } from '../perfdb/index.js';
 import type { ModelOpSource, StepShape } from './model-plan.js';
-
-const BF16: QuantConfig = {
-  gemm: 'bfloat16',
-  kvCache: 'bfloat16',
-  fmha: 'bfloat16',
-  moe: 'bfloat16',
-  comm: 'bfloat16',
-};
 
 export function catalogModelSource(): ModelOpSource {
   const cache = new Map<string, ModelSpec>();
@@ -42,24 +42,10 @@ export function catalogModelSource(): ModelOpSource {
       const parallel = { tp, pp: 1, attentionDp: 1, moeTp: isMoe ? tp / ep : tp, moeEp: isMoe ? ep : 1 };
       const shape =
         step.phase === 'context'
-          ? {
-              ctxRequests: step.batchSize,
-              ctxTokens: step.isl,
-              ctxPrefix: 0,
-              genRequests: 0,
-              genKvLen: 0,
-              genTokensPerRequest: 1,
-            }
-          : {
-              ctxRequests: 0,
-              ctxTokens: 0,
-              ctxPrefix: 0,
-              genRequests: step.batchSize,
-              genKvLen: step.kvLen,
-              genTokensPerRequest: 1,
-            };
+          ? prefillStep(step.batchSize, step.isl)
+          : decodeStep(step.batchSize, step.kvLen);
       try {
-        const ops = decomposeStep(model, parallel, BF16, shape).map((o) => o.query);
+        const ops = decomposeStep(model, parallel, BF16_QUANT, shape).map((o) => o.query);
         const skewed = ops.flatMap((q) =>
           q.kind === 'moe' ? [{ ...q, distribution: 'power_law_1.01' as const }] : [],
         );

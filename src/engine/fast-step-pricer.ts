@@ -8,7 +8,13 @@
 //   decode attention                                              Agen(requests, kv)
 // Summed they equal pricing the whole decomposition (up to the token bucketing below), but the
 // caches stay small, so a scheduler simulation of thousands of steps costs milliseconds.
-import type { ModelOp, ParallelConfig, StepShape } from '../models/index.js';
+import {
+  decodeStep,
+  type ModelOp,
+  type ParallelConfig,
+  prefillStep,
+  type StepShape,
+} from '../models/index.js';
 import type { OpQuery, PerfDatabase } from '../perfdb/index.js';
 import { NO_LAUNCH_COST } from './backend-profile.js';
 import { launchProfile } from './step-latency.js';
@@ -99,25 +105,11 @@ export class FastStepPricer {
   }
 
   private ctxStep(requests: number, tokens: number, prefix = 0): StepShape {
-    return {
-      ctxRequests: requests,
-      ctxTokens: tokens,
-      ctxPrefix: prefix,
-      genRequests: 0,
-      genKvLen: 0,
-      genTokensPerRequest: this.genTokensPerRequest,
-    };
+    return prefillStep(requests, tokens, prefix, this.genTokensPerRequest);
   }
 
   private genStep(requests: number, kvLen: number): StepShape {
-    return {
-      ctxRequests: 0,
-      ctxTokens: 0,
-      ctxPrefix: 0,
-      genRequests: requests,
-      genKvLen: kvLen,
-      genTokensPerRequest: this.genTokensPerRequest,
-    };
+    return decodeStep(requests, kvLen, this.genTokensPerRequest);
   }
 
   private price(ops: readonly ModelOp[], keep: (op: ModelOp) => boolean): number {

@@ -36,10 +36,18 @@ export {
 } from './model-spec.js';
 export { layersPerStage, type ParallelConfig, validateParallel } from './parallel-config.js';
 export {
+  BF16_QUANT,
   describeQuant,
   QUANT_POLICIES,
   type QuantPolicy,
   resolveQuant,
   smDefaultQuant,
 } from './quant-config.js';
-export { type StepShape, StepShapeSchema, stepTokens, validateStep } from './step-shape.js';
+export {
+  decodeStep,
+  prefillStep,
+  type StepShape,
+  StepShapeSchema,
+  stepTokens,
+  validateStep,
+} from './step-shape.js';

@@ -16,7 +16,8 @@ export type { QuantConfig } from './model-spec.js';
 export const QUANT_POLICIES = ['checkpoint', 'fastest'] as const;
 export type QuantPolicy = (typeof QUANT_POLICIES)[number];
 
-const BF16: QuantConfig = {
+/** Every component in bf16: what a bf16 checkpoint runs, and the collector's reference formats. */
+export const BF16_QUANT: QuantConfig = {
   gemm: 'bfloat16',
   kvCache: 'bfloat16',
   fmha: 'bfloat16',
@@ -37,14 +38,14 @@ const OverridesSchema = z
 
 /** Native formats of an SM generation (the 'fastest' policy's base). */
 export function smDefaultQuant(model: ModelSpec, smVersion: number): QuantConfig {
-  if (smVersion >= 100) return { ...BF16, gemm: 'nvfp4', moe: 'nvfp4', kvCache: 'fp8' };
+  if (smVersion >= 100) return { ...BF16_QUANT, gemm: 'nvfp4', moe: 'nvfp4', kvCache: 'fp8' };
   if (smVersion >= 89) {
     // DeepSeek-style checkpoints ship 128x128 block scales, and engines run them block-wise.
     const blockWise = model.architecture === 'deepseek' || model.checkpointQuant?.gemm === 'fp8_block';
     const fp8: Dtype = blockWise ? 'fp8_block' : 'fp8';
-    return { ...BF16, gemm: fp8, moe: fp8, kvCache: 'fp8' };
+    return { ...BF16_QUANT, gemm: fp8, moe: fp8, kvCache: 'fp8' };
   }
-  return BF16;
+  return BF16_QUANT;
 }
 
 /** Resolve the formats of a deployment: base (by policy) < checkpoint < overrides. */
@@ -61,7 +62,7 @@ export function resolveQuant(
       `quantisation override '${issue.path.join('.') || '(top level)'}': ${issue.message}; dtypes: ${DTYPES.join(', ')}`,
     );
   }
-  const base = policy === 'fastest' ? smDefaultQuant(model, smVersion) : BF16;
+  const base = policy === 'fastest' ? smDefaultQuant(model, smVersion) : BF16_QUANT;
   const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
   return { ...base, ...(model.checkpointQuant ?? {}), ...defined };
 }

@@ -31,6 +31,38 @@ export function validateStep(step: StepShape): StepShape {
   return parsed.data;
 }
 
+/**
+ * A prefill-only step: `requests` prompts of `tokens` new tokens each after `prefix` cached ones.
+ * `tokensPerDecodeRequest` (1 + nextn) is kept so the step prices the same layers (MTP) as decode.
+ */
+export function prefillStep(
+  requests: number,
+  tokens: number,
+  prefix = 0,
+  tokensPerDecodeRequest = 1,
+): StepShape {
+  return {
+    ctxRequests: requests,
+    ctxTokens: tokens,
+    ctxPrefix: prefix,
+    genRequests: 0,
+    genKvLen: 0,
+    genTokensPerRequest: tokensPerDecodeRequest,
+  };
+}
+
+/** A decode-only step: `requests` requests attending over `kvLen` cached tokens, 1 + nextn queries each. */
+export function decodeStep(requests: number, kvLen: number, tokensPerRequest = 1): StepShape {
+  return {
+    ctxRequests: 0,
+    ctxTokens: 0,
+    ctxPrefix: 0,
+    genRequests: requests,
+    genKvLen: kvLen,
+    genTokensPerRequest: tokensPerRequest,
+  };
+}
+
 /** Tokens processed by the step's GEMMs: every prefill token plus every decode query token. */
 export function stepTokens(step: StepShape): number {
   return step.ctxRequests * step.ctxTokens + step.genRequests * step.genTokensPerRequest;

@@ -121,6 +121,22 @@ export type OpQuery =
 
 export type OpKind = OpQuery['kind'];
 
+/** Every op kind, in the order tables are listed. */
+export const OP_KINDS = [
+  'gemm',
+  'context_attention',
+  'generation_attention',
+  'context_mla',
+  'generation_mla',
+  'mla_bmm',
+  'moe',
+  'comm',
+  'elementwise',
+] as const satisfies readonly OpKind[];
+// Compile-time check that the list names every kind of OpQuery.
+const _everyKindListed: Exclude<OpKind, (typeof OP_KINDS)[number]> extends never ? true : never = true;
+void _everyKindListed;
+
 /** How much to trust a number, best first. */
 export const PROVENANCES = ['measured', 'interpolated', 'extrapolated', 'empirical', 'sol'] as const;
 export type Provenance = (typeof PROVENANCES)[number];

@@ -10,8 +10,10 @@ import {
 } from '../engine/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import {
+  decodeStep,
   kvBytesPerTokenPerGpu,
   type ModelSpec,
+  prefillStep,
   type QuantConfig,
   type StepShape,
   validateParallel,
@@ -182,25 +184,12 @@ class ServingEstimator implements Estimator {
   }
 
   private ctxStep(requests: number, workload: Workload, ctxTokens?: number): StepShape {
-    return {
-      ctxRequests: requests,
-      ctxTokens: ctxTokens ?? Math.max(1, workload.isl - workload.prefix),
-      ctxPrefix: workload.prefix,
-      genRequests: 0,
-      genKvLen: 0,
-      genTokensPerRequest: 1 + workload.nextn,
-    };
+    const tokens = ctxTokens ?? Math.max(1, workload.isl - workload.prefix);
+    return prefillStep(requests, tokens, workload.prefix, 1 + workload.nextn);
   }
 
   private genStep(requests: number, kvLen: number, workload: Workload): StepShape {
-    return {
-      ctxRequests: 0,
-      ctxTokens: 0,
-      ctxPrefix: 0,
-      genRequests: requests,
-      genKvLen: Math.max(1, Math.round(kvLen)),
-      genTokensPerRequest: 1 + workload.nextn,
-    };
+    return decodeStep(requests, Math.max(1, Math.round(kvLen)), 1 + workload.nextn);
   }
 
   /** Breakdown of a representative step, cached (provenance and power of the estimate). */

@@ -3,7 +3,7 @@
 // latencies into a step can be checked on real hardware.
 import { backendProfile, StepEngine } from '../engine/index.js';
 import type { SystemSpec } from '../hardware/index.js';
-import { type ModelSpec, resolveQuant, type StepShape } from '../models/index.js';
+import { decodeStep, type ModelSpec, prefillStep, resolveQuant, type StepShape } from '../models/index.js';
 import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 
 export interface ReferencePoint {
@@ -45,23 +45,7 @@ export function truncateLayers(model: ModelSpec, layers: number): ModelSpec {
 }
 
 export function referenceStep(point: ReferencePoint): StepShape {
-  return point.phase === 'prefill'
-    ? {
-        ctxRequests: point.batch,
-        ctxTokens: point.isl,
-        ctxPrefix: 0,
-        genRequests: 0,
-        genKvLen: 0,
-        genTokensPerRequest: 1,
-      }
-    : {
-        ctxRequests: 0,
-        ctxTokens: 0,
-        ctxPrefix: 0,
-        genRequests: point.batch,
-        genKvLen: point.kv,
-        genTokensPerRequest: 1,
-      };
+  return point.phase === 'prefill' ? prefillStep(point.batch, point.isl) : decodeStep(point.batch, point.kv);
 }
 
 /** Step latency the `torch` tables predict for a reference point (the model's own bf16 weights). */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  BF16_QUANT,
   countParams,
   decomposeStep,
   listModels,
@@ -13,13 +14,7 @@ import {
 } from '../../src/models/index.js';
 import type { CommQuery, GemmQuery, OpQuery } from '../../src/perfdb/index.js';
 
-const BF16: QuantConfig = {
-  gemm: 'bfloat16',
-  kvCache: 'bfloat16',
-  fmha: 'bfloat16',
-  moe: 'bfloat16',
-  comm: 'bfloat16',
-};
+const BF16 = BF16_QUANT;
 
 function par(tp: number, extra: Partial<ParallelConfig> = {}): ParallelConfig {
   return { tp, pp: 1, attentionDp: 1, moeTp: tp, moeEp: 1, ...extra };

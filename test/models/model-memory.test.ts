@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BF16_QUANT,
   countParams,
   kvBytesPerTokenPerGpu,
   loadModel,
   type ParallelConfig,
-  type QuantConfig,
   resolveQuant,
   weightBytesPerGpu,
 } from '../../src/models/index.js';
 
-const BF16: QuantConfig = {
-  gemm: 'bfloat16',
-  kvCache: 'bfloat16',
-  fmha: 'bfloat16',
-  moe: 'bfloat16',
-  comm: 'bfloat16',
-};
+const BF16 = BF16_QUANT;
 const one: ParallelConfig = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
 
 describe('countParams', () => {
