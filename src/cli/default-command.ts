@@ -22,6 +22,7 @@ import type { Workload } from '../serving/index.js';
 import { accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
 import {
   addContextOptions,
+  addWorkloadOptions,
   buildRoleContexts,
   type ContextFlags,
   type DeploymentContext,
@@ -155,13 +156,8 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
   const command = program
     .command('default')
     .description('search deployments of a model on N GPUs under TTFT/TPOT targets and pick the best');
-  addContextOptions(command, { backend: 'torch', allowAuto: true })
+  addWorkloadOptions(addContextOptions(command, { backend: 'torch', allowAuto: true }))
     .requiredOption('--gpus <n>', 'GPUs available')
-    .option('--isl <n>', 'input tokens per request', '4000')
-    .option('--osl <n>', 'output tokens per request', '1000')
-    .option('--prefix <n>', 'input tokens served from the prefix cache', '0')
-    .option('--nextn <n>', 'speculative (MTP) draft tokens per step', '0')
-    .option('--nextn-accept <x>', 'mean accepted draft tokens per step')
     .option('--ttft <ms>', 'TTFT target, ms', '2000')
     .option('--tpot <ms>', 'TPOT target (time per output token after the first), ms', '30')
     .option('--request-latency <ms>', 'end-to-end request latency target, ms (advisory unless --strict-sla)')

@@ -194,6 +194,16 @@ export interface WorkloadFlags {
   readonly nextnAccept?: string;
 }
 
+/** The workload flags every predicting command takes (read back by workloadFromFlags). */
+export function addWorkloadOptions(command: Command): Command {
+  return command
+    .option('--isl <n>', 'input tokens per request', '4000')
+    .option('--osl <n>', 'output tokens per request', '1000')
+    .option('--prefix <n>', 'input tokens served from the prefix cache', '0')
+    .option('--nextn <n>', 'speculative (MTP) draft tokens per step', '0')
+    .option('--nextn-accept <x>', 'mean accepted draft tokens per step');
+}
+
 /** --isl --osl --prefix --nextn --nextn-accept, checked against each other. */
 export function workloadFromFlags(flags: WorkloadFlags): Workload {
   const isl = parsePositiveInt('--isl', flags.isl, 4000);

@@ -8,6 +8,7 @@ import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '..
 import { type AccuracyEntry, accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
 import {
   addContextOptions,
+  addWorkloadOptions,
   buildContext,
   type ContextFlags,
   type DeploymentContext,
@@ -254,7 +255,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
   const command = program
     .command('estimate')
     .description('predict TTFT, TPOT, throughput and memory of one deployment');
-  addContextOptions(command, { backend: 'torch' })
+  addWorkloadOptions(addContextOptions(command, { backend: 'torch' }))
     .option('--mode <mode>', 'static | agg | disagg', 'agg')
     .option('--tp <n>', 'tensor parallel size')
     .option('--pp <n>', 'pipeline parallel size')
@@ -264,11 +265,6 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
     .option('--batch-size <n>', 'max concurrent requests per worker (agg, static)')
     .option('--ctx-tokens <n>', 'context-token budget per step (agg chunked prefill)')
     .option('--clients <n>', 'closed-loop clients driving the deployment (default: the batch size)')
-    .option('--isl <n>', 'input tokens per request', '4000')
-    .option('--osl <n>', 'output tokens per request', '1000')
-    .option('--prefix <n>', 'input tokens served from the prefix cache', '0')
-    .option('--nextn <n>', 'speculative (MTP) draft tokens per step', '0')
-    .option('--nextn-accept <x>', 'mean accepted draft tokens per step')
     .option('--p-tp <n>', 'prefill workers: tp')
     .option('--p-pp <n>', 'prefill workers: pp')
     .option('--p-dp <n>', 'prefill workers: attention dp')

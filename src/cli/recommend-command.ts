@@ -11,6 +11,7 @@ import {
 } from '../search/index.js';
 import {
   addContextOptions,
+  addWorkloadOptions,
   buildContext,
   type ContextFlags,
   parseNumber,
@@ -37,12 +38,9 @@ export function registerRecommendCommand(program: Command, globals: () => Global
   const command = program
     .command('recommend')
     .description('the fewest GPUs, and the configuration, that carry a target load within the SLA');
-  addContextOptions(command, { backend: 'torch' })
+  addWorkloadOptions(addContextOptions(command, { backend: 'torch' }))
     .option('--target-rate <req/s>', 'requests per second to carry')
     .option('--target-concurrency <n>', 'concurrent requests to carry')
-    .option('--isl <n>', 'input tokens per request', '4000')
-    .option('--osl <n>', 'output tokens per request', '1000')
-    .option('--prefix <n>', 'input tokens served from the prefix cache', '0')
     .option('--ttft <ms>', 'TTFT target, ms', '2000')
     .option('--tpot <ms>', 'TPOT target, ms', '30')
     .option('--serving-mode <mode>', 'agg, disagg or both', 'both')
