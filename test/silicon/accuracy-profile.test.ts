@@ -70,6 +70,11 @@ describe('accuracy profile', () => {
     writeFileSync(bad, JSON.stringify({ ...profile, entries: [{ backend: 'vllm', mode: 'sideways' }] }));
     expect(() => loadAccuracyProfile(bad)).toThrow(/bad\.json: field 'entries\.0\.mode'/);
     expect(loadAccuracyProfile(join(dir, 'missing.json'))).toBeUndefined();
+    const notJson = join(dir, 'not.json');
+    writeFileSync(notJson, 'entries: []');
+    expect(() => loadAccuracyProfile(notJson)).toThrow(
+      /not\.json: not JSON .*silicon compare --save-accuracy/,
+    );
   });
 
   it('the embedded profile parses and covers the serving backends', () => {

@@ -147,4 +147,27 @@ describe('predictRow recorded layouts', () => {
       /^InfeasibleError: recorded agg layout tp=1 pp=1 dp=1 cannot hold the model: one request needs \d+ GiB per GPU of 141 GiB$/,
     );
   });
+
+  it('names the disaggregated role whose layout cannot hold the weights', () => {
+    const row = SiliconRowSchema.parse({
+      id: 'too-big-decode',
+      silicon_data_source: 'silicon_concurrency=4',
+      backend: 'vllm',
+      model_path: 'meta-llama/Llama-3.1-405B',
+      system: 'h200_sxm',
+      mode: 'disagg',
+      isl: '1024',
+      osl: '128',
+      prefill_tp_size: '8',
+      decode_tp_size: '2',
+      silicon_ttft_ms: '100',
+      silicon_tpot_ms: '10',
+    });
+    const prediction = predictRow(row, {
+      systems: new SystemRegistry(),
+      openDatabase: () => formulaDatabase(),
+      mode: 'silicon',
+    });
+    expect(prediction.failure).toMatch(/^InfeasibleError: recorded decode layout tp=2 pp=1 dp=1 cannot hold/);
+  });
 });
