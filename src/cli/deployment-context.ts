@@ -8,8 +8,8 @@ import { loadModel, type ModelSpec, type QuantConfig, resolveQuant } from '../mo
 import {
   DATABASE_MODES,
   type DatabaseMode,
-  MOE_DISTRIBUTIONS,
-  type MoeDistribution,
+  MOE_ROUTINGS,
+  type MoeRouting,
   openPerfDatabase,
   type PerfDatabase,
 } from '../perfdb/index.js';
@@ -79,7 +79,10 @@ export function addContextOptions(
     .option('--fmha-quant <dtype>', 'attention math dtype')
     .option('--moe-quant <dtype>', 'MoE expert dtype')
     .option('--comm-quant <dtype>', 'collective dtype')
-    .option('--moe-distribution <name>', `MoE routing skew: ${MOE_DISTRIBUTIONS.join(', ')}`);
+    .option(
+      '--moe-distribution <name>',
+      `MoE routing: ${MOE_ROUTINGS.join(', ')} (default random: independent uniform picks)`,
+    );
 }
 
 function dtypeFlag(flag: string, value: string | undefined): Dtype | undefined {
@@ -136,12 +139,12 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
   const model = loadModel(flags.model);
   const backend = parseBackend(flags.backend);
   const mode = parseDatabaseMode(flags.databaseMode);
-  let moeDistribution: MoeDistribution | undefined;
+  let moeDistribution: MoeRouting | undefined;
   if (flags.moeDistribution !== undefined) {
-    if (!(MOE_DISTRIBUTIONS as readonly string[]).includes(flags.moeDistribution)) {
-      throw new UnknownNameError('MoE distribution', flags.moeDistribution, MOE_DISTRIBUTIONS);
+    if (!(MOE_ROUTINGS as readonly string[]).includes(flags.moeDistribution)) {
+      throw new UnknownNameError('MoE distribution', flags.moeDistribution, MOE_ROUTINGS);
     }
-    moeDistribution = flags.moeDistribution as MoeDistribution;
+    moeDistribution = flags.moeDistribution as MoeRouting;
   }
   const overrides: { -readonly [K in keyof QuantConfig]?: QuantConfig[K] } = {};
   const pairs: [keyof QuantConfig, string, string | undefined][] = [

@@ -9,7 +9,7 @@ import {
   type QuantConfig,
   type StepShape,
 } from '../models/index.js';
-import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
+import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
 import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
@@ -21,7 +21,7 @@ export interface StepEngineOptions {
   readonly db: PerfDatabase;
   readonly quant: QuantConfig;
   readonly profile: BackendProfile;
-  readonly moeDistribution?: MoeDistribution;
+  readonly moeDistribution?: MoeRouting;
 }
 
 function parallelKey(p: ParallelConfig): string {

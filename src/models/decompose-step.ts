@@ -3,7 +3,7 @@
 // their reasons: docs/models.md "How a step becomes ops". Layer order follows the torch
 // reference runner (shared design note torch-backend.md).
 import type { Dtype } from '../common/index.js';
-import type { CommOp, ElementwiseOp, MoeDistribution, OpQuery } from '../perfdb/index.js';
+import type { CommOp, ElementwiseOp, MoeRouting, OpQuery } from '../perfdb/index.js';
 import type { ModelSpec, QuantConfig } from './model-spec.js';
 import { type ParallelConfig, validateParallel } from './parallel-config.js';
 import { type StepShape, validateStep } from './step-shape.js';
@@ -25,8 +25,11 @@ export interface DecomposeOptions {
    * 'vocab-parallel' (vLLM, SGLang, TRT-LLM: V/tp per rank, then an all_gather of the logits).
    */
   readonly lmHead?: 'replicated' | 'vocab-parallel';
-  /** Routing skew assumed for the MoE op. Default 'balanced'. */
-  readonly moeDistribution?: MoeDistribution;
+  /**
+   * How the MoE op's tokens are routed. Default 'random' (independent uniform picks, what a
+   * load-balanced router does on average); the torch reference runner routes 'balanced'.
+   */
+  readonly moeDistribution?: MoeRouting;
   /**
    * Token exchange around the experts when attentionDp > 1: all_gather + reduce_scatter (default:
    * what vLLM, SGLang and TensorRT-LLM do on Hopper unless an all-to-all library such as DeepEP
@@ -237,7 +240,7 @@ function addMoe(list: OpList, c: StepContext, layers: number, options: Decompose
     numExperts: moe.numExperts,
     moeTp: parallel.moeTp,
     moeEp: parallel.moeEp,
-    distribution: options.moeDistribution ?? 'balanced',
+    distribution: options.moeDistribution ?? 'random',
   });
   if (moe.numSharedExperts > 0 && moe.sharedInterSize > 0) {
     addDenseMlp(list, c, 'shared_', layers, moe.numSharedExperts * moe.sharedInterSize);

@@ -5,8 +5,17 @@ import type { Dtype } from '../common/index.js';
 export const COMM_OPS = ['all_reduce', 'all_gather', 'reduce_scatter', 'alltoall', 'p2p'] as const;
 export type CommOp = (typeof COMM_OPS)[number];
 
+/** Routing distributions the MoE tables are collected under (a column of the table). */
 export const MOE_DISTRIBUTIONS = ['balanced', 'power_law_1.01', 'power_law_1.2'] as const;
 export type MoeDistribution = (typeof MOE_DISTRIBUTIONS)[number];
+/**
+ * How a MoE op's tokens are routed: a collected distribution, or 'random' (each token picks its
+ * top-k experts independently and uniformly: balanced on average, as a load-balanced router is,
+ * but a small batch touches fewer distinct experts than the table's round-robin 'balanced' rows;
+ * priced from the balanced rows).
+ */
+export const MOE_ROUTINGS = ['random', ...MOE_DISTRIBUTIONS] as const;
+export type MoeRouting = (typeof MOE_ROUTINGS)[number];
 
 export const ELEMENTWISE_OPS = ['rms_norm', 'silu_mul', 'add', 'rope', 'embedding', 'kv_write'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
@@ -86,7 +95,7 @@ export interface MoeQuery {
   readonly numExperts: number;
   readonly moeTp: number;
   readonly moeEp: number;
-  readonly distribution: MoeDistribution;
+  readonly distribution: MoeRouting;
 }
 
 /** A collective over `numGpus` ranks of `messageElements` elements of `dtype`. */

@@ -15,6 +15,7 @@ import {
   type MlaBmmQuery,
   MOE_DISTRIBUTIONS,
   type MoeQuery,
+  type MoeRouting,
   type OpKind,
   type OpLatency,
   type OpQuery,
@@ -546,16 +547,16 @@ export class TableDatabase implements PerfDatabase {
   }
 
   private moe(op: MoeQuery, solMs: number, relax = false): Lookup | undefined {
+    if (op.distribution === 'random') return this.moeRandomRouting(op, solMs, relax);
     if (relax) return this.moeAnyDtype(op, solMs);
     const dtype = op.dtype;
     let handle = this.findGroup('moe', [dtype, op.distribution]);
     let note = '';
     if (!handle) {
       // Nearest distribution by skew (balanced < power_law_1.01 < power_law_1.2).
-      const wanted = MOE_DISTRIBUTIONS.indexOf(op.distribution);
+      const wanted = skewRank(op.distribution);
       const order = [...MOE_DISTRIBUTIONS].sort(
-        (a, b) =>
-          Math.abs(MOE_DISTRIBUTIONS.indexOf(a) - wanted) - Math.abs(MOE_DISTRIBUTIONS.indexOf(b) - wanted),
+        (a, b) => Math.abs(skewRank(a) - wanted) - Math.abs(skewRank(b) - wanted),
       );
       for (const d of order) {
         handle = this.findGroup('moe', [dtype, d]);
@@ -573,6 +574,30 @@ export class TableDatabase implements PerfDatabase {
   }
 
   /**
+   * Independent uniform routing priced from the balanced rows. Balanced rows send T tokens' T k
+   * picks round-robin, touching min(E, T k) experts; independent picks touch
+   * D = E (1 - (1 - k / E)^T). Below T k = E the op costs what the balanced rows cost at D / k
+   * tokens (same experts touched, its compute negligible at these sizes); above, the balanced
+   * rows' weight-bound plateau (their cost at E / k tokens) shrinks by the share of experts left
+   * untouched, and the compute growth beyond it stays.
+   */
+  private moeRandomRouting(op: MoeQuery, solMs: number, relax: boolean): Lookup | undefined {
+    const experts = op.numExperts;
+    const k = Math.min(op.topk, experts);
+    const touched = experts * (1 - (1 - k / experts) ** op.numTokens);
+    const balancedAt = (numTokens: number) =>
+      this.moe({ ...op, numTokens, distribution: 'balanced' }, solMs, relax);
+    if (op.numTokens * k <= experts) return transformed(balancedAt(Math.max(1, touched / k)));
+    const plateau = balancedAt(experts / k);
+    // Looked up last: the related-op path reads the group's SOL at the coords this leaves.
+    const here = balancedAt(op.numTokens);
+    if (!plateau || !here) return here;
+    const untouched = plateau.latencyMs * (1 - touched / experts);
+    here.latencyMs = Math.max(here.latencyMs - untouched, plateau.latencyMs - untouched);
+    return transformed(here);
+  }
+
+  /**
    * The op looked up in the MoE group, of any dtype, whose data covers its shape best: the fewest
    * octaves between the query and the measured range on the axes held outside it, then the same
    * bytes per weight, then the nearest routing skew. Utilisation held far from the data (e.g. from
@@ -587,7 +612,7 @@ export class TableDatabase implements PerfDatabase {
       return this.lookup(chosen, solMs, 1, '');
     }
     const groups = [...(this.handles.get('moe')?.values() ?? [])];
-    const wantedSkew = MOE_DISTRIBUTIONS.indexOf(op.distribution);
+    const wantedSkew = skewRank(op.distribution);
     const wantedBytes = tableDtypeBytes(op.dtype);
     let best: { handle: Handle; score: number[] } | undefined;
     for (const handle of groups) {
@@ -604,7 +629,7 @@ export class TableDatabase implements PerfDatabase {
       const score = [
         heldOctaves,
         tableDtypeBytes(dtype) === wantedBytes ? 0 : 1,
-        Math.abs(MOE_DISTRIBUTIONS.indexOf(distribution) - wantedSkew),
+        Math.abs(skewRank(distribution) - wantedSkew),
       ];
       if (!best || lexicallyLess(score, best.score)) best = { handle, score };
     }
@@ -801,6 +826,17 @@ export class TableDatabase implements PerfDatabase {
     this.coords[2] = op.m;
     return this.coords;
   }
+}
+
+/** Routing skew order: balanced (and independent uniform picks) < power_law_1.01 < power_law_1.2. */
+function skewRank(d: MoeRouting): number {
+  return d === 'random' ? 0 : MOE_DISTRIBUTIONS.indexOf(d);
+}
+
+/** A lookup whose latency was derived from rows at other points is no longer a measurement. */
+function transformed(found: Lookup | undefined): Lookup | undefined {
+  if (found && found.provenance === 'measured') found.provenance = 'interpolated';
+  return found;
 }
 
 function lexicallyLess(a: readonly number[], b: readonly number[]): boolean {

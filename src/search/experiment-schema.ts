@@ -53,7 +53,7 @@ export const ExperimentSpecSchema = z
     /** Perf data folder (default: the embedded data). */
     perf_data: z.string().min(1).optional(),
     database_mode: z.enum(DATABASE_MODES).default('silicon'),
-    /** MoE routing skew assumed by the MoE op (e.g. balanced, power_law_1.2). */
+    /** MoE routing assumed by the MoE op (random, balanced, power_law_1.01, power_law_1.2). */
     moe_distribution: z.string().min(1).optional(),
     total_gpus: positiveInt,
     workload: ExperimentWorkloadSchema,

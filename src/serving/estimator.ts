@@ -18,7 +18,7 @@ import {
   type StepShape,
   validateParallel,
 } from '../models/index.js';
-import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
+import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
 import { simulateAgg } from './agg-simulation.js';
 import { meanWaitMdc } from './queueing.js';
 import type {
@@ -52,7 +52,7 @@ export interface EstimatorOptions {
   /** Request lengths uniform in [lengthRatio, 1] x nominal (1 = fixed lengths). */
   readonly lengthRatio?: number;
   /** MoE routing skew assumed by the MoE op. */
-  readonly moeDistribution?: MoeDistribution;
+  readonly moeDistribution?: MoeRouting;
 }
 
 // The assumed benchmark client: closed loop at the given concurrency, ten times as many requests

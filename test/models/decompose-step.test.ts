@@ -173,7 +173,7 @@ describe('decomposeStep: MoE (Qwen3-30B-A3B)', () => {
       numExperts: 128,
       moeTp: 1,
       moeEp: 4,
-      distribution: 'balanced',
+      distribution: 'random',
     });
     expect(op(ops, 'moe').count).toBe(48);
     expect(names(ops)).not.toContain('gate_up_proj');

@@ -362,6 +362,69 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(r.source).toContain('distribution balanced not collected: used power_law_1.01');
   });
 
+  it('prices independent uniform routing from the balanced rows', async () => {
+    // Balanced rows of a weight-bound MoE: cost grows with the experts touched, min(E, T k),
+    // flat from E / k = 16 tokens, then compute grows past 64 tokens.
+    const root = tempDir();
+    const prefix = { framework: 'SGLang', version: '0.5.0', device: 'NVIDIA H200' };
+    const tokens = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+    const balancedMs = (t: number) => 0.01 + 0.001 * Math.min(128, t * 8) + 0.0001 * Math.max(0, t - 64);
+    writeCsv(
+      join(root, 'h200_sxm', 'sglang', '0.5.0', 'moe_perf.txt'),
+      tokens.map((t) => ({
+        ...prefix,
+        op_name: 'moe',
+        kernel_source: 'triton',
+        moe_dtype: 'bfloat16',
+        num_tokens: t,
+        hidden_size: 4096,
+        inter_size: 1536,
+        topk: 8,
+        num_experts: 128,
+        moe_tp_size: 1,
+        moe_ep_size: 1,
+        distribution: 'balanced',
+        latency: balancedMs(t),
+      })),
+    );
+    const moeDb = await openPerfDatabase({
+      system: h200,
+      backend: 'sglang',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    const query = (numTokens: number, distribution: 'random' | 'balanced') =>
+      moeDb.query({
+        kind: 'moe',
+        dtype: 'bfloat16',
+        numTokens,
+        hiddenSize: 4096,
+        interSize: 1536,
+        topk: 8,
+        numExperts: 128,
+        moeTp: 1,
+        moeEp: 1,
+        distribution,
+      });
+    const touched = (t: number) => 128 * (1 - (1 - 8 / 128) ** t);
+    // Below E / k tokens: the balanced cost at touched / k tokens, 49.1 of 64 experts at 8 tokens.
+    expect(query(8, 'random').latencyMs).toBe(query(touched(8) / 8, 'balanced').latencyMs);
+    expect(query(8, 'random').latencyMs).toBeLessThan(0.9 * balancedMs(8));
+    expect(query(8, 'random').provenance).toBe('interpolated');
+    // Above: the plateau shrinks by the untouched share, the compute growth stays.
+    const plateau = balancedMs(16);
+    expect(query(128, 'random').latencyMs).toBeCloseTo(
+      balancedMs(128) - plateau * (1 - touched(128) / 128),
+      9,
+    );
+    // Never more than the balanced rows, and the same once every expert is touched.
+    for (const t of [1, 3, 8, 20, 64, 200]) {
+      expect(query(t, 'random').latencyMs).toBeLessThanOrEqual(query(t, 'balanced').latencyMs + 1e-12);
+    }
+    expect(query(1, 'random').latencyMs).toBeCloseTo(balancedMs(1), 12);
+    expect(query(256, 'random').latencyMs / balancedMs(256)).toBeGreaterThan(0.999);
+  });
+
   it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {
     const r = db.query({
       kind: 'moe',
