@@ -39,6 +39,13 @@ export interface AggSimulationInput {
   readonly chunkedPrefill?: boolean;
   /** How prefill and decode share steps (default 'mixed'). */
   readonly policy?: 'mixed' | 'prefill-first';
+  /**
+   * Whether the engine plans step n+1 and hands out step n-1's tokens while step n runs (SGLang's
+   * and TensorRT-LLM's overlap schedulers). A client's next request reaches the engine while a
+   * step runs (its previous answer left at a step's end), so it waits for the step already planned:
+   * one step without overlap, two with it; with overlap its first token also leaves one step late.
+   */
+  readonly overlapScheduler?: boolean;
   /** Step latency, ms, for a step of this shape (cached by the caller). */
   readonly stepMs: (step: StepShape) => number;
 }
@@ -56,6 +63,10 @@ export interface AggSimulationResult {
 
 interface Request {
   arrivalMs: number;
+  /** Steps that must have run before the scheduler sees the request. */
+  eligibleAfterStep: number;
+  /** First-token hand-out delay past the end of its prefill step (overlap schedulers), ms. */
+  outputLagMs: number;
   isl: number;
   osl: number;
   prefillLeft: number;
@@ -126,6 +137,14 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const advance = input.tokensPerDecodeStep;
   const prefillFirst = input.policy === 'prefill-first';
   const chunked = input.chunkedPrefill ?? true;
+  const overlap = input.overlapScheduler ?? false;
+  // Steps already planned when a request arrives mid-step (see overlapScheduler).
+  const plannedAhead = overlap ? 2 : 1;
+  // Requests issued at the end of the latest step: they arrive half-way through the next one.
+  const arriving: Request[] = [];
+  // Requests whose first token the latest step sampled: an overlap scheduler hands it out when
+  // the next step ends.
+  const handingOut: Request[] = [];
   const takes: number[] = [];
 
   // Waiting requests and admitted prefills are FIFO queues (arrays with a moving head).
@@ -154,8 +173,10 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     issued++;
     const isl = Math.max(input.prefix + 1, draw(input.isl));
     const osl = draw(input.osl);
-    waiting.push({
+    const r: Request = {
       arrivalMs: atMs,
+      eligibleAfterStep: atMs > 0 ? steps + plannedAhead : 0,
+      outputLagMs: 0,
       isl,
       osl,
       prefillLeft: Math.max(1, isl - input.prefix),
@@ -163,13 +184,23 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       firstTokenMs: -1,
       decodeStart: 0,
       decodeEnd: 0,
-    });
+    };
+    waiting.push(r);
+    if (atMs > 0) arriving.push(r);
+  };
+  /** The step just run (ms each, `count` of them) places the requests issued before it. */
+  const ranSteps = (ms: number, count: number): void => {
+    for (const r of handingOut) r.outputLagMs = ms;
+    handingOut.length = 0;
+    for (const r of arriving) r.arrivalMs += ms / 2;
+    arriving.length = 0;
+    steps += count;
   };
   for (let i = 0; i < input.concurrency; i++) issue(0);
 
   const finish = (r: Request): void => {
     completed++;
-    sumTtft += r.firstTokenMs - r.arrivalMs;
+    sumTtft += r.firstTokenMs + r.outputLagMs - r.arrivalMs;
     if (r.osl > 1) {
       sumTpot += (now - r.firstTokenMs) / (r.osl - 1);
       tpotSamples++;
@@ -188,6 +219,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const startDecoding = (r: Request): void => {
     // The step that finishes a prefill samples the request's first token.
     r.firstTokenMs = now;
+    if (overlap) handingOut.push(r);
     if (r.osl <= 1) {
       finish(r);
       return;
@@ -203,7 +235,16 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
 
   while (completed < input.totalRequests) {
     let admitted = prefilling.length - prefillingHead + decoding.size;
-    while (admitted < maxRunning && waitingHead < waiting.length) {
+    if (admitted === 0 && waitingHead < waiting.length) {
+      // An idle engine picks requests up as they arrive: no step is in flight to wait for.
+      arriving.length = 0;
+      for (let i = waitingHead; i < waiting.length; i++) waiting[i]!.eligibleAfterStep = steps;
+    }
+    while (
+      admitted < maxRunning &&
+      waitingHead < waiting.length &&
+      waiting[waitingHead]!.eligibleAfterStep <= steps
+    ) {
       prefilling.push(waiting[waitingHead++]!);
       admitted++;
     }
@@ -213,8 +254,12 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     const kvMean = nDecoding > 0 ? kvBase / nDecoding + decodeCounter * advance : 0;
 
     if (nPrefilling === 0) {
-      // Only decodes: fast-forward to the next completion (identical steps except a slowly growing kv).
-      const k = Math.max(1, decoding.peek()!.decodeEnd - decodeCounter);
+      // Only decodes: fast-forward to the next completion (identical steps except a slowly growing
+      // kv), or to the step after which a waiting request becomes visible.
+      let k = Math.max(1, decoding.peek()!.decodeEnd - decodeCounter);
+      if (waitingHead < waiting.length && admitted < maxRunning) {
+        k = Math.max(1, Math.min(k, waiting[waitingHead]!.eligibleAfterStep - steps));
+      }
       const ms = input.stepMs({
         ctxRequests: 0,
         ctxTokens: 0,
@@ -224,7 +269,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += k * ms;
-      steps += k;
+      ranSteps(ms, k);
       decodeCounter += k;
       retireFinished();
     } else {
@@ -258,7 +303,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += ms;
-      steps++;
+      ranSteps(ms, 1);
       if (decodesInStep > 0) {
         decodeCounter++;
         retireFinished();

@@ -309,6 +309,7 @@ class ServingEstimator implements Estimator {
       totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
       policy: backendProfile(this.options.backend).scheduler,
+      overlapScheduler: backendProfile(this.options.backend).overlapsHostWork,
       chunkedPrefill: backendProfile(this.options.backend).chunkedPrefill,
       stepMs: this.engine.stepTimer(p, 1 + workload.nextn),
     });
@@ -405,10 +406,14 @@ class ServingEstimator implements Estimator {
         waitMs = Math.max(waitMs, (clients - inService) / ratePerMs);
       }
     }
+    // The decode worker takes the transferred request up mid-step, after the steps it has planned,
+    // and an overlap scheduler hands the first token out a step later (as in the agg simulation).
+    const handOffSteps = backendProfile(this.options.backend).overlapsHostWork ? 2.5 : 0.5;
     const ttftMs =
       prefillServiceMs +
       (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) +
       transferMs +
+      handOffSteps * decodeStepMs(dBatch) +
       backendProfile(this.options.backend).requestOverheadMs;
     const tpotMs = tpotAt(dBatch);
     const gpusPerReplica =

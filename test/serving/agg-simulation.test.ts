@@ -23,6 +23,38 @@ describe('simulateAgg', () => {
     expect(r.outputTokensPerS).toBeCloseTo((30 / 165) * 1000);
   });
 
+  it('overlap scheduler: the first token leaves one step after its prefill step', () => {
+    // One client: the engine is idle whenever a request arrives, so only the hand-out lag shows.
+    const input = { ...base, concurrency: 1, ctxTokens: 1000, isl: 100, osl: 10, totalRequests: 3 };
+    expect(simulateAgg(input).meanTtftMs).toBeCloseTo(10);
+    expect(simulateAgg({ ...input, overlapScheduler: true }).meanTtftMs).toBeCloseTo(15);
+    expect(simulateAgg({ ...input, overlapScheduler: true }).meanTpotMs).toBeCloseTo(5);
+  });
+
+  it('a request reaching a busy engine waits for the steps already planned', () => {
+    // Every step 10 ms, budget for every prompt. A request issued at a step's end arrives half-way
+    // through the next step, which was planned without it: it prefills in the step after (TTFT
+    // 15 ms). An overlap scheduler planned that one too and hands the token out a step late
+    // (TTFT 0.5 + 1 + 1 + 1 steps = 35 ms). Requests of the first wave, or reaching an idle
+    // engine, take 10 / 20 ms.
+    const input = {
+      ...base,
+      stepMs: () => 10,
+      concurrency: 32,
+      ctxTokens: 100_000,
+      isl: 100,
+      osl: 40,
+      lengthRatio: 0.5,
+      totalRequests: 640,
+    };
+    const plain = simulateAgg(input).meanTtftMs;
+    const overlapped = simulateAgg({ ...input, overlapScheduler: true }).meanTtftMs;
+    expect(plain).toBeGreaterThan(14.5);
+    expect(plain).toBeLessThanOrEqual(15 + 1e-9);
+    expect(overlapped).toBeGreaterThan(34);
+    expect(overlapped).toBeLessThanOrEqual(35 + 1e-9);
+  });
+
   it('prefill-first: prefills run alone and decodes wait for them (SGLang)', () => {
     // Budget 100 = one prompt. A prefills (t=10); B prefills alone while A waits (t=20); then both
     // decode together: A's second token at t=25, B's at 25 too. Mixed: B's prefill rides along
