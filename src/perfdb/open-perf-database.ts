@@ -8,6 +8,7 @@ import { DATA_DIR, InvalidInputError, UnknownNameError } from '../common/index.j
 import type { SystemSpec } from '../hardware/index.js';
 import { readBinaryHeader } from './binary-format.js';
 import { loadTableFile } from './file-loaders.js';
+import { lendHostBoundTables } from './host-bound-tables.js';
 import type { DatabaseMode } from './op-query.js';
 import { NCCL_BACKEND, type PerfCatalog, scanPerfData, type TableFileRef } from './perf-data-catalog.js';
 import { distinctStrings } from './perf-table.js';
@@ -151,6 +152,21 @@ export async function openPerfDatabase(options: OpenPerfDatabaseOptions): Promis
   }
   const indexes = new Map<TableName, TableIndex>();
   for (const [name, ref] of resolved.tables) indexes.set(name, await loadTableIndex(ref));
+  const tableOrigins = new Map<TableName, string>();
+  for (const lent of await lendHostBoundTables(
+    catalog,
+    resolved.system,
+    resolved.backend,
+    indexes,
+    loadTableIndex,
+  )) {
+    indexes.set(lent.table, lent.index);
+    tableOrigins.set(lent.table, lent.origin);
+    warn(
+      `${resolved.system}/${resolved.backend} ${resolved.version} ${lent.table} is host-bound (smallest calls ` +
+        `${lent.ownSmallCallMs.toFixed(3)} ms vs ${lent.lenderSmallCallMs.toFixed(3)} ms); using ${lent.origin}'s`,
+    );
+  }
   // Reuse the database object when nothing changed: its per-system setup walks every row.
   const key = JSON.stringify([
     resolve(catalog.root),
@@ -173,7 +189,10 @@ export async function openPerfDatabase(options: OpenPerfDatabaseOptions): Promis
     resolved.version,
     options.mode,
     indexes,
-    options,
+    {
+      ...options,
+      tableOrigins,
+    },
   );
   databaseCache.set(key, database);
   return database;

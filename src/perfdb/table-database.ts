@@ -63,6 +63,8 @@ export interface Handle {
 export interface DatabaseOptions {
   /** Average generation attention over [0.9, 1.1] x kv when not an exact hit (default on). */
   readonly smoothGenerationKv?: boolean;
+  /** Tables taken from another backend's data ("sglang 0.5.9"), named in each answer's source. */
+  readonly tableOrigins?: ReadonlyMap<TableName, string>;
 }
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
@@ -104,6 +106,7 @@ export class TableDatabase implements PerfDatabase {
     this.solModel = new SolModel(system);
     this.smoothKv = options.smoothGenerationKv ?? true;
     for (const [name, index] of indexes) {
+      const origin = options.tableOrigins?.get(name);
       const groups = new Map<string, Handle>();
       for (const group of index.groups.values()) {
         const sol = this.pointSol(name, group.values);
@@ -117,7 +120,7 @@ export class TableDatabase implements PerfDatabase {
             floorRatio ??= Math.min(1, group.tree.minRatio(sol));
             return floorRatio;
           },
-          label: `${name}[${group.values.join(',')}]`,
+          label: `${name}${origin ? `(${origin})` : ''}[${group.values.join(',')}]`,
         });
       }
       this.handles.set(name, groups);

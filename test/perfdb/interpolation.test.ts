@@ -514,3 +514,89 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(other.latencyMs).toBeCloseTo(other.solMs / 0.8 + 0.003, 12);
   });
 });
+
+describe('host-bound decode-attention tables', () => {
+  // Two engines' MLA generation tables on one GPU: vLLM's timed with ~0.15 ms of host work per
+  // call, SGLang's kernel time (0.01 ms + per-token cost).
+  const mlaRows = (framework: string, version: string, hostMs: number) =>
+    [1, 8, 64].flatMap((batch) =>
+      [128, 1024, 8192].map((kv) => ({
+        framework,
+        version,
+        device: 'NVIDIA H200',
+        op_name: 'generation_mla',
+        kernel_source: 'fixture',
+        mla_dtype: 'bfloat16',
+        kv_cache_dtype: 'bfloat16',
+        num_heads: 16,
+        batch_size: batch,
+        isl: 1,
+        tp_size: 8,
+        step: kv - 1,
+        latency: Math.max(hostMs, 0.01 + batch * kv * 2e-7),
+      })),
+    );
+  const query = {
+    kind: 'generation_mla',
+    mlaDtype: 'bfloat16',
+    kvCacheDtype: 'bfloat16',
+    numHeads: 16,
+    batchSize: 8,
+    kvLen: 1024,
+  } as const;
+
+  it("answers a host-bound table's ops from the fastest other engine's table, and says so", async () => {
+    const root = tempDir();
+    writeCsv(
+      join(root, 'h200_sxm', 'vllm', '0.14.0', 'generation_mla_perf.txt'),
+      mlaRows('VLLM', '0.14.0', 0.15),
+    );
+    writeCsv(
+      join(root, 'h200_sxm', 'sglang', '0.5.9', 'generation_mla_perf.txt'),
+      mlaRows('SGLang', '0.5.9', 0),
+    );
+    const warnings: string[] = [];
+    const vllm = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      perfDataDir: root,
+      mode: 'silicon',
+      warn: (m) => warnings.push(m),
+    });
+    const r = vllm.query(query);
+    expect(r.latencyMs).toBeCloseTo(0.01 + 8 * 1024 * 2e-7, 9);
+    expect(r.source).toMatch(/^generation_mla\(sglang 0\.5\.9\)\[/);
+    expect(warnings.join('\n')).toMatch(
+      /vllm 0\.14\.0 generation_mla is host-bound .*using sglang 0\.5\.9's/,
+    );
+    // The fast engine keeps its own table.
+    const sglang = await openPerfDatabase({
+      system: h200,
+      backend: 'sglang',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    expect(sglang.query(query).source).toMatch(/^generation_mla\[/);
+  });
+
+  it('keeps a table whose small calls are within 4x of the other engines', async () => {
+    const root = tempDir();
+    // vLLM's smallest calls 0.03 ms against SGLang's 0.01 ms: slower, not host-bound.
+    writeCsv(
+      join(root, 'h200_sxm', 'vllm', '0.14.0', 'generation_mla_perf.txt'),
+      mlaRows('VLLM', '0.14.0', 0.03),
+    );
+    writeCsv(
+      join(root, 'h200_sxm', 'sglang', '0.5.9', 'generation_mla_perf.txt'),
+      mlaRows('SGLang', '0.5.9', 0),
+    );
+    const vllm = await openPerfDatabase({
+      system: h200,
+      backend: 'vllm',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    expect(vllm.query(query).source).toMatch(/^generation_mla\[/);
+    expect(vllm.query(query).latencyMs).toBeCloseTo(0.03, 9);
+  });
+});
