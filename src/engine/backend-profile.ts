@@ -68,6 +68,13 @@ export interface BackendProfile {
    * (max_num_tokens, 8192) left beside the decodes holds it whole.
    */
   readonly chunkedPrefill: boolean;
+  /**
+   * Whether the engine quantises a GEMM's activation inside the norm before it, so GEMMs after a
+   * norm skip the standalone activation quantisation the tables time with each quantised GEMM.
+   * TensorRT-LLM fuses residual add + RMSNorm (+ the TP all-reduce) with FP8/NVFP4 quantisation;
+   * vLLM (its fusion pass is off by default) and SGLang quantise in a kernel of their own.
+   */
+  readonly fusesNormQuant: boolean;
 }
 
 export type SchedulerPolicy = 'mixed' | 'prefill-first';
@@ -97,6 +104,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     overlapsHostWork: false,
     scheduler: 'mixed',
     chunkedPrefill: true,
+    fusesNormQuant: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -112,6 +120,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     overlapsHostWork: true,
     scheduler: 'prefill-first',
     chunkedPrefill: true,
+    fusesNormQuant: false,
     memFraction: 0.88,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -127,6 +136,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     overlapsHostWork: true,
     scheduler: 'mixed',
     chunkedPrefill: false,
+    fusesNormQuant: true,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
@@ -142,6 +152,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     overlapsHostWork: false,
     scheduler: 'mixed',
     chunkedPrefill: true,
+    fusesNormQuant: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,

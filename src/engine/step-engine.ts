@@ -55,6 +55,7 @@ export class StepEngine {
     const { model, quant, profile, moeDistribution } = this.options;
     const ops = decomposeStep(model, parallel, quant, step, {
       lmHead: profile.lmHead,
+      fusedNormQuant: profile.fusesNormQuant,
       ...(moeDistribution ? { moeDistribution } : {}),
     });
     const fused = profile.fusedElementwise;

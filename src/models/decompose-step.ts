@@ -36,19 +36,39 @@ export interface DecomposeOptions {
    * is switched on, at any EP width), or all-to-all dispatch + combine of topk copies per token.
    */
   readonly moeDispatch?: 'allgather' | 'alltoall';
+  /**
+   * The engine quantises a GEMM's activation inside the norm before it (TensorRT-LLM's fused
+   * residual-add + RMSNorm (+ all-reduce) + FP8/NVFP4 quantisation): GEMMs right after a norm
+   * take their input already quantised.
+   */
+  readonly fusedNormQuant?: boolean;
 }
+
+/** GEMM formats that quantise the activation as well as the weights. */
+const ACTIVATION_QUANTISED: ReadonlySet<Dtype> = new Set(['fp8', 'fp8_block', 'nvfp4', 'int8']);
 
 const ACT: Dtype = 'bfloat16';
 
 class OpList {
   readonly ops: ModelOp[] = [];
 
+  constructor(private readonly fusedNormQuant: boolean) {}
+
   add(name: string, role: OpRole, count: number, query: OpQuery): void {
     if (count > 0) this.ops.push({ name, role, count, query });
   }
 
-  gemm(name: string, count: number, dtype: Dtype, m: number, n: number, k: number): void {
-    if (m > 0 && n > 0 && k > 0) this.add(name, 'compute', count, { kind: 'gemm', dtype, m, n, k });
+  gemm(name: string, count: number, dtype: Dtype, m: number, n: number, k: number, afterNorm = false): void {
+    if (!(m > 0 && n > 0 && k > 0)) return;
+    const inputQuantized = afterNorm && this.fusedNormQuant && ACTIVATION_QUANTISED.has(dtype);
+    this.add(name, 'compute', count, {
+      kind: 'gemm',
+      dtype,
+      m,
+      n,
+      k,
+      ...(inputQuantized ? { inputQuantized } : {}),
+    });
   }
 
   elementwise(
@@ -104,7 +124,7 @@ function addGqaAttention(list: OpList, c: StepContext): void {
   const heads = model.numHeads / parallel.tp;
   const kvHeads = Math.max(1, Math.ceil(model.numKvHeads / parallel.tp));
   const L = c.attnLayers;
-  list.gemm('qkv_proj', L, quant.gemm, x, (heads + 2 * kvHeads) * d, model.hiddenSize);
+  list.gemm('qkv_proj', L, quant.gemm, x, (heads + 2 * kvHeads) * d, model.hiddenSize, true);
   if (model.qkNorm) list.elementwise('qk_norm', L, 'rms_norm', x, (heads + kvHeads) * d);
   list.elementwise('rope', L, 'rope', x, (heads + kvHeads) * d);
   list.elementwise('kv_write', L, 'kv_write', x, 2 * kvHeads * d, quant.kvCache);
@@ -155,10 +175,10 @@ function addMlaAttention(list: OpList, c: StepContext): void {
   const L = c.attnLayers;
   const h = model.hiddenSize;
   // The down-projections are small and replicated on every rank (not split by tp).
-  list.gemm('qkv_a_proj', L, quant.gemm, x, mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim, h);
+  list.gemm('qkv_a_proj', L, quant.gemm, x, mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim, h, true);
   list.elementwise('qkv_a_norm', L, 'rms_norm', x, mla.qLoraRank + mla.kvLoraRank);
-  if (mla.qLoraRank > 0) list.gemm('q_b_proj', L, quant.gemm, x, heads * qkHead, mla.qLoraRank);
-  else list.gemm('q_proj', L, quant.gemm, x, heads * qkHead, h);
+  if (mla.qLoraRank > 0) list.gemm('q_b_proj', L, quant.gemm, x, heads * qkHead, mla.qLoraRank, true);
+  else list.gemm('q_proj', L, quant.gemm, x, heads * qkHead, h, true);
   list.elementwise('rope', L, 'rope', x, (heads + 1) * mla.qkRopeHeadDim);
   list.elementwise('kv_write', L, 'kv_write', x, mla.kvLoraRank + mla.qkRopeHeadDim, quant.kvCache);
   if (c.xCtx > 0) {
@@ -209,7 +229,7 @@ function addMlaAttention(list: OpList, c: StepContext): void {
 function addDenseMlp(list: OpList, c: StepContext, prefix: string, layers: number, inter: number): void {
   const { model, parallel, quant, x } = c;
   const perGpu = inter / parallel.tp;
-  list.gemm(`${prefix}gate_up_proj`, layers, quant.gemm, x, 2 * perGpu, model.hiddenSize);
+  list.gemm(`${prefix}gate_up_proj`, layers, quant.gemm, x, 2 * perGpu, model.hiddenSize, true);
   list.elementwise(`${prefix}silu_mul`, layers, 'silu_mul', x, perGpu);
   list.gemm(`${prefix}down_proj`, layers, quant.gemm, x, model.hiddenSize, perGpu);
 }
@@ -282,7 +302,7 @@ export function decomposeStep(
   const mtpLayers = model.nextnLayers > 0 && step.genTokensPerRequest > 1 ? model.nextnLayers : 0;
   const attnLayers = model.numLayers + mtpLayers;
   const c: StepContext = { model, parallel, quant, step, x, xCtx, xGen, attnLayers, mtpLayers };
-  const list = new OpList();
+  const list = new OpList(options.fusedNormQuant ?? false);
 
   list.elementwise('embedding', 1, 'embedding', x, h);
   list.elementwise('input_norm', attnLayers, 'rms_norm', x, h);

@@ -27,6 +27,12 @@ export interface GemmQuery {
   readonly m: number;
   readonly n: number;
   readonly k: number;
+  /**
+   * The activation arrives already in the GEMM's format: the engine quantises it inside the
+   * preceding norm, so the standalone activation quantisation a table times with each
+   * quantised GEMM does not apply.
+   */
+  readonly inputQuantized?: boolean;
 }
 
 /** Causal prefill attention of `batchSize` requests of `isl` new tokens after `prefix` cached ones. */

@@ -2,6 +2,7 @@
 // interpolation tree, applies SOL scaling (prefix, window), and falls back per database mode.
 import { PerfDataMissingError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
+import { activationQuantMs } from './activation-quant.js';
 import type { EvalFlags, PointSol } from './axis-tree.js';
 import {
   type CommQuery,
@@ -84,6 +85,7 @@ export class TableDatabase implements PerfDatabase {
   private readonly handles = new Map<TableName, Map<string, Handle>>();
   /** MoE group lending utilisation to each expert layout without data of its own dtype. */
   private readonly moeLender = new Map<string, Handle>();
+  private readonly activationQuantCache = new Map<string, number>();
   private readonly flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
   private readonly coords = new Float64Array(8);
   private readonly smoothKv: boolean;
@@ -421,7 +423,25 @@ export class TableDatabase implements PerfDatabase {
     this.coords[0] = op.n;
     this.coords[1] = op.k;
     this.coords[2] = op.m;
-    return this.lookup(handle, solMs, 1, '');
+    const found = this.lookup(handle, solMs, 1, '');
+    if (!found || !op.inputQuantized) return found;
+    const quantMs = this.activationQuant(handle.group.values[0]!);
+    if (quantMs <= 0) return found;
+    found.latencyMs = Math.max(found.latencyMs - quantMs, solMs);
+    found.source += `; activation quantised in the norm (-${fmt(quantMs * 1000)} us)`;
+    return transformed(found);
+  }
+
+  /** Per-call activation quantisation a quantised GEMM group's rows carry (activation-quant.ts). */
+  private activationQuant(dtype: string): number {
+    let ms = this.activationQuantCache.get(dtype);
+    if (ms === undefined) {
+      const table = this.indexes.get('gemm')?.table;
+      const reference = this.gemmGroups?.has('bfloat16') ? 'bfloat16' : 'float16';
+      ms = table ? activationQuantMs(table, dtype, reference, tableDtypeBytes(dtype) / 2) : 0;
+      this.activationQuantCache.set(dtype, ms);
+    }
+    return ms;
   }
 
   private contextAttention(

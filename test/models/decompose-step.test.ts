@@ -396,3 +396,21 @@ describe('decomposeStep under tensor parallelism', () => {
     );
   });
 });
+
+describe('decomposeStep: activation quantisation fused into the norms', () => {
+  const llama = loadModel('meta-llama/Llama-3.1-8B');
+  const decode = step({ genRequests: 8, genKvLen: 1024 });
+  const fp8 = { ...BF16, gemm: 'fp8' as const };
+  const flagged = (ops: ReturnType<typeof decomposeStep>) =>
+    ops.filter((o) => o.query.kind === 'gemm' && o.query.inputQuantized).map((o) => o.name);
+
+  it('marks the GEMMs right after a norm when the engine fuses the quantisation there', () => {
+    const ops = decomposeStep(llama, par(2), fp8, decode, { fusedNormQuant: true });
+    expect(flagged(ops).sort()).toEqual(['gate_up_proj', 'qkv_proj']);
+  });
+
+  it('marks none without the fusion, or for bf16 GEMMs', () => {
+    expect(flagged(decomposeStep(llama, par(2), fp8, decode))).toEqual([]);
+    expect(flagged(decomposeStep(llama, par(2), BF16, decode, { fusedNormQuant: true }))).toEqual([]);
+  });
+});

@@ -600,3 +600,63 @@ describe('host-bound decode-attention tables', () => {
     expect(vllm.query(query).latencyMs).toBeCloseTo(0.03, 9);
   });
 });
+
+describe('activation quantisation timed with quantised GEMMs', () => {
+  // A TensorRT-LLM-like table: FP8 = half the bf16 weight traffic + the same 4 us start-up + 12 us
+  // of standalone activation quantisation per call.
+  const site = (m: number, n: number, k: number) => (m * k + n * k + m * n) * 2e-12 * 1e3;
+  const rows = ['bfloat16', 'fp8'].flatMap((gemm_dtype) =>
+    [1024, 4096].flatMap((n) =>
+      [1024, 4096].flatMap((k) =>
+        [1, 8, 64].map((m) => ({
+          framework: 'TRTLLM',
+          version: '1.2.0',
+          device: 'NVIDIA H200',
+          op_name: 'gemm',
+          kernel_source: 'fixture',
+          gemm_dtype,
+          m,
+          n,
+          k,
+          latency: gemm_dtype === 'fp8' ? 0.004 + site(m, n, k) / 2 + 0.012 : 0.004 + site(m, n, k),
+        })),
+      ),
+    ),
+  );
+
+  it('derives the per-call quantisation cost from the table and drops it where the norm quantises', async () => {
+    const root = tempDir();
+    writeCsv(join(root, 'h200_sxm', 'trtllm', '1.2.0', 'gemm_perf.txt'), rows);
+    const db = await openPerfDatabase({
+      system: h200,
+      backend: 'trtllm',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    const gemm = { kind: 'gemm', m: 8, n: 4096, k: 4096 } as const;
+    const plain = db.query({ ...gemm, dtype: 'fp8' });
+    const fused = db.query({ ...gemm, dtype: 'fp8', inputQuantized: true });
+    // 12 us, less half the fastest bf16 call's weight traffic (1024 x 1024 at m = 1), which the
+    // derivation cannot tell from start-up cost: a slight under-estimate.
+    expect(plain.latencyMs - fused.latencyMs).toBeCloseTo(0.012 - site(1, 1024, 1024) / 2, 9);
+    expect(fused.source).toMatch(/activation quantised in the norm/);
+    expect(fused.provenance).toBe('interpolated');
+    // bf16 GEMMs quantise nothing.
+    expect(db.query({ ...gemm, dtype: 'bfloat16', inputQuantized: true }).latencyMs).toBe(
+      db.query({ ...gemm, dtype: 'bfloat16' }).latencyMs,
+    );
+  });
+
+  it('finds no such cost in a table whose quantised GEMMs are just faster', async () => {
+    const root = tempDir();
+    writeCsv(join(root, 'h200_sxm', 'trtllm', '1.2.0', 'gemm_perf.txt'), gemmRows('TRTLLM', '1.2.0'));
+    const db = await openPerfDatabase({
+      system: h200,
+      backend: 'trtllm',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    const gemm = { kind: 'gemm', dtype: 'fp8', m: 8, n: 4096, k: 4096 } as const;
+    expect(db.query({ ...gemm, inputQuantized: true }).latencyMs).toBe(db.query(gemm).latencyMs);
+  });
+});
