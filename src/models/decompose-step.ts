@@ -126,6 +126,10 @@ function addGqaAttention(list: OpList, c: StepContext): void {
   const L = c.attnLayers;
   list.gemm('qkv_proj', L, quant.gemm, x, (heads + 2 * kvHeads) * d, model.hiddenSize, true);
   if (model.qkNorm) list.elementwise('qk_norm', L, 'rms_norm', x, (heads + kvHeads) * d);
+  // A norm over the whole q and k projections sums each token's squares across the tp ranks:
+  // one all-reduce of two fp32 values per token (vLLM's and SGLang's MiniMaxText01RMSNormTP).
+  if (model.qkNormAcrossHeads)
+    list.comm('qk_norm_all_reduce', L, 'all_reduce', 'float32', parallel.tp, 2 * x);
   list.elementwise('rope', L, 'rope', x, (heads + kvHeads) * d);
   list.elementwise('kv_write', L, 'kv_write', x, 2 * kvHeads * d, quant.kvCache);
 

@@ -67,8 +67,13 @@ export const ModelSpecSchema = z
     interSize: positiveInt,
     vocabSize: positiveInt,
     tieWordEmbeddings: z.boolean(),
-    /** Per-head RMSNorm on q and k (Qwen3, MiniMax-M2). */
+    /** RMSNorm on q and k (Qwen3, MiniMax-M2). */
     qkNorm: z.boolean().default(false),
+    /**
+     * The q/k RMSNorm spans the whole projection rather than each head (MiniMax-M2's
+     * qk_norm_type per_layer): under tp > 1 each token's variance is summed across ranks.
+     */
+    qkNormAcrossHeads: z.boolean().optional(),
     slidingWindow: SlidingWindowSchema.optional(),
     moe: MoeSpecSchema.optional(),
     mla: MlaSpecSchema.optional(),

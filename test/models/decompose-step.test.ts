@@ -414,3 +414,27 @@ describe('decomposeStep: activation quantisation fused into the norms', () => {
     expect(flagged(decomposeStep(llama, par(2), BF16, decode, { fusedNormQuant: true }))).toEqual([]);
   });
 });
+
+describe('decomposeStep: q/k norm across the heads (MiniMax-M2)', () => {
+  const minimax = loadModel('MiniMaxAI/MiniMax-M2.5');
+  const decode = step({ genRequests: 16, genKvLen: 1024 });
+
+  it('all-reduces each token variance over the tp ranks', () => {
+    expect(minimax.qkNormAcrossHeads).toBe(true);
+    const ops = decomposeStep(minimax, par(4, { moeTp: 4 }), BF16, decode);
+    expect(op(ops, 'qk_norm_all_reduce').query).toMatchObject({
+      op: 'all_reduce',
+      dtype: 'float32',
+      numGpus: 4,
+      messageElements: 2 * 16,
+    });
+    expect(op(ops, 'qk_norm_all_reduce').count).toBe(62);
+  });
+
+  it('needs no exchange at tp 1, nor for per-head norms (Qwen3)', () => {
+    expect(names(decomposeStep(minimax, par(1), BF16, decode))).not.toContain('qk_norm_all_reduce');
+    const qwen = loadModel('Qwen/Qwen3-32B');
+    expect(qwen.qkNormAcrossHeads).toBeUndefined();
+    expect(names(decomposeStep(qwen, par(4), BF16, decode))).not.toContain('qk_norm_all_reduce');
+  });
+});

@@ -19,6 +19,7 @@ const MoeConfigSchema = DenseConfigSchema.extend({
   decoder_sparse_step: positiveInt.nullish(),
   layer_types: z.array(z.string()).nullish(),
   use_qk_norm: z.boolean().nullish(),
+  qk_norm_type: z.string().nullish(),
   model_type: z.string().nullish(),
   use_mtp: z.boolean().nullish(),
   num_mtp_modules: z.number().int().nonnegative().nullish(),
@@ -112,6 +113,7 @@ export const MINIMAX_M2_PARSER: ArchitectureParser = {
       ...gqaFacts(c),
       interSize: c.intermediate_size,
       qkNorm: c.use_qk_norm ?? false,
+      ...(c.use_qk_norm && c.qk_norm_type === 'per_layer' ? { qkNormAcrossHeads: true } : {}),
       moe: { ...routedExperts(c, where), numSharedExperts: 0, sharedInterSize: 0, firstDenseLayers: 0 },
       nextnLayers: mtpModules,
     };
