@@ -38,16 +38,40 @@ function parallelOf(
   return p;
 }
 
+/**
+ * Agg rows of one export record tp x ep as `tp_size` and tp as `moe_tp_size`: an id naming
+ * `tp8_ep8` carries tp_size 64, moe_tp 8, moe_ep 8 (gpt-oss-120b on 64 GPUs, which nobody runs).
+ * When the id names tp{n}_ep{n} and the columns read n x n, n, n, the worker is n GPUs whose
+ * experts are split n ways by EP.
+ */
+function recordedAggLayout(row: SiliconRow): { tp?: number; moeTp?: number; moeEp?: number } {
+  const tp = row.tp_size;
+  const moeTp = row.moe_tp_size;
+  const moeEp = row.moe_ep_size;
+  const named = /(?:^|_)tp(\d+)_ep(\d+)(?:_|$)/.exec(row.id);
+  if (named && tp !== undefined && moeTp !== undefined && moeEp !== undefined) {
+    const n = Number(named[1]);
+    if (Number(named[2]) === n && n > 1 && moeTp === n && moeEp === n && tp === n * n)
+      return { tp: n, moeTp: 1, moeEp: n };
+  }
+  return {
+    ...(tp !== undefined ? { tp } : {}),
+    ...(moeTp !== undefined ? { moeTp } : {}),
+    ...(moeEp !== undefined ? { moeEp } : {}),
+  };
+}
+
 /** The deployment a row describes, with the benchmark's client count. */
 export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
   const clients = siliconConcurrency(row);
   if (row.mode === 'agg') {
+    const layout = recordedAggLayout(row);
     const parallel = parallelOf(
-      row.tp_size,
+      layout.tp,
       row.pp_size,
       row.attention_dp_size,
-      row.moe_tp_size,
-      row.moe_ep_size,
+      layout.moeTp,
+      layout.moeEp,
       model,
     );
     // Agg rows give the batch per attention-DP rank.

@@ -171,3 +171,48 @@ describe('predictRow recorded layouts', () => {
     expect(prediction.failure).toMatch(/^InfeasibleError: recorded decode layout tp=2 pp=1 dp=1 cannot hold/);
   });
 });
+
+describe('agg rows that record tp x ep as tp_size', () => {
+  const model = loadModel('openai/gpt-oss-120b');
+  const aggRow = (id: string, tp: string, moeTp: string, moeEp: string) =>
+    SiliconRowSchema.parse({
+      id,
+      silicon_data_source: 'silicon_concurrency=4',
+      backend: 'trtllm',
+      model_path: 'openai/gpt-oss-120b',
+      system: 'h200_sxm',
+      mode: 'agg',
+      isl: '1024',
+      osl: '1024',
+      batch_size: '4',
+      tp_size: tp,
+      moe_tp_size: moeTp,
+      moe_ep_size: moeEp,
+      silicon_ttft_ms: '90',
+      silicon_tpot_ms: '4.3',
+    });
+  const parallelOf = (config: ServingConfig) => (config.mode === 'agg' ? config.parallel : undefined);
+
+  it('reads an id naming tp8_ep8 with columns 64 / 8 / 8 as 8 GPUs, experts split 8 ways by EP', () => {
+    const config = rowToConfig(aggRow('h200_trtllm_fp4_agg_1024x1024_c4_tp8_ep8_991', '64', '8', '8'), model);
+    expect(parallelOf(config)).toMatchObject({ tp: 8, moeTp: 1, moeEp: 8, attentionDp: 1 });
+  });
+
+  it('keeps the columns when the id does not name that layout or the columns do not square with it', () => {
+    expect(parallelOf(rowToConfig(aggRow('cfg181', '64', '8', '8'), model))).toMatchObject({
+      tp: 64,
+      moeTp: 8,
+      moeEp: 8,
+    });
+    expect(parallelOf(rowToConfig(aggRow('x_tp8_ep8_1', '8', '1', '8'), model))).toMatchObject({
+      tp: 8,
+      moeTp: 1,
+      moeEp: 8,
+    });
+    expect(parallelOf(rowToConfig(aggRow('x_tp4_ep4_1', '16', '2', '8'), model))).toMatchObject({
+      tp: 16,
+      moeTp: 2,
+      moeEp: 8,
+    });
+  });
+});
