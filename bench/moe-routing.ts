@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemRegistry } from '../src/hardware/index.js';
-import { openPerfDatabase } from '../src/perfdb/index.js';
+import { openPerfDatabase, TABLE_SCHEMAS } from '../src/perfdb/index.js';
 
 interface RoutingPoint {
   shape: string;
@@ -28,17 +28,9 @@ const COLUMNS = [
   'device',
   'op_name',
   'kernel_source',
-  'moe_dtype',
-  'num_tokens',
-  'hidden_size',
-  'inter_size',
-  'topk',
-  'num_experts',
-  'moe_tp_size',
-  'moe_ep_size',
-  'distribution',
+  ...TABLE_SCHEMAS.moe.keyColumns.map((c) => c.name),
   'latency',
-] as const;
+];
 
 export async function run(args: string[]): Promise<void> {
   const file = args[0];
@@ -57,25 +49,26 @@ export async function run(args: string[]): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const rows = points
       .filter((p) => p.routing === 'balanced')
-      .map((p) =>
-        [
-          'torch',
-          '0.0.0',
-          'NVIDIA H200',
-          'moe',
-          'torch_grouped_mm',
-          'bfloat16',
-          p.num_tokens,
-          p.hidden_size,
-          p.inter_size,
-          p.topk,
-          p.num_experts,
-          1,
-          1,
-          'balanced',
-          p.latency_ms,
-        ].join(','),
-      );
+      .map((p) => {
+        const cells: Record<string, string | number> = {
+          framework: 'torch',
+          version: '0.0.0',
+          device: 'NVIDIA H200',
+          op_name: 'moe',
+          kernel_source: 'torch_grouped_mm',
+          moe_dtype: 'bfloat16',
+          num_tokens: p.num_tokens,
+          hidden_size: p.hidden_size,
+          inter_size: p.inter_size,
+          topk: p.topk,
+          num_experts: p.num_experts,
+          moe_tp_size: 1,
+          moe_ep_size: 1,
+          distribution: 'balanced',
+          latency: p.latency_ms,
+        };
+        return COLUMNS.map((c) => cells[c] ?? '').join(',');
+      });
     writeFileSync(join(dir, 'moe_perf.txt'), `${COLUMNS.join(',')}\n${rows.join('\n')}\n`);
     const db = await openPerfDatabase({
       system: new SystemRegistry().get('h200_sxm'),
