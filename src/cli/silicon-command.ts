@@ -111,6 +111,23 @@ function renderReport(report: SiliconReport, problems: number): string {
   );
   out += `coverage: ${(report.coverage * 100).toFixed(1)}% of ${report.predictions.length} rows`;
   out += problems > 0 ? ` (${problems} malformed rows skipped)\n` : '\n';
+  if (report.contributions.length > 1) {
+    // Where the overall MAPE comes from: each group's points add up to it.
+    out += `\nwhere the error comes from (points of the overall MAPE, top ${Math.min(8, report.contributions.length)} of ${report.contributions.length} model x backend x mode groups)\n`;
+    out += renderTable(
+      ['model backend mode', 'rows', 'TTFT MAPE', 'TTFT points', 'TPOT MAPE', 'TPOT points'],
+      report.contributions
+        .slice(0, 8)
+        .map((c) => [
+          c.group,
+          `${c.predicted}`,
+          pct(c.ttftMapePct),
+          c.ttftPoints.toFixed(1),
+          pct(c.tpotMapePct),
+          c.tpotPoints.toFixed(1),
+        ]),
+    );
+  }
   if (report.failuresByReason.length > 0) {
     out += '\nfailures by reason\n';
     out += renderTable(

@@ -15,6 +15,7 @@ export {
 } from './reference-compare.js';
 export { rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
+  type ErrorContribution,
   type OpenRowDatabasesOptions,
   openRowDatabases,
   type PartitionScore,

@@ -31,9 +31,24 @@ export interface PartitionScore {
   readonly tpotP90ApePct: number;
 }
 
+/**
+ * One model x backend x mode group's part in the overall MAPE: its rows' summed absolute % error
+ * over all predicted rows, so the groups' points add up to the overall figure.
+ */
+export interface ErrorContribution {
+  readonly group: string;
+  readonly predicted: number;
+  readonly ttftMapePct: number;
+  readonly tpotMapePct: number;
+  readonly ttftPoints: number;
+  readonly tpotPoints: number;
+}
+
 export interface SiliconReport {
   readonly predictions: readonly SiliconPrediction[];
   readonly partitions: readonly PartitionScore[];
+  /** Model x backend x mode groups, largest share of the overall TTFT + TPOT MAPE first. */
+  readonly contributions: readonly ErrorContribution[];
   readonly coverage: number;
   readonly failuresByReason: readonly { reason: string; count: number; example: string }[];
 }
@@ -171,6 +186,27 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
     }
   }
   const failures = new Map<string, { count: number; example: string }>();
+  const predicted = predictions.filter((p) => p.metrics);
+  const byGroup = new Map<string, SiliconPrediction[]>();
+  for (const p of predicted) {
+    const key = `${p.row.model_path} ${p.row.backend} ${p.row.mode}`;
+    byGroup.set(key, [...(byGroup.get(key) ?? []), p]);
+  }
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const contributions = [...byGroup.entries()]
+    .map(([group, list]): ErrorContribution => {
+      const ttft = list.map((p) => p.ttftErrorPct!);
+      const tpot = list.map((p) => p.tpotErrorPct!);
+      return {
+        group,
+        predicted: list.length,
+        ttftMapePct: mean(ttft),
+        tpotMapePct: mean(tpot),
+        ttftPoints: sum(ttft) / predicted.length,
+        tpotPoints: sum(tpot) / predicted.length,
+      };
+    })
+    .sort((a, b) => b.ttftPoints + b.tpotPoints - (a.ttftPoints + a.tpotPoints));
   for (const p of predictions) {
     if (!p.failure) continue;
     const reason = failureReason(p.failure);
@@ -181,6 +217,7 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
   return {
     predictions,
     partitions,
+    contributions,
     coverage: predictions.length === 0 ? 0 : predictions.filter((p) => p.metrics).length / predictions.length,
     failuresByReason: [...failures.entries()]
       .map(([reason, v]) => ({ reason, ...v }))

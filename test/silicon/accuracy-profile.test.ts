@@ -84,3 +84,27 @@ describe('accuracy profile', () => {
       expect(accuracyFor(embedded, backend, 'agg')).toBeDefined();
   });
 });
+
+describe('error contributions', () => {
+  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
+  const predictions = [
+    { row: row('a', 'vllm'), metrics, ttftErrorPct: 10, tpotErrorPct: 20 },
+    { row: row('b', 'vllm'), metrics, ttftErrorPct: 30, tpotErrorPct: 0 },
+    { row: row('c', 'sglang'), metrics, ttftErrorPct: 80, tpotErrorPct: 40 },
+    { row: row('d', 'sglang'), failure: 'InvalidConfigError: x' },
+  ];
+  const report = scorePredictions(predictions);
+
+  it('splits the overall MAPE into model x backend x mode groups, largest first', () => {
+    expect(report.contributions.map((c) => c.group)).toEqual([
+      'Qwen/Qwen3-32B sglang agg',
+      'Qwen/Qwen3-32B vllm agg',
+    ]);
+    const [sglang, vllm] = report.contributions;
+    expect(sglang).toMatchObject({ predicted: 1, ttftMapePct: 80, ttftPoints: 80 / 3, tpotPoints: 40 / 3 });
+    expect(vllm).toMatchObject({ predicted: 2, ttftMapePct: 20, ttftPoints: 40 / 3, tpotMapePct: 10 });
+    const all = report.partitions.find((p) => p.partition === 'all')!;
+    expect(sglang!.ttftPoints + vllm!.ttftPoints).toBeCloseTo(all.ttftMapePct, 12);
+    expect(sglang!.tpotPoints + vllm!.tpotPoints).toBeCloseTo(all.tpotMapePct, 12);
+  });
+});
