@@ -616,7 +616,7 @@ export class TableDatabase implements PerfDatabase {
     const here = balancedAt(op.numTokens);
     if (!plateau || !here) return here;
     const untouched = plateau.latencyMs * (1 - touched / experts);
-    here.latencyMs = Math.max(here.latencyMs - untouched, plateau.latencyMs - untouched);
+    here.latencyMs = Math.max(here.latencyMs, plateau.latencyMs) - untouched;
     return transformed(here);
   }
 

@@ -50,6 +50,21 @@ export interface AggSimulationInput {
   readonly stepMs: (step: StepShape) => number;
 }
 
+/** Steps already planned when a request reaches a busy engine mid-step (see overlapScheduler). */
+function stepsPlannedAhead(overlap: boolean): number {
+  return overlap ? 2 : 1;
+}
+
+/**
+ * Expected TTFT a request loses to the engine's step boundaries when it reaches a busy engine, in
+ * steps: half the running step, the further planned steps, and the overlap scheduler's late
+ * hand-out of the first token (0.5 without overlap, 2.5 with it). The simulation plays this out
+ * request by request; closed-form estimates (disaggregated decode hand-off) add it.
+ */
+export function arrivalLagSteps(overlap: boolean): number {
+  return 0.5 + (stepsPlannedAhead(overlap) - 1) + (overlap ? 1 : 0);
+}
+
 export interface AggSimulationResult {
   readonly meanTtftMs: number;
   readonly meanTpotMs: number;
@@ -139,7 +154,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const chunked = input.chunkedPrefill ?? true;
   const overlap = input.overlapScheduler ?? false;
   // Steps already planned when a request arrives mid-step (see overlapScheduler).
-  const plannedAhead = overlap ? 2 : 1;
+  const plannedAhead = stepsPlannedAhead(overlap);
   // Requests issued at the end of the latest step: they arrive half-way through the next one.
   const arriving: Request[] = [];
   // Requests whose first token the latest step sampled: an overlap scheduler hands it out when

@@ -19,7 +19,7 @@ import {
   validateParallel,
 } from '../models/index.js';
 import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
-import { simulateAgg } from './agg-simulation.js';
+import { arrivalLagSteps, simulateAgg } from './agg-simulation.js';
 import { meanWaitMdc } from './queueing.js';
 import type {
   AggConfig,
@@ -408,7 +408,7 @@ class ServingEstimator implements Estimator {
     }
     // The decode worker takes the transferred request up mid-step, after the steps it has planned,
     // and an overlap scheduler hands the first token out a step later (as in the agg simulation).
-    const handOffSteps = backendProfile(this.options.backend).overlapsHostWork ? 2.5 : 0.5;
+    const handOffSteps = arrivalLagSteps(backendProfile(this.options.backend).overlapsHostWork);
     const ttftMs =
       prefillServiceMs +
       (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) +

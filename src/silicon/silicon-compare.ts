@@ -190,7 +190,9 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
   const byGroup = new Map<string, SiliconPrediction[]>();
   for (const p of predicted) {
     const key = `${p.row.model_path} ${p.row.backend} ${p.row.mode}`;
-    byGroup.set(key, [...(byGroup.get(key) ?? []), p]);
+    const list = byGroup.get(key);
+    if (list) list.push(p);
+    else byGroup.set(key, [p]);
   }
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const contributions = [...byGroup.entries()]

@@ -115,6 +115,12 @@ describe('inferplan estimate', () => {
     expect(r.stderr).toMatch(/unknown model 'acme\/Giant-9T'; known: .*meta-llama\/Llama-3.1-8B/);
   });
 
+  it('lists the known MoE routings for an unknown one', async () => {
+    const r = await runCli(['estimate', ...base(), '--tp', '1', '--moe-distribution', 'zipf']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/unknown MoE distribution 'zipf'; known: random, balanced, power_law_1.01/);
+  });
+
   it('silicon mode refuses a backend version with no data at all, listing what exists', async () => {
     const r = await runCli([
       'estimate',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StepShape } from '../../src/models/index.js';
-import { bucketKvLen, simulateAgg } from '../../src/serving/agg-simulation.js';
+import { arrivalLagSteps, bucketKvLen, simulateAgg } from '../../src/serving/agg-simulation.js';
 
 // Steps cost 10 ms when they carry any prefill, 5 ms when they only decode.
 const flatStep = (step: StepShape): number => (step.ctxRequests > 0 ? 10 : 5);
@@ -53,6 +53,9 @@ describe('simulateAgg', () => {
     expect(plain).toBeLessThanOrEqual(15 + 1e-9);
     expect(overlapped).toBeGreaterThan(34);
     expect(overlapped).toBeLessThanOrEqual(35 + 1e-9);
+    // The closed form the disaggregated estimate adds is what the simulation plays out.
+    expect(10 + arrivalLagSteps(false) * 10).toBe(15);
+    expect(10 + arrivalLagSteps(true) * 10).toBe(35);
   });
 
   it('prefill-first: prefills run alone and decodes wait for them (SGLang)', () => {
