@@ -24,6 +24,17 @@ const steps: StepShape[] = [
   { ctxRequests: 1, ctxTokens: 512, ctxPrefix: 0, genRequests: 20, genKvLen: 2500, genTokensPerRequest: 2 },
 ];
 
+/** Dense Llama: projections and the lm head are GEMMs, all-reduces / gathers comm, the rest elementwise. */
+function kindOf(name: string): 'gemm' | 'context_attention' | 'comm' | 'elementwise' {
+  return name.includes('proj') || name === 'lm_head'
+    ? 'gemm'
+    : name === 'context_attention'
+      ? 'context_attention'
+      : /all_reduce|all_gather/.test(name)
+        ? 'comm'
+        : 'elementwise';
+}
+
 describe('StepEngine.stepMs (fast separable pricing)', () => {
   for (const [id, parallel] of [
     ['meta-llama/Llama-3.1-8B', dense],
@@ -68,14 +79,14 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     const engine = engineFor('meta-llama/Llama-3.1-8B', 'torch');
     const decode = engine.stepLatency(dense, steps[1]!);
     expect(decode.launchOverheadMs).toBeCloseTo(decode.opInstances * 0.001, 9);
-    // A tiny prefill: launching every op from the host takes longer than the GPU work.
+    // A tiny prefill: launching every op from the host takes longer than the GPU work, so the
+    // step takes exactly the host launch time of its ops.
     const tiny = { ...steps[0]!, ctxTokens: 8 };
     const prefill = engine.stepLatency(dense, tiny);
-    const hostMs = prefill.ops.reduce(
-      (sum, op) => sum + op.count * (op.name.includes('proj') || op.name === 'lm_head' ? 0.0171 : 0),
-      0,
-    );
-    expect(prefill.totalMs).toBeGreaterThan(hostMs);
+    const launchMs = backendProfile('torch').eagerLaunchMs;
+    const hostMs = prefill.ops.reduce((sum, op) => sum + op.count * launchMs[kindOf(op.name)], 0);
+    expect(hostMs).toBeGreaterThan(prefill.totalMs - prefill.launchOverheadMs);
+    expect(prefill.totalMs).toBeCloseTo(hostMs, 9);
     expect(prefill.launchOverheadMs).toBeGreaterThan(0);
     // The serving engines' profiles carry no such costs (their tables and step overhead do).
     expect(engineFor('meta-llama/Llama-3.1-8B', 'vllm').stepLatency(dense, steps[1]!).launchOverheadMs).toBe(
@@ -87,15 +98,6 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     const engine = engineFor('meta-llama/Llama-3.1-8B', 'torch');
     const gaps = backendProfile('torch').eagerGapMs!;
     const prefill = engine.stepLatency(dense, { ...steps[0]!, ctxTokens: 8192 });
-    // Dense Llama: projections and the lm head are GEMMs, all-reduces / gathers comm, the rest elementwise.
-    const kindOf = (name: string) =>
-      name.includes('proj') || name === 'lm_head'
-        ? 'gemm'
-        : name === 'context_attention'
-          ? 'context_attention'
-          : /all_reduce|all_gather/.test(name)
-            ? 'comm'
-            : 'elementwise';
     const expected = prefill.ops.reduce((sum, op) => sum + op.count * gaps[kindOf(op.name)], 0);
     expect(expected).toBeGreaterThan(0);
     expect(prefill.launchOverheadMs).toBeCloseTo(expected, 9);
