@@ -4,6 +4,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
+import {
+  type CommOp,
+  ELEMENTWISE_OPS,
+  type ElementwiseOp,
+  elementwiseTraffic,
+  SolModel,
+  tableDtypeBytes,
+} from '../perfdb/index.js';
 import { renderSvgChart, type SvgSeries } from '../report/index.js';
 import { OP_REGISTRY, type OpSpec } from './op-registry.js';
 import { type CsvRow, readTable } from './table-writer.js';
@@ -15,31 +23,23 @@ export interface SolPoint {
 }
 
 const num = (row: CsvRow, key: string): number => Number(row[key]);
-const ELEMENTWISE_TRAFFIC: Readonly<Record<string, number>> = {
-  rms_norm: 2,
-  silu_mul: 3,
-  add: 3,
-  rope: 2,
-  embedding: 2,
-  kv_write: 2,
-};
+const log2Work = (flops: number, bytes: number): number => Math.log2(Math.max(flops, bytes, 1));
 
-/** Speed-of-light of one row on `system` (roofline of FLOPs and bytes), or undefined. */
-export function rowSol(spec: OpSpec, row: CsvRow, system: SystemSpec): SolPoint | undefined {
-  const bw = system.gpu.mem_bandwidth_bytes_per_s;
-  const flopsOf = (dtype: string): number =>
-    system.gpu.tensor_flops_per_s[dtype === 'fp8' ? 'fp8' : 'bfloat16'] ??
-    system.gpu.tensor_flops_per_s['bfloat16'] ??
-    1e15;
-  const roof = (flops: number, flopsPerS: number, bytes: number): SolPoint => ({
-    work: Math.log2(Math.max(flops, bytes, 1)),
-    solMs: Math.max(flops / flopsPerS, bytes / bw) * 1e3,
-  });
+/**
+ * Speed-of-light of one row (the perf database's SolModel, with the columns its quality gate
+ * reads, so the charts' "above SOL" count agrees with `db validate`), and the row's work for the
+ * x axis (computed here: SolModel gives only the latency).
+ */
+export function rowSol(spec: OpSpec, row: CsvRow, sol: SolModel): SolPoint | undefined {
   switch (spec.op) {
     case 'gemm': {
       const [m, n, k] = [num(row, 'm'), num(row, 'n'), num(row, 'k')];
-      const el = row['gemm_dtype'] === 'fp8' ? 1 : 2;
-      return roof(2 * m * n * k, flopsOf(row['gemm_dtype'] ?? ''), el * (m * k + n * k) + 2 * m * n);
+      const dtype = row['gemm_dtype'] ?? '';
+      const el = tableDtypeBytes(dtype);
+      return {
+        work: log2Work(2 * m * n * k, el * (m * k + n * k + m * n)),
+        solMs: sol.gemm(m, n, k, sol.flops(dtype), el),
+      };
     }
     case 'context_attention': {
       const [b, s, n, kv, d, w] = [
@@ -50,8 +50,15 @@ export function rowSol(spec: OpSpec, row: CsvRow, system: SystemSpec): SolPoint 
         'head_dim',
         'window_size',
       ].map((c) => num(row, c)) as [number, number, number, number, number, number];
+      const kvHeads = kv || n;
+      const attn = row['attn_dtype'] ?? '';
+      const qb = tableDtypeBytes(attn);
+      const kb = tableDtypeBytes(row['kv_cache_dtype'] ?? '');
       const flops = w > 0 && w < s ? 4 * b * s * w * n * d : 2 * b * s * s * n * d;
-      return roof(flops, flopsOf('bfloat16'), 2 * b * (2 * n * s * d + 2 * kv * s * d));
+      return {
+        work: log2Work(flops, b * (2 * n * s * d * qb + 2 * kvHeads * s * d * kb)),
+        solMs: sol.contextAttention(b, s, 0, n, kvHeads, d, w, sol.flops(attn), qb, kb),
+      };
     }
     case 'generation_attention': {
       const [b, n, nkv, d, w] = [
@@ -61,9 +68,14 @@ export function rowSol(spec: OpSpec, row: CsvRow, system: SystemSpec): SolPoint 
         'head_dim',
         'window_size',
       ].map((c) => num(row, c)) as [number, number, number, number, number];
-      let kv = num(row, 'isl') + num(row, 'step');
-      if (w > 0) kv = Math.min(kv, w);
-      return roof(4 * b * n * d * kv, flopsOf('bfloat16'), b * (4 * n * d + 2 * nkv * kv * d * 2));
+      const kvHeads = nkv || n;
+      const kvLen = num(row, 'isl') + num(row, 'step');
+      const kb = tableDtypeBytes(row['kv_cache_dtype'] ?? '');
+      const kv = w > 0 ? Math.min(kvLen, w) : kvLen;
+      return {
+        work: log2Work(4 * b * n * d * kv, b * (4 * n * d + 2 * kvHeads * kv * d * kb)),
+        solMs: sol.generationAttention(b, kvLen, n, kvHeads, d, w, sol.flops('bfloat16'), kb),
+      };
     }
     case 'moe': {
       const [t, h, i, k, e, tp, ep] = [
@@ -75,22 +87,30 @@ export function rowSol(spec: OpSpec, row: CsvRow, system: SystemSpec): SolPoint 
         'moe_tp_size',
         'moe_ep_size',
       ].map((c) => num(row, c)) as [number, number, number, number, number, number, number];
+      const dtype = row['moe_dtype'] ?? '';
+      const el = tableDtypeBytes(dtype);
       const flops = (6 * t * k * h * i) / (tp * ep);
       const bytes =
-        2 * (3 * t * k * h + (3 * t * k * i) / tp) + (2 * 3 * h * i * Math.min(e / ep, t * k)) / tp;
-      return roof(flops, flopsOf('bfloat16'), bytes);
+        2 * (3 * t * k * h + (3 * t * k * i) / tp) + (el * 3 * h * i * Math.min(e / ep, t * k)) / tp;
+      return {
+        work: log2Work(flops, bytes),
+        solMs: sol.moe(t, h, i, k, e, tp, ep, sol.flops(dtype), el),
+      };
     }
     case 'elementwise': {
-      const traffic = ELEMENTWISE_TRAFFIC[row['op_name'] ?? ''] ?? 2;
-      return roof(0, 1, traffic * num(row, 'num_tokens') * num(row, 'width') * 2);
+      const op = row['op_name'] as ElementwiseOp;
+      if (!(ELEMENTWISE_OPS as readonly string[]).includes(op)) return undefined;
+      const [t, width] = [num(row, 'num_tokens'), num(row, 'width')];
+      const el = tableDtypeBytes(row['elementwise_dtype'] ?? '');
+      return {
+        work: log2Work(0, elementwiseTraffic(op) * t * width * el),
+        solMs: sol.elementwise(op, t, width, el),
+      };
     }
     case 'nccl': {
-      const g = num(row, 'num_gpus');
-      const el = row['nccl_dtype'] === 'int8' ? 1 : row['nccl_dtype'] === 'float32' ? 4 : 2;
-      const bytes = num(row, 'message_size') * el;
-      const factor = row['op_name'] === 'all_reduce' ? 2 : 1;
-      const link = system.node.intra_node_bandwidth_bytes_per_s;
-      return { work: Math.log2(Math.max(bytes, 1)), solMs: ((factor * bytes * (g - 1)) / g / link) * 1e3 };
+      const op = row['op_name'] as CommOp;
+      const bytes = num(row, 'message_size') * tableDtypeBytes(row['nccl_dtype'] ?? '');
+      return { work: log2Work(0, bytes), solMs: sol.comm(op, num(row, 'num_gpus'), bytes) };
     }
   }
 }
@@ -122,6 +142,7 @@ export interface ChartReport {
 export function writeSanityCharts(dir: string, system: SystemSpec): ChartReport[] {
   const reports: ChartReport[] = [];
   const specs = Object.values(OP_REGISTRY);
+  const solModel = new SolModel(system);
   for (const file of readdirSync(dir).sort()) {
     const spec = specs.find((s) => `${s.table}_perf.txt` === file);
     if (!spec) continue;
@@ -131,15 +152,23 @@ export function writeSanityCharts(dir: string, system: SystemSpec): ChartReport[
     const pcts: number[] = [];
     let aboveSol = 0;
     for (const row of rows) {
-      const point = rowSol(spec, row, system);
+      const point = rowSol(spec, row, solModel);
       const ms = Number(row['latency']);
       if (!point || !(ms > 0)) continue;
       const key = seriesKey(spec, row);
       const pct = (100 * point.solMs) / ms;
       pcts.push(pct);
       if (pct > 100) aboveSol++;
-      latency.set(key, [...(latency.get(key) ?? []), { x: point.work, y: Math.log10(ms) }]);
-      sol.set(key, [...(sol.get(key) ?? []), { x: point.work, y: pct }]);
+      let latencyPoints = latency.get(key);
+      let solPoints = sol.get(key);
+      if (!latencyPoints || !solPoints) {
+        latencyPoints = [];
+        solPoints = [];
+        latency.set(key, latencyPoints);
+        sol.set(key, solPoints);
+      }
+      latencyPoints.push({ x: point.work, y: Math.log10(ms) });
+      solPoints.push({ x: point.work, y: pct });
     }
     const toSeries = (m: Map<string, { x: number; y: number }[]>): SvgSeries[] =>
       [...m].slice(0, 8).map(([name, points]) => ({ name, points, style: 'points' as const }));

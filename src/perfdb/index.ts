@@ -25,7 +25,7 @@ export {
   type ValidationReport,
   validatePerfData,
 } from './quality-gates.js';
-export { SolModel } from './speed-of-light.js';
+export { elementwiseTraffic, SolModel, tableDtypeBytes } from './speed-of-light.js';
 export { describeOp, LEGACY_EFFICIENCY, TableDatabase } from './table-database.js';
 export { FAMILIES, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
 export { compareVersions, nearestVersion } from './version-order.js';
