@@ -31,18 +31,10 @@ SHAPES = {
 TOKENS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 4096)
 
 
-def uniform_logits(torch, T, E, k, generator, dev):
-    """Router logits whose top-k are k distinct experts drawn uniformly per token."""
-    logits = torch.rand(T, E, generator=generator) * 0.1
-    picks = torch.rand(T, E, generator=generator).argsort(dim=1)[:, :k]
-    logits.scatter_(1, picks, 10.0 + torch.rand(T, k, generator=generator))
-    return logits.to(dev)
-
-
 def main():
     import torch
 
-    from kernels import build_moe
+    from kernels import build_moe, routing_logits
     from timing import benchmark
 
     seeds = int(sys.argv[sys.argv.index("--seeds") + 1]) if "--seeds" in sys.argv else 2
@@ -52,11 +44,14 @@ def main():
                     "distribution": "balanced"}
             runs = [("balanced", 0)] + [("random", s) for s in range(seeds)]
             for routing, seed in runs:
-                kernel = build_moe(case, seed=seed)
-                logits = kernel._keep[3]
-                if routing == "random":
-                    gen = torch.Generator(device="cpu").manual_seed(1000 + seed)
-                    logits.copy_(uniform_logits(torch, tokens, shape["num_experts"], shape["topk"], gen, "cuda"))
+                run_case = case if routing == "balanced" else {**case, "distribution": "uniform"}
+                run_seed = seed if routing == "balanced" else 1000 + seed
+                kernel = build_moe(run_case, seed=run_seed)
+                # The same logits again: build_moe draws its routing first from a generator seeded
+                # with `seed`, then casts to bf16 (kernel info holds only the load skew).
+                gen = torch.Generator(device="cpu").manual_seed(run_seed)
+                logits = routing_logits(torch, tokens, shape["num_experts"], shape["topk"],
+                                        run_case["distribution"], gen, "cpu").to(torch.bfloat16)
                 distinct = int(torch.topk(logits.float(), shape["topk"], dim=-1).indices.unique().numel())
                 timed = benchmark(kernel.step, use_graph=True, eager_reference=False)
                 print(json.dumps({"shape": name, **shape, "num_tokens": tokens, "routing": routing, "seed": seed,
