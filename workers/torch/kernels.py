@@ -1,7 +1,7 @@
 """The kernels each torch table times, exactly as torch-backend.md fixes them.
 
 Each builder takes a parsed case and returns a Kernel: step(i) runs one call (i picks a rotating
-input copy), use_graph says whether the op is decode-like (timed as CUDA-graph replays)."""
+input copy); every op is timed as CUDA-graph replays (GPU time), eager time riding along."""
 
 import math
 
@@ -12,9 +12,8 @@ EMBEDDING_VOCAB = 128256  # Llama-3 vocabulary: the gather cost barely depends o
 
 
 class Kernel:
-    def __init__(self, step, use_graph, kernel_source, info=None, keep=None):
+    def __init__(self, step, kernel_source, info=None, keep=None):
         self.step = step
-        self.use_graph = use_graph
         self.kernel_source = kernel_source
         self.info = info or {}
         self._keep = keep  # tensors that must outlive the timing (captured by graphs)
@@ -67,7 +66,7 @@ def build_gemm(case):
             xq = (x / x_scale).to(fp8)
             return torch._scaled_mm(xq, wq.t(), scale_a=x_scale, scale_b=w_scale, out_dtype=torch.bfloat16)
 
-        return Kernel(step, True, "torch_scaled_mm_rowwise", {"weight_copies": copies}, keep=(weights, x))
+        return Kernel(step, "torch_scaled_mm_rowwise", {"weight_copies": copies}, keep=(weights, x))
     dt = _dtype(torch, case["gemm_dtype"])
     copies = _copies_to_defeat_l2(torch, 2 * (n * k + m * k))
     pairs = [
@@ -79,7 +78,7 @@ def build_gemm(case):
         x, w = pairs[i % copies]
         return linear(x, w)
 
-    return Kernel(step, True, "torch_linear", {"weight_copies": copies}, keep=pairs)
+    return Kernel(step, "torch_linear", {"weight_copies": copies}, keep=pairs)
 
 
 def _sdpa_backend_name(torch, q, k, v, is_causal, attn_mask=None):
@@ -131,7 +130,7 @@ def build_context_attention(case):
     # The table holds GPU time (graph replay): eager timing of launch-bound prefills jitters by
     # tens of percent with the host. The eager time (host launch included) rides along as
     # eager_latency_ms, so a step model can bound small prefills by both (torch-backend.md).
-    return Kernel(step, True, "torch_sdpa", {"sdpa_backend": backend}, keep=keep)
+    return Kernel(step, "torch_sdpa", {"sdpa_backend": backend}, keep=keep)
 
 
 def build_generation_attention(case):
@@ -157,7 +156,7 @@ def build_generation_attention(case):
         k, v = caches[i % copies]
         return sdpa(q, k, v, is_causal=False, enable_gqa=True)
 
-    return Kernel(step, True, "torch_sdpa", {"sdpa_backend": backend, "cache_copies": copies}, keep=(q, caches))
+    return Kernel(step, "torch_sdpa", {"sdpa_backend": backend, "cache_copies": copies}, keep=(q, caches))
 
 
 def routing_logits(torch, num_tokens, num_experts, topk, distribution, generator, dev):
@@ -230,7 +229,7 @@ def build_moe(case, seed=0):
         counts = torch.zeros(E, device=dev, dtype=torch.int64).scatter_add_(0, ids, torch.ones_like(ids))
         mean = max(float(counts.float().mean()), 1e-9)
         skew = float(counts.max()) / mean
-    return Kernel(step, True, "torch_grouped_mm", {"max_over_mean_load": round(skew, 3)}, keep=(x, w13, w2, logits))
+    return Kernel(step, "torch_grouped_mm", {"max_over_mean_load": round(skew, 3)}, keep=(x, w13, w2, logits))
 
 
 def _rotate_half(torch, x):
@@ -308,7 +307,7 @@ def build_elementwise(case):
         keep = (cache, new, index)
     else:
         raise ValueError(f"unknown elementwise op {op!r}")
-    return Kernel(step, True, "torch_eager", {}, keep=keep)
+    return Kernel(step, "torch_eager", {}, keep=keep)
 
 
 BUILDERS = {

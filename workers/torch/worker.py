@@ -74,14 +74,14 @@ class Worker:
 
         kernel = BUILDERS[op](case)
         info = dict(kernel.info)
+        kernel_source = kernel.kernel_source
         try:
             with torch.inference_mode():
-                timing = benchmark(kernel.step, use_graph=kernel.use_graph and not options.get("eager", False),
-                                   power=self._power(options.get("measure_power", False)))
+                timing = benchmark(kernel.step, use_graph=True, power=self._power(options.get("measure_power", False)))
         finally:
             del kernel
             torch.cuda.synchronize()
-        return self._result(request["case_id"], timing, start, op_kernel_source(op, case), info)
+        return self._result(request["case_id"], timing, start, kernel_source, info)
 
     def _run_nccl(self, case, start):
         world = case["num_gpus"]
@@ -113,13 +113,6 @@ class Worker:
         if info:
             out["info"] = info
         return out
-
-
-def op_kernel_source(op, case):
-    if op == "gemm":
-        return "torch_scaled_mm_rowwise" if case["gemm_dtype"] == "fp8" else "torch_linear"
-    return {"context_attention": "torch_sdpa", "generation_attention": "torch_sdpa", "moe": "torch_grouped_mm",
-            "elementwise": "torch_eager", "nccl": "nccl"}[op]
 
 
 def main():
