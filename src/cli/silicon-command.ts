@@ -19,15 +19,13 @@ import {
 import { renderTable, toCsv } from '../report/index.js';
 import {
   accuracyProfile,
-  openRowDatabases,
+  compareSiliconRows,
   predictReferenceStep,
-  predictRow,
   type ReferencePoint,
   type ReferencePrediction,
   readSiliconCsv,
   type SiliconPrediction,
   type SiliconReport,
-  scorePredictions,
   siliconConcurrency,
 } from '../silicon/index.js';
 import { parseDatabaseMode, parseNumber, parsePositiveInt } from './deployment-context.js';
@@ -95,7 +93,8 @@ function pct(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(1)}%` : '-';
 }
 
-function renderReport(report: SiliconReport, problems: number): string {
+/** The `silicon compare` report: partitions, coverage, where the error comes from, failures. */
+export function renderSiliconReport(report: SiliconReport, problems: number): string {
   const rows = report.partitions.map((p) => [
     p.partition,
     p.value,
@@ -374,20 +373,20 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
       const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
 
-      const openDatabase = await openRowDatabases(rows, {
-        systems,
-        mode,
-        ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
-        warn: (message) => process.stderr.write(`warning: ${message}\n`),
-      });
       const client = {
         ...(flags.lengthRatio !== undefined
           ? { lengthRatio: parseNumber('--length-ratio', flags.lengthRatio, 1) }
           : {}),
         ...(flags.waves !== undefined ? { waves: parsePositiveInt('--waves', flags.waves) } : {}),
       };
-      const predictions = rows.map((row) => predictRow(row, { systems, openDatabase, mode, client }));
-      const report = scorePredictions(predictions);
+      const report = await compareSiliconRows(rows, {
+        systems,
+        mode,
+        client,
+        ...(flags.perfData ? { perfDataDir: flags.perfData } : {}),
+        warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
+      const predictions = report.predictions;
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
       if (flags.saveAccuracy) {
         const profile = accuracyProfile(report, {
@@ -416,6 +415,6 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
         });
         return;
       }
-      process.stdout.write(renderReport(report, parsed.problems.length));
+      process.stdout.write(renderSiliconReport(report, parsed.problems.length));
     });
 }

@@ -13,8 +13,10 @@ export {
   referenceStep,
   truncateLayers,
 } from './reference-compare.js';
-export { rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
+export { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
+  type BenchmarkClient,
+  compareSiliconRows,
   type ErrorContribution,
   type OpenRowDatabasesOptions,
   openRowDatabases,

@@ -15,6 +15,22 @@ export function quantName(value: string): Dtype | undefined {
   return isDtype(v) ? v : undefined;
 }
 
+/**
+ * The formats a row's labels name, as overrides of the checkpoint's. A 4-bit float label on a
+ * checkpoint that ships MXFP4 experts (GPT-OSS) names those experts: the checkpoint's formats stand
+ * (attention bf16, experts MXFP4), whatever the export wrote. Weight-only int4 checkpoints
+ * (Kimi-K2.5) quantise the experts only; attention stays as shipped.
+ */
+export function rowQuantOverrides(row: SiliconRow, model: ModelSpec): { gemm?: Dtype; moe?: Dtype } {
+  const overrides: { gemm?: Dtype; moe?: Dtype } = {};
+  const gemm = quantName(row.gemm_quant_mode) ?? quantName(row.precision);
+  const moe = quantName(row.moe_quant_mode) ?? gemm;
+  const shipsMxfp4 = model.checkpointQuant?.moe === 'mxfp4' && (gemm === 'nvfp4' || gemm === 'mxfp4');
+  if (gemm && !shipsMxfp4 && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
+  if (moe && !shipsMxfp4 && model.moe) overrides.moe = moe;
+  return overrides;
+}
+
 function parallelOf(
   tp: number | undefined,
   pp: number | undefined,

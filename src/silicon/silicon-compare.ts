@@ -1,12 +1,12 @@
 // Predicts every row of a measured-serving CSV and scores the predictions: MAPE and median
 // absolute % error of TTFT and TPOT per partition, coverage, and failures grouped by reason.
-import { type Dtype, InferplanError, PerfDataMissingError } from '../common/index.js';
-import { type Backend, isBackend } from '../engine/index.js';
+import { InferplanError, PerfDataMissingError } from '../common/index.js';
+import { isBackend } from '../engine/index.js';
 import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { createEstimator, type ServingMetrics } from '../serving/index.js';
-import { quantName, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
+import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
 import type { SiliconRow } from './silicon-row.js';
 
 export interface SiliconPrediction {
@@ -53,18 +53,22 @@ export interface SiliconReport {
   readonly failuresByReason: readonly { reason: string; count: number; example: string }[];
 }
 
+/** The benchmark client assumed for every row (see EstimatorOptions). */
+export interface BenchmarkClient {
+  readonly lengthRatio?: number;
+  readonly waves?: number;
+}
+
 export interface SiliconCompareDeps {
   readonly systems: SystemRegistry;
-  /** Opens (and caches) the perf database for a system + backend + version. */
-  readonly openDatabase: (
-    system: string,
-    backend: Backend,
-    version: string | undefined,
-    mode: DatabaseMode,
-  ) => PerfDatabase;
-  readonly mode: DatabaseMode;
-  /** The benchmark client assumed for every row (see EstimatorOptions). */
-  readonly client?: { readonly lengthRatio?: number; readonly waves?: number };
+  /** The perf database a row is priced from (its system, backend and version). */
+  readonly openDatabase: (row: SiliconRow) => PerfDatabase;
+  readonly client?: BenchmarkClient;
+}
+
+/** A row's backend version: blank is "newest". */
+function rowVersion(row: SiliconRow): string | undefined {
+  return row.backend_version.trim() || undefined;
 }
 
 function absPctError(predicted: number, measured: number): number {
@@ -93,18 +97,8 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     if (!isBackend(row.backend)) return { row, failure: `unknown backend '${row.backend}'` };
     const model = loadModel(row.model_path);
     const system = deps.systems.get(row.system);
-    const version = row.backend_version.trim() === '' ? undefined : row.backend_version.trim();
-    const db = deps.openDatabase(row.system, row.backend, version, deps.mode);
-    const overrides: { gemm?: Dtype; moe?: Dtype } = {};
-    const gemm = quantName(row.gemm_quant_mode) ?? quantName(row.precision);
-    const moe = quantName(row.moe_quant_mode) ?? gemm;
-    // A 4-bit float label on a checkpoint that ships MXFP4 experts (GPT-OSS) names those experts:
-    // the checkpoint's formats stand (attention bf16, experts MXFP4), whatever the export wrote.
-    const shipsMxfp4 = model.checkpointQuant?.moe === 'mxfp4' && (gemm === 'nvfp4' || gemm === 'mxfp4');
-    // Weight-only int4 checkpoints (Kimi-K2.5) quantise the experts only; attention stays as shipped.
-    if (gemm && !shipsMxfp4 && !(gemm === 'int4_wo' && model.moe)) overrides.gemm = gemm;
-    if (moe && !shipsMxfp4 && model.moe) overrides.moe = moe;
-    const quant = resolveQuant(model, system.gpu.sm_version, overrides);
+    const db = deps.openDatabase(row);
+    const quant = resolveQuant(model, system.gpu.sm_version, rowQuantOverrides(row, model));
     const estimator = createEstimator({
       model,
       system,
@@ -243,11 +237,10 @@ export async function openRowDatabases(
   options: OpenRowDatabasesOptions,
 ): Promise<SiliconCompareDeps['openDatabase']> {
   const databases = new Map<string, PerfDatabase | InferplanError>();
-  const keyOf = (system: string, backend: string, version: string | undefined) =>
-    `${system}|${backend}|${version ?? ''}`;
+  const keyOf = (row: SiliconRow) => `${row.system}|${row.backend}|${rowVersion(row) ?? ''}`;
   for (const row of rows) {
-    const version = row.backend_version.trim() || undefined;
-    const key = keyOf(row.system, row.backend, version);
+    const version = rowVersion(row);
+    const key = keyOf(row);
     if (databases.has(key) || !isBackend(row.backend)) continue;
     // A build tag instead of a version (e.g. 'gpt-oss-dev') is measured on some release: use the newest.
     const dataVersion = version && /^v?\d+(\.\d+)*/.test(version) ? version : undefined;
@@ -261,6 +254,7 @@ export async function openRowDatabases(
           system: options.systems.get(row.system),
           backend: row.backend,
           mode: options.mode,
+          warn: options.warn,
           ...(dataVersion ? { version: dataVersion } : {}),
           ...(options.perfDataDir ? { perfDataDir: options.perfDataDir } : {}),
         }),
@@ -270,11 +264,27 @@ export async function openRowDatabases(
       databases.set(key, error);
     }
   }
-  return (system, backend, version) => {
-    const entry = databases.get(keyOf(system, backend, version));
+  return (row) => {
+    const entry = databases.get(keyOf(row));
     if (!entry)
-      throw new PerfDataMissingError(`no perf data opened for ${system}/${backend}/${version ?? 'newest'}`);
+      throw new PerfDataMissingError(
+        `no perf data opened for ${row.system}/${row.backend}/${rowVersion(row) ?? 'newest'}`,
+      );
     if (entry instanceof InferplanError) throw entry;
     return entry;
   };
+}
+
+/** Open the rows' databases, predict every row, score: what `silicon compare` reports. */
+export async function compareSiliconRows(
+  rows: readonly SiliconRow[],
+  options: OpenRowDatabasesOptions & { readonly client?: BenchmarkClient },
+): Promise<SiliconReport> {
+  const openDatabase = await openRowDatabases(rows, options);
+  const deps: SiliconCompareDeps = {
+    systems: options.systems,
+    openDatabase,
+    ...(options.client ? { client: options.client } : {}),
+  };
+  return scorePredictions(rows.map((row) => predictRow(row, deps)));
 }

@@ -133,8 +133,8 @@ describe('inferplan estimate', () => {
       '--perf-data',
       perfData,
     ]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/sglang/);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/unknown backend for h200_sxm 'sglang'; known: vllm/);
   });
 });
 
@@ -218,7 +218,8 @@ describe('inferplan default', () => {
       '0.5',
     ]);
     expect(r.code).toBe(8);
-    expect(r.stdout).toMatch(/TTFT|TPOT/);
+    expect(r.stdout).toMatch(/No configuration meets the SLA\./);
+    expect(r.stdout).toMatch(/TTFT missed by \d+, TPOT missed by \d+/);
   });
 
   it('leaves no partial save-dir when the search fails', async () => {
@@ -236,6 +237,7 @@ describe('inferplan default', () => {
       dir,
     ]);
     expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(/fits no configuration on 1 x h200_sxm .*add GPUs, quantise/);
     expect(existsSync(dir)).toBe(false);
   });
 });

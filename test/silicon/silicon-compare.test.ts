@@ -18,6 +18,11 @@ import {
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 
+/** Predict a row against the closed-form test database. */
+function predictWithFormulas(row: ReturnType<typeof SiliconRowSchema.parse>) {
+  return predictRow(row, { systems: new SystemRegistry(), openDatabase: () => formulaDatabase() });
+}
+
 const workload: Workload = { isl: 1024, osl: 1024, prefix: 0, nextn: 0, nextnAccept: 0 };
 
 function disaggRow(extra: Record<string, string>) {
@@ -94,11 +99,7 @@ describe('predictRow quantisation labels', () => {
       silicon_ttft_ms: '100',
       silicon_tpot_ms: '10',
     });
-    const prediction = predictRow(row, {
-      systems: new SystemRegistry(),
-      openDatabase: () => recording,
-      mode: 'silicon',
-    });
+    const prediction = predictRow(row, { systems: new SystemRegistry(), openDatabase: () => recording });
     expect(prediction.failure).toBeUndefined();
     expect([...seen].sort()).toEqual(['gemm:bfloat16', 'moe:mxfp4']);
   });
@@ -137,11 +138,7 @@ describe('predictRow recorded layouts', () => {
       silicon_ttft_ms: '100',
       silicon_tpot_ms: '10',
     });
-    const prediction = predictRow(row, {
-      systems: new SystemRegistry(),
-      openDatabase: () => formulaDatabase(),
-      mode: 'silicon',
-    });
+    const prediction = predictWithFormulas(row);
     expect(prediction.metrics).toBeUndefined();
     expect(prediction.failure).toMatch(
       /^InfeasibleError: recorded agg layout tp=1 pp=1 dp=1 cannot hold the model: one request needs \d+ GiB per GPU of 141 GiB$/,
@@ -163,11 +160,7 @@ describe('predictRow recorded layouts', () => {
       silicon_ttft_ms: '100',
       silicon_tpot_ms: '10',
     });
-    const prediction = predictRow(row, {
-      systems: new SystemRegistry(),
-      openDatabase: () => formulaDatabase(),
-      mode: 'silicon',
-    });
+    const prediction = predictWithFormulas(row);
     expect(prediction.failure).toMatch(/^InfeasibleError: recorded decode layout tp=2 pp=1 dp=1 cannot hold/);
   });
 });
@@ -204,10 +197,11 @@ describe('agg rows that record tp x ep as tp_size', () => {
       moeTp: 8,
       moeEp: 8,
     });
-    expect(parallelOf(rowToConfig(aggRow('x_tp8_ep8_1', '8', '1', '8'), model))).toMatchObject({
-      tp: 8,
-      moeTp: 1,
-      moeEp: 8,
+    // The id names tp8_ep8 but the columns do not read 64 / 8 / 8.
+    expect(parallelOf(rowToConfig(aggRow('x_tp8_ep8_1', '64', '8', '4'), model))).toMatchObject({
+      tp: 64,
+      moeTp: 8,
+      moeEp: 4,
     });
     expect(parallelOf(rowToConfig(aggRow('x_tp4_ep4_1', '16', '2', '8'), model))).toMatchObject({
       tp: 16,
