@@ -1,7 +1,7 @@
 // The model-driven planner's op source backed by the models layer: the shipped catalog and
 // `decomposeStep` (the same decomposition the engine prices), in bf16 with balanced and
 // power-law MoE routing (the measured tables key both).
-import { InferplanError } from '../common/index.js';
+import { InferplanError, UnknownNameError } from '../common/index.js';
 import {
   BF16_QUANT,
   decodeStep,
@@ -16,24 +16,26 @@ import type { ModelOpSource, StepShape } from './model-plan.js';
 
 export function catalogModelSource(): ModelOpSource {
   const cache = new Map<string, ModelSpec>();
-  const spec = (id: string): ModelSpec => {
-    let s = cache.get(id);
+  const spec = (name: string): ModelSpec => {
+    let s = cache.get(name);
     if (!s) {
-      s = loadModel(id);
-      cache.set(id, s);
+      s = loadModel(name);
+      cache.set(name, s);
+      // Later calls name the model by its id: for `--model <config dir>` that id is no catalog name.
+      cache.set(s.id, s);
     }
     return s;
   };
   return {
     listModels: () => listModels().map((m) => m.id),
     resolveModel: (name) => {
+      // loadModel resolves short names itself; an unsupported model's reason (InvalidConfigError)
+      // or an ambiguous short name reaches the user as it is.
       try {
         return spec(name).id;
       } catch (error) {
-        if (!(error instanceof InferplanError)) throw error;
-        // 'Llama-3.1-8B' for 'meta-llama/Llama-3.1-8B': the name without its organisation.
-        const lower = name.toLowerCase();
-        return listModels().find((m) => m.id.toLowerCase().split('/').pop() === lower)?.id;
+        if (error instanceof UnknownNameError) return undefined;
+        throw error;
       }
     },
     stepOps: (modelId: string, tp: number, ep: number, step: StepShape): readonly OpQuery[] => {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
@@ -32,6 +33,38 @@ describe('inferplan collect', () => {
     expect(result.stderr).toContain("unknown op 'warp_drive'");
     const model = await runCli(['collect', '--model', 'Nope-1B', '--plan-only']);
     expect(model.stderr).toContain("unknown model 'Nope-1B'");
+  });
+
+  it('says why a known model is unsupported, and plans from a config directory', async () => {
+    const unsupported = await runCli(['collect', '--model', 'deepseek-ai/DeepSeek-V3.2', '--plan-only']);
+    expect(unsupported.code).not.toBe(0);
+    expect(unsupported.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unsupported.stderr).toContain(
+      "model 'deepseek-ai/DeepSeek-V3.2' (DeepseekV32ForCausalLM) is not supported",
+    );
+    const dir = tempDir('model-dir');
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        architectures: ['LlamaForCausalLM'],
+        model_type: 'llama',
+        hidden_size: 4096,
+        num_hidden_layers: 32,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        intermediate_size: 14336,
+        vocab_size: 128256,
+        max_position_embeddings: 131072,
+        head_dim: 128,
+        torch_dtype: 'bfloat16',
+      }),
+    );
+    const byDir = await runCli(['--json', 'collect', '--model', dir, '--plan-only']);
+    const byName = await runCli(['--json', 'collect', '--model', 'Llama-3.1-8B', '--plan-only']);
+    expect(byDir.code).toBe(0);
+    const gemm = (out: string) =>
+      (JSON.parse(out) as { ops: { op: string; cases: number }[] }).ops.find((o) => o.op === 'gemm')?.cases;
+    expect(gemm(byDir.stdout)).toBe(gemm(byName.stdout));
   });
 
   it('runs a smoke campaign with a worker command and writes tables, summary and charts', async () => {
