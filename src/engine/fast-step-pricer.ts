@@ -16,10 +16,14 @@ import {
   type StepShape,
 } from '../models/index.js';
 import type { OpQuery, PerfDatabase } from '../perfdb/index.js';
-import { NO_LAUNCH_COST } from './backend-profile.js';
+import type { BackendProfile } from './backend-profile.js';
 import { launchProfile } from './step-latency.js';
+import { gridAbove, gridBelow, snapToGrid } from './token-grid.js';
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
+
+/** What the pricer takes from the backend profile. */
+export type PricerProfile = Pick<BackendProfile, 'sustainedComputeFactor' | 'eagerLaunchMs' | 'eagerGapMs'>;
 
 const CTX_ATTENTION_KINDS = new Set<OpQuery['kind']>(['context_attention', 'context_mla']);
 const GEN_ATTENTION_KINDS = new Set<OpQuery['kind']>(['generation_attention', 'generation_mla']);
@@ -28,32 +32,17 @@ function isLmHead(op: ModelOp): boolean {
   return op.name.startsWith('lm_head');
 }
 
-/** Token counts are priced at 16 points per octave and interpolated linearly between them. */
-const POINTS_PER_OCTAVE = 16;
-
-const LOG2_POINTS = Math.log2(POINTS_PER_OCTAVE);
-
-/** Largest grid point <= n (n >= 1). */
-function gridBelow(n: number, log2Points = LOG2_POINTS): number {
-  const whole = Math.floor(n);
-  if (whole <= 1 << log2Points) return whole;
-  const shift = 31 - Math.clz32(whole) - log2Points;
-  return (whole >>> shift) << shift;
+/** The parts priced from one prefill step of `n` tokens (one decomposition serves both). */
+interface CtxParts {
+  readonly sharedMs: number;
+  readonly ctxOnlyMs: number;
 }
 
-/** Smallest grid point > below (the next one up). */
-function gridAbove(n: number, below: number, log2Points = LOG2_POINTS): number {
-  if (below === n) return n;
-  if (below < 1 << log2Points) return below + 1;
-  return below + (1 << (31 - Math.clz32(below) - log2Points));
-}
-
-/** Nearest grid point (2^log2Points per octave). */
-export function snapToGrid(n: number, log2Points = LOG2_POINTS): number {
-  if (n <= 1 << log2Points) return Math.round(n);
-  const lo = gridBelow(n, log2Points);
-  const hi = gridAbove(n, lo, log2Points);
-  return n - lo < hi - n ? lo : hi;
+/** The parts taken from one decode step of `requests` requests (one decomposition serves both). */
+interface GenParts {
+  readonly genOnlyMs: number;
+  /** Its attention ops, priced at other kv lengths by substituting kvLen. */
+  readonly attention: readonly ModelOp[];
 }
 
 export class FastStepPricer {
@@ -62,9 +51,8 @@ export class FastStepPricer {
   private readonly decompose: Decompose;
   private readonly genTokensPerRequest: number;
   private sharedNames: Set<string> | undefined;
-  private readonly sharedCache = new Map<number, number>();
-  private readonly ctxOnlyCache = new Map<number, number>();
-  private readonly genOnlyCache = new Map<number, number>();
+  private readonly ctxParts = new Map<number, CtxParts>();
+  private readonly genParts = new Map<number, GenParts>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
   private readonly launchCounts = new Map<
@@ -72,7 +60,6 @@ export class FastStepPricer {
     { instances: number; eagerHostMs: number; eagerGpuGapMs?: number }
   >();
   private readonly ctxAttnCache = new Map<number, number>();
-  private readonly genAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
 
@@ -85,17 +72,15 @@ export class FastStepPricer {
     db: PerfDatabase,
     decompose: Decompose,
     genTokensPerRequest: number,
-    sustainedComputeFactor = 1,
-    eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>> = NO_LAUNCH_COST,
-    eagerGapMs?: Readonly<Record<OpQuery['kind'], number>>,
+    profile: PricerProfile,
   ) {
-    this.eagerLaunchMs = eagerLaunchMs;
-    this.eagerGapMs = eagerGapMs;
+    this.eagerLaunchMs = profile.eagerLaunchMs;
+    this.eagerGapMs = profile.eagerGapMs;
     this.parallel = parallel;
     this.db = db;
     this.decompose = decompose;
     this.genTokensPerRequest = genTokensPerRequest;
-    this.computeFactor = sustainedComputeFactor;
+    this.computeFactor = profile.sustainedComputeFactor;
   }
 
   /** One op's latency, stretched when compute-bound (see BackendProfile.sustainedComputeFactor). */
@@ -132,52 +117,57 @@ export class FastStepPricer {
     return this.sharedNames;
   }
 
-  private interpolated(cache: Map<number, number>, n: number, exact: (n: number) => number): number {
+  /** f(n) interpolated linearly between the grid points around n (0 for n <= 0). */
+  private interpolated(n: number, at: (gridPoint: number) => number): number {
     if (n <= 0) return 0;
     const lo = gridBelow(n);
     const hi = gridAbove(n, lo);
-    const at = (m: number): number => {
-      let v = cache.get(m);
-      if (v === undefined) {
-        v = exact(m);
-        cache.set(m, v);
-      }
-      return v;
-    };
     const vLo = at(Math.max(1, lo));
     if (hi === lo) return vLo;
     const vHi = at(hi);
     return vLo + ((vHi - vLo) * (n - lo)) / (hi - lo);
   }
 
+  private ctxPartsAt(tokens: number): CtxParts {
+    let parts = this.ctxParts.get(tokens);
+    if (parts === undefined) {
+      const names = this.shared();
+      const ops = this.decompose(this.parallel, this.ctxStep(1, tokens));
+      parts = {
+        sharedMs: this.price(ops, (op) => names.has(op.name)),
+        ctxOnlyMs: this.price(
+          ops,
+          (op) => !names.has(op.name) && !isLmHead(op) && !CTX_ATTENTION_KINDS.has(op.query.kind),
+        ),
+      };
+      this.ctxParts.set(tokens, parts);
+    }
+    return parts;
+  }
+
+  private genPartsAt(requests: number): GenParts {
+    let parts = this.genParts.get(requests);
+    if (parts === undefined) {
+      const names = this.shared();
+      const ops = this.decompose(this.parallel, this.genStep(requests, 1));
+      parts = {
+        genOnlyMs: this.price(
+          ops,
+          (op) => !names.has(op.name) && !isLmHead(op) && !GEN_ATTENTION_KINDS.has(op.query.kind),
+        ),
+        attention: ops.filter((op) => GEN_ATTENTION_KINDS.has(op.query.kind)),
+      };
+      this.genParts.set(requests, parts);
+    }
+    return parts;
+  }
+
   private sharedMs(tokens: number): number {
-    const names = this.shared();
-    return this.interpolated(this.sharedCache, tokens, (n) =>
-      this.price(this.decompose(this.parallel, this.ctxStep(1, n)), (op) => names.has(op.name)),
-    );
+    return this.interpolated(tokens, (n) => this.ctxPartsAt(n).sharedMs);
   }
 
   private ctxOnlyMs(tokens: number): number {
-    const names = this.shared();
-    return this.interpolated(this.ctxOnlyCache, tokens, (n) =>
-      this.price(
-        this.decompose(this.parallel, this.ctxStep(1, n)),
-        (op) => !names.has(op.name) && !isLmHead(op) && !CTX_ATTENTION_KINDS.has(op.query.kind),
-      ),
-    );
-  }
-
-  private genOnlyMs(requests: number): number {
-    const names = this.shared();
-    let v = this.genOnlyCache.get(requests);
-    if (v === undefined) {
-      v = this.price(
-        this.decompose(this.parallel, this.genStep(requests, 1)),
-        (op) => !names.has(op.name) && !isLmHead(op) && !GEN_ATTENTION_KINDS.has(op.query.kind),
-      );
-      this.genOnlyCache.set(requests, v);
-    }
-    return v;
+    return this.interpolated(tokens, (n) => this.ctxPartsAt(n).ctxOnlyMs);
   }
 
   /** The lm head (and its logits gather) at `rows` rows: one template, the row count substituted. */
@@ -205,53 +195,47 @@ export class FastStepPricer {
     return v;
   }
 
-  private ctxAttentionMs(requests: number, rawTokens: number, rawPrefix: number): number {
-    // Chunk sizes and prefixes vary step to step; a 16-per-octave grid keeps the cache small (< 3%
-    // error on attention alone).
-    const tokens = Math.max(1, snapToGrid(rawTokens, 4));
-    const prefix = snapToGrid(rawPrefix, 4);
-    const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
-    let v = this.ctxAttnCache.get(key);
+  /** An attention template's ops with their lengths substituted, summed; cached by `key`. */
+  private attentionMs(
+    cache: Map<number, number>,
+    key: number,
+    template: () => readonly ModelOp[],
+    lengths: { readonly isl: number; readonly prefix: number } | { readonly kvLen: number },
+  ): number {
+    let v = cache.get(key);
     if (v === undefined) {
-      // The attention ops of a prefill step differ only in isl and prefix: reuse their queries.
-      let template = this.ctxAttnTemplates.get(requests);
-      if (!template) {
-        template = this.decompose(this.parallel, this.ctxStep(requests, 64)).filter((op) =>
-          CTX_ATTENTION_KINDS.has(op.query.kind),
-        );
-        this.ctxAttnTemplates.set(requests, template);
-      }
       v = 0;
-      for (const op of template) {
-        const query = { ...op.query, isl: tokens, prefix } as OpQuery;
-        v += this.opMs(query) * op.count;
-      }
-      this.ctxAttnCache.set(key, v);
+      for (const op of template()) v += this.opMs({ ...op.query, ...lengths } as OpQuery) * op.count;
+      cache.set(key, v);
     }
     return v;
   }
 
+  private ctxAttentionMs(requests: number, rawTokens: number, rawPrefix: number): number {
+    // Chunk sizes and prefixes vary step to step; a 16-per-octave grid keeps the cache small (< 3%
+    // error on attention alone).
+    const tokens = Math.max(1, snapToGrid(rawTokens));
+    const prefix = snapToGrid(rawPrefix);
+    // The attention ops of a prefill step differ only in isl and prefix: reuse their queries.
+    const template = (): readonly ModelOp[] => {
+      let ops = this.ctxAttnTemplates.get(requests);
+      if (!ops) {
+        ops = this.decompose(this.parallel, this.ctxStep(requests, 64)).filter((op) =>
+          CTX_ATTENTION_KINDS.has(op.query.kind),
+        );
+        this.ctxAttnTemplates.set(requests, ops);
+      }
+      return ops;
+    };
+    const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
+    return this.attentionMs(this.ctxAttnCache, key, template, { isl: tokens, prefix });
+  }
+
   private genAttentionMs(requests: number, rawKvLen: number): number {
     // 16 points per octave of kv length (< 3% error on attention alone).
-    const kvLen = Math.max(1, snapToGrid(rawKvLen, 4));
+    const kvLen = Math.max(1, snapToGrid(rawKvLen));
     const key = requests * 16_777_259 + kvLen;
-    let v = this.genAttnCache.get(key);
-    if (v === undefined) {
-      let template = this.genAttnTemplates.get(requests);
-      if (!template) {
-        template = this.decompose(this.parallel, this.genStep(requests, 1)).filter((op) =>
-          GEN_ATTENTION_KINDS.has(op.query.kind),
-        );
-        this.genAttnTemplates.set(requests, template);
-      }
-      v = 0;
-      for (const op of template) {
-        const query = { ...op.query, kvLen } as OpQuery;
-        v += this.opMs(query) * op.count;
-      }
-      this.genAttnCache.set(key, v);
-    }
-    return v;
+    return this.attentionMs(this.genAttnCache, key, () => this.genPartsAt(requests).attention, { kvLen });
   }
 
   /** Op instances and eager host launch time of a step with or without prefill and decode parts. */
@@ -283,7 +267,8 @@ export class FastStepPricer {
     if (xCtx > 0)
       ms += this.ctxOnlyMs(xCtx) + this.ctxAttentionMs(step.ctxRequests, step.ctxTokens, step.ctxPrefix);
     if (genRows > 0)
-      ms += this.genOnlyMs(step.genRequests) + this.genAttentionMs(step.genRequests, step.genKvLen);
+      ms +=
+        this.genPartsAt(step.genRequests).genOnlyMs + this.genAttentionMs(step.genRequests, step.genKvLen);
     return ms;
   }
 }

@@ -44,7 +44,8 @@ function microBatch(step: StepShape, pp: number): StepShape {
 
 export class StepEngine {
   readonly options: StepEngineOptions;
-  private readonly pricers = new Map<string, FastStepPricer>();
+  /** One step timer (and its pricer's caches) per layout and decode tokens per request. */
+  private readonly timers = new Map<string, (step: StepShape) => number>();
 
   constructor(options: StepEngineOptions) {
     this.options = options;
@@ -88,25 +89,21 @@ export class StepEngine {
    */
   stepTimer(parallel: ParallelConfig, genTokensPerRequest: number): (step: StepShape) => number {
     const key = `${parallelKey(parallel)}|${genTokensPerRequest}`;
-    let pricer = this.pricers.get(key);
-    if (!pricer) {
-      pricer = new FastStepPricer(
-        parallel,
-        this.options.db,
-        (p, s) => this.ops(p, s),
-        genTokensPerRequest,
-        this.options.profile.sustainedComputeFactor,
-        this.options.profile.eagerLaunchMs,
-        this.options.profile.eagerGapMs,
-      );
-      this.pricers.set(key, pricer);
+    let timer = this.timers.get(key);
+    if (!timer) {
+      timer = this.newTimer(parallel, genTokensPerRequest);
+      this.timers.set(key, timer);
     }
-    const fast = pricer;
-    const { stepOverheadMs, graphGapMs, overlapsHostWork } = this.options.profile;
+    return timer;
+  }
+
+  private newTimer(parallel: ParallelConfig, genTokensPerRequest: number): (step: StepShape) => number {
+    const { profile, db } = this.options;
+    const fast = new FastStepPricer(parallel, db, (p, s) => this.ops(p, s), genTokensPerRequest, profile);
+    const { stepOverheadMs, graphGapMs, overlapsHostWork } = profile;
     const withHostWork = (ms: number) =>
       overlapsHostWork ? Math.max(ms, stepOverheadMs) : ms + stepOverheadMs;
-    const hasLaunchCost =
-      graphGapMs > 0 || Object.values(this.options.profile.eagerLaunchMs).some((v) => v > 0);
+    const hasLaunchCost = graphGapMs > 0 || Object.values(profile.eagerLaunchMs).some((v) => v > 0);
     const pp = parallel.pp;
     return (step) => {
       const shape = microBatch(step, pp);

@@ -148,3 +148,30 @@ describe('memory model', () => {
     expect(engine.memory(single, 2_000_000, 8192).fits).toBe(false);
   });
 });
+
+describe('StepEngine.stepMs caches', () => {
+  it('price a step the same whichever steps were priced before it (shared decompositions, no order effects)', () => {
+    const grid: StepShape[] = [];
+    for (const ctxTokens of [0, 7, 1000, 5000])
+      for (const genRequests of [0, 1, 64, 200])
+        for (const genKvLen of [50, 33000])
+          grid.push({
+            ctxRequests: ctxTokens > 0 ? 2 : 0,
+            ctxTokens,
+            ctxPrefix: ctxTokens > 0 ? 300 : 0,
+            genRequests,
+            genKvLen: genRequests > 0 ? genKvLen : 0,
+            genTokensPerRequest: 1,
+          });
+    for (const [id, parallel] of [
+      ['meta-llama/Llama-3.1-8B', dense],
+      ['deepseek-ai/DeepSeek-V3', mla],
+    ] as const) {
+      const forward = engineFor(id);
+      const backward = engineFor(id);
+      const ahead = grid.map((step) => forward.stepMs(parallel, step));
+      const behind = [...grid].reverse().map((step) => backward.stepMs(parallel, step));
+      expect(behind.reverse()).toEqual(ahead);
+    }
+  });
+});
