@@ -13,3 +13,4 @@ export {
   type OpTiming,
   type StepLatency,
 } from './step-latency.js';
+export { snapToGrid } from './token-grid.js';

@@ -6,6 +6,7 @@
 // wait; decodes advance only in steps without prefill). Queueing behind other prefills (the main
 // error of fixed-factor TTFT models) falls out of it.
 import { seededRandom } from '../common/index.js';
+import { snapToGrid } from '../engine/index.js';
 import type { StepShape } from '../models/index.js';
 
 export interface AggSimulationInput {
@@ -136,11 +137,7 @@ class FinishHeap {
 
 /** Kv lengths are bucketed (32 buckets per octave, <= ~3% error) so that steps share cache entries. */
 export function bucketKvLen(kv: number): number {
-  if (kv <= 16) return Math.max(1, Math.round(kv));
-  const shift = 31 - Math.clz32(kv) - 5;
-  if (shift <= 0) return Math.round(kv);
-  const quantum = 1 << shift;
-  return Math.round(kv / quantum) * quantum;
+  return Math.max(1, snapToGrid(kv, 5));
 }
 
 export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
