@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { DTYPES, type Dtype, isDtype, UnknownNameError, UsageError } from '../common/index.js';
 import { BACKENDS, type Backend, isBackend } from '../engine/index.js';
 import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
-import { loadModel, type ModelSpec, type QuantConfig, resolveQuant } from '../models/index.js';
+import {
+  loadModel,
+  type ModelSpec,
+  type QuantConfig,
+  type QuantPolicy,
+  resolveQuant,
+} from '../models/index.js';
 import {
   DATABASE_MODES,
   type DatabaseMode,
@@ -34,6 +40,8 @@ export interface ContextFlags {
   readonly moeQuant?: string;
   readonly commQuant?: string;
   readonly moeDistribution?: string;
+  /** Base formats before the overrides: the checkpoint's (default) or the GPU's fastest. */
+  readonly quantPolicy?: QuantPolicy;
 }
 
 export interface DeploymentContext {
@@ -158,7 +166,7 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     const dtype = dtypeFlag(flag, value);
     if (dtype) overrides[key] = dtype;
   }
-  const quant = resolveQuant(model, system.gpu.sm_version, overrides);
+  const quant = resolveQuant(model, system.gpu.sm_version, overrides, flags.quantPolicy);
   const db = await openPerfDatabase({
     system,
     backend,

@@ -3,22 +3,23 @@ import { resolve } from 'node:path';
 import type { ExperimentEstimators, ExperimentSpec } from '../search/index.js';
 import { buildRoleContexts, type ContextFlags } from './deployment-context.js';
 
-function flagsOf(
+/** The predicting-command flags an experiment stands for. */
+export function flagsOf(
   spec: ExperimentSpec,
-  system: string,
   extraSystemsDirs: readonly string[],
   baseDir: string,
 ): ContextFlags {
   const q = spec.quant;
   return {
     model: spec.model,
-    system,
+    system: spec.system,
     backend: spec.backend,
     databaseMode: spec.database_mode,
     ...(spec.backend_version ? { version: spec.backend_version } : {}),
     // A relative perf_data path is read from the experiment file's folder, not the shell's.
     ...(spec.perf_data ? { perfData: resolve(baseDir, spec.perf_data) } : {}),
     ...(extraSystemsDirs.length > 0 ? { systemsDir: [...extraSystemsDirs] } : {}),
+    ...(q?.policy ? { quantPolicy: q.policy } : {}),
     ...(q?.gemm ? { gemmQuant: q.gemm } : {}),
     ...(q?.kv_cache ? { kvQuant: q.kv_cache } : {}),
     ...(q?.fmha ? { fmhaQuant: q.fmha } : {}),
@@ -34,7 +35,7 @@ export async function experimentEstimators(
   baseDir = process.cwd(),
 ): Promise<ExperimentEstimators> {
   const { ctx, decodeCtx: decode } = await buildRoleContexts(
-    flagsOf(spec, spec.system, extraSystemsDirs, baseDir),
+    flagsOf(spec, extraSystemsDirs, baseDir),
     spec.decode_system,
   );
   const isMoe = Boolean(ctx.model.moe);
