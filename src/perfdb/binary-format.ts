@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { InvalidInputError } from '../common/index.js';
-import type { PerfTable, StringColumn } from './perf-table.js';
+import { assertRequiredColumns, type PerfTable, type StringColumn } from './perf-table.js';
 import { TABLE_SCHEMAS, type TableName } from './table-schemas.js';
 
 const MAGIC = 'IPDBTAB1';
@@ -199,8 +199,20 @@ export function readBinaryTable(file: string, expected: TableName): PerfTable {
         break;
     }
   }
+  // The columns a CSV or parquet file must have, each stored with its type and named in the
+  // file's column list (which export reads), as every table the encoder writes has them.
+  const schema = TABLE_SCHEMAS[expected];
+  const numeric = new Set([
+    'latency',
+    ...schema.keyColumns.filter((c) => c.type === 'int').map((c) => c.name),
+  ]);
+  assertRequiredColumns(
+    schema,
+    (c) => header.fileColumns.includes(c) && (numeric.has(c) ? numbers : strings).has(c),
+    file,
+  );
   return {
-    schema: TABLE_SCHEMAS[expected],
+    schema,
     rowCount: n,
     strings,
     numbers,

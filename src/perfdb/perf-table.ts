@@ -105,6 +105,29 @@ function encodeNumbers(
   return out;
 }
 
+/**
+ * Fail with one line naming the missing columns unless `has` holds for every prefix column, every
+ * key column without a default, and latency: the columns every reader of a table relies on.
+ */
+export function assertRequiredColumns(
+  schema: TableSchema,
+  has: (column: string) => boolean,
+  file: string,
+): void {
+  const required = [
+    ...PREFIX_COLUMNS,
+    ...schema.keyColumns.filter((c) => c.defaultValue === undefined).map((c) => c.name),
+    'latency',
+  ];
+  const missing = required.filter((c) => !has(c));
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      `${file}: not a valid ${schema.name} table: missing column(s) ${missing.join(', ')}; ` +
+        `expected columns: ${canonicalColumns(schema).join(', ')} (power, power_limit and defaulted keys optional)`,
+    );
+  }
+}
+
 /** Validate and encode raw columns into a table; errors name the file, row and column. */
 export function buildPerfTable(
   schema: TableSchema,
@@ -113,18 +136,7 @@ export function buildPerfTable(
   source: TableSource,
   fileColumns: readonly string[],
 ): PerfTable {
-  const required = [
-    ...PREFIX_COLUMNS,
-    ...schema.keyColumns.filter((c) => c.defaultValue === undefined).map((c) => c.name),
-    'latency',
-  ];
-  const missing = required.filter((c) => !raw.has(c));
-  if (missing.length > 0) {
-    throw new InvalidInputError(
-      `${source.file}: not a valid ${schema.name} table: missing column(s) ${missing.join(', ')}; ` +
-        `expected columns: ${canonicalColumns(schema).join(', ')} (power, power_limit and defaulted keys optional)`,
-    );
-  }
+  assertRequiredColumns(schema, (c) => raw.has(c), source.file);
   const strings = new Map<string, StringColumn>();
   const numbers = new Map<string, Float64Array>();
   for (const name of PREFIX_COLUMNS) strings.set(name, encodeStrings(raw.get(name)!, rowCount, name, source));

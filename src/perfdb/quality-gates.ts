@@ -8,7 +8,7 @@ import { scanPerfData } from './perf-data-catalog.js';
 import { distinctStrings, type PerfTable } from './perf-table.js';
 import { TableDatabase } from './table-database.js';
 import { buildTableIndex } from './table-index.js';
-import { PREFIX_COLUMNS, tableNameOfFile } from './table-schemas.js';
+import { tableNameOfFile } from './table-schemas.js';
 
 export type GateStatus = 'pass' | 'warn' | 'fail';
 
@@ -39,8 +39,8 @@ export const DEFAULT_GATE_THRESHOLDS: GateThresholds = {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
- * Check one loaded table. `system` enables the SOL gate; `expected` checks the prefix columns
- * against what the folder says (framework / version / device), when given.
+ * Check one loaded table. `system` enables the SOL gate. (Missing columns never reach here: every
+ * loader rejects a file without the prefix columns, its keys or latency.)
  */
 export function checkPerfTable(
   table: PerfTable,
@@ -48,14 +48,6 @@ export function checkPerfTable(
   thresholds: GateThresholds = DEFAULT_GATE_THRESHOLDS,
 ): GateResult[] {
   const results: GateResult[] = [];
-  const missingPrefix = PREFIX_COLUMNS.filter((c) => !table.fileColumns.includes(c));
-  results.push({
-    gate: 'header',
-    status: missingPrefix.length ? 'fail' : 'pass',
-    detail: missingPrefix.length
-      ? `missing prefix column(s) ${missingPrefix.join(', ')}`
-      : `${table.fileColumns.length} columns, prefix first`,
-  });
   for (const column of ['framework', 'version', 'device'] as const) {
     const values = distinctStrings(table, column);
     results.push({

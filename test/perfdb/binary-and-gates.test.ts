@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
+import { encodeBinaryTable } from '../../src/perfdb/binary-format.js';
 import {
   checkPerfFile,
   checkPerfTable,
@@ -15,6 +17,7 @@ import {
 } from '../../src/perfdb/index.js';
 import {
   gemmRows,
+  ncclRows,
   type Row,
   tempDir,
   writeCsv,
@@ -114,6 +117,99 @@ describe('embedded binary format, import and export', () => {
   });
 });
 
+describe('malformed binary tables', () => {
+  const provenance = { importedFrom: 'nccl_perf.txt', sourceFormat: 'csv', importedAt: '', tool: 'test' };
+  let dir: string;
+  let nccl: Awaited<ReturnType<typeof loadTableFile>>;
+  beforeAll(async () => {
+    dir = tempDir();
+    const csv = join(dir, 'nccl_perf.txt');
+    writeCsv(csv, ncclRows());
+    nccl = await loadTableFile(csv, 'nccl', 'csv');
+  });
+
+  /** The message loading `bytes` as an nccl table fails with (it must be an InvalidInputError). */
+  async function failure(bytes: Uint8Array, table: 'nccl' | 'gemm' = 'nccl'): Promise<string> {
+    const file = join(dir, 'nccl.ipdb');
+    writeFileSync(file, bytes);
+    const error = await loadTableFile(file, table, 'ipdb').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    return (error as Error).message.replace(file, 'FILE');
+  }
+
+  /** A valid encoding with its JSON header edited (the body is kept, re-aligned). */
+  function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
+    const length = Buffer.from(bytes).readUInt32LE(8);
+    const header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + length)).toString('utf8'));
+    edit(header);
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const bodyStart = (12 + json.byteLength + 7) & ~7;
+    const out = new Uint8Array(bodyStart + bytes.byteLength - ((12 + length + 7) & ~7));
+    out.set(bytes.subarray(0, 8));
+    Buffer.from(out.buffer).writeUInt32LE(json.byteLength, 8);
+    out.set(json, 12);
+    out.set(bytes.subarray((12 + length + 7) & ~7), bodyStart);
+    return out;
+  }
+  type Columns = { name: string; offset: number; byteLength: number }[];
+  const column = (header: Record<string, unknown>, name: string) =>
+    (header['columns'] as Columns).find((c) => c.name === name)!;
+
+  it('rejects a file without the latency column in one line, like CSV and parquet', async () => {
+    const numbers = new Map(nccl.numbers);
+    numbers.delete('latency');
+    const table = { ...nccl, numbers, fileColumns: nccl.fileColumns.filter((c) => c !== 'latency') };
+    expect(await failure(encodeBinaryTable(table, provenance))).toBe(
+      'FILE: not a valid nccl table: missing column(s) latency; expected columns: framework, version, ' +
+        'device, op_name, kernel_source, nccl_dtype, num_gpus, message_size, latency, power, power_limit ' +
+        '(power, power_limit and defaulted keys optional)',
+    );
+    // Present in the body but not in the file's own column list (export writes that list).
+    const unlisted = withHeader(encodeBinaryTable(nccl, provenance), (h) => {
+      h['fileColumns'] = (h['fileColumns'] as string[]).filter((c) => c !== 'device');
+    });
+    expect(await failure(unlisted)).toMatch(/^FILE: not a valid nccl table: missing column\(s\) device; /);
+  });
+
+  const damaged = (what: string) =>
+    `FILE: not a valid inferplan perf table (${what}); re-run 'inferplan db import'`;
+  const cases: [string, (valid: Uint8Array, raw: Uint8Array) => Uint8Array, string, ('gemm' | 'nccl')?][] = [
+    ['wrong magic bytes', (v) => Uint8Array.from(v, (b, i) => (i === 0 ? 0x58 : b)), 'wrong magic bytes'],
+    ['a header length past the end', (v) => v.subarray(0, 20), 'truncated header'],
+    [
+      'a header that is not JSON',
+      (v) => Uint8Array.from(v, (b, i) => (i === 12 ? 0x21 : b)),
+      'header is not JSON',
+    ],
+    [
+      'an invalid header field',
+      (v) => withHeader(v, (h) => Object.assign(h, { rowCount: -1 })),
+      "header field 'rowCount' invalid",
+    ],
+    ['another table', (v) => v, "holds table 'nccl', expected 'gemm'", 'gemm'],
+    [
+      'a corrupt compressed body',
+      (v) => withHeader(v, () => {}).map((b, i, all) => (i >= all.length - 64 ? b ^ 0xff : b)),
+      'corrupt compressed body',
+    ],
+    [
+      'a column past the end',
+      (_, raw) => withHeader(raw, (h) => Object.assign(column(h, 'latency'), { offset: 1e9 })),
+      "column 'latency' runs past the end",
+    ],
+    [
+      'a column of the wrong length',
+      (_, raw) => withHeader(raw, (h) => Object.assign(column(h, 'num_gpus'), { byteLength: 4 })),
+      "column 'num_gpus' has the wrong length",
+    ],
+  ];
+  it.each(cases)('rejects %s in one line', async (_, damage, what, table) => {
+    const valid = encodeBinaryTable(nccl, provenance);
+    const raw = encodeBinaryTable(nccl, provenance, 'none');
+    expect(await failure(damage(valid, raw), table)).toBe(damaged(what));
+  });
+});
+
 describe('quality gates', () => {
   it('passes clean synthetic data', async () => {
     const root = tempDir();
@@ -140,7 +236,6 @@ describe('quality gates', () => {
     const results = checkPerfTable(table, h200);
     const status = Object.fromEntries(results.map((r) => [r.gate, r.status]));
     expect(status).toMatchObject({
-      header: 'pass',
       'consistent version': 'fail',
       'consistent framework': 'pass',
       'finite positive latency': 'fail',
