@@ -147,6 +147,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     ncclWorker = await startWorker(options.gpus.join('+'), options.gpus.join(','));
   }
   const hello = firstHello;
+  const output = hello ? outputLocation(options, hello) : undefined;
 
   const checkpoints = new Map<CollectOp, OpCheckpoint>();
   const queue: QueueItem[] = [];
@@ -173,7 +174,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       if (options.resumeRetryFailed) checkpoint.clearFailed();
       checkpoint.flush(true);
       checkpoints.set(plan.op, checkpoint);
-      const inTable = options.skipExisting ? existingKeys(options, hello, plan.op) : new Set<string>();
+      const inTable = options.skipExisting && output ? existingKeys(output.dir, plan.op) : new Set<string>();
       const spec = OP_REGISTRY[plan.op];
       const todo = plan.cases.filter(
         (c) =>
@@ -335,7 +336,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   }
   for (const checkpoint of checkpoints.values()) checkpoint.flush(true);
 
-  return packageOutputs(options, hello, checkpoints, skipped, existing, startedAt, {
+  return packageOutputs(options, hello, output, checkpoints, skipped, existing, startedAt, {
     wallS: (Date.now() - t0) / 1000,
     cases: stats.cases,
     timedS: stats.timedMs / 1000,
@@ -348,13 +349,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 function packageOutputs(
   options: CampaignOptions,
   hello: WorkerHello | undefined,
+  output: OutputLocation | undefined,
   checkpoints: Map<CollectOp, OpCheckpoint>,
   skipped: Map<CollectOp, number>,
   existing: Map<CollectOp, number>,
   startedAt: string,
   overhead: OverheadReport,
 ): CampaignReport {
-  if (!hello) {
+  if (!hello || !output) {
     const ops: OpReport[] = options.plans.map((p) => ({
       ...summarizeOp(p.op, [], 0, [], 0),
       planned: p.cases.length,
@@ -372,9 +374,7 @@ function packageOutputs(
       overhead,
     };
   }
-  const system = options.system ?? systemForDevice(hello.device ?? 'unknown');
-  const version = frameworkVersionLabel(hello.torch);
-  const dir = join(options.outDir, system, options.backend, version);
+  const { system, version, dir } = output;
   mkdirSync(dir, { recursive: true });
   const context = { framework: options.backend, version, device: hello.device ?? 'unknown' };
   const finishedAt = new Date().toISOString();
@@ -422,7 +422,7 @@ function packageOutputs(
         torch: hello.torch,
         rows: written.rows,
         status: summary.status === 'complete' ? 'complete' : 'partial',
-        kernel_sources: [...new Set(readTable(written.path).map((r) => r['kernel_source'] ?? ''))].sort(),
+        kernel_sources: written.kernelSources,
         campaigns: [
           {
             plan_hash: plan.hash,
@@ -522,9 +522,20 @@ function caseKeyRow(spec: OpSpec, params: Readonly<Record<string, string | numbe
   return row;
 }
 
-function existingKeys(options: CampaignOptions, hello: WorkerHello, op: CollectOp): Set<string> {
+interface OutputLocation {
+  readonly system: string;
+  readonly version: string;
+  /** <out>/<system>/<backend>/<version>: where the tables go (and --skip-existing looks). */
+  readonly dir: string;
+}
+
+function outputLocation(options: CampaignOptions, hello: WorkerHello): OutputLocation {
   const system = options.system ?? systemForDevice(hello.device ?? 'unknown');
-  const dir = join(options.outDir, system, options.backend, frameworkVersionLabel(hello.torch));
+  const version = frameworkVersionLabel(hello.torch);
+  return { system, version, dir: join(options.outDir, system, options.backend, version) };
+}
+
+function existingKeys(dir: string, op: CollectOp): Set<string> {
   const spec = OP_REGISTRY[op];
   return new Set(readTable(tablePath(dir, spec)).map((r) => rowKey(spec, r)));
 }

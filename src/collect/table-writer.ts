@@ -97,6 +97,8 @@ export interface WriteTableResult {
   readonly rows: number;
   readonly newRows: number;
   readonly replacedRows: number;
+  /** Distinct kernel_source values of the written table, sorted. */
+  readonly kernelSources: readonly string[];
 }
 
 /** Merge new rows into the table at `dir` (unless `replace`) and write it atomically. */
@@ -118,7 +120,14 @@ export function writeTable(
   const rows = sortRows(spec, [...merged.values()]);
   const hasPower = rows.some((r) => (r['power'] ?? '') !== '');
   writeFileAtomicSync(path, renderCsv(tableColumns(spec, hasPower), rows));
-  return { path, rows: rows.length, newRows: newRows.length - replaced, replacedRows: replaced };
+  const kernelSources = [...new Set(rows.map((r) => r['kernel_source'] ?? ''))].sort();
+  return {
+    path,
+    rows: rows.length,
+    newRows: newRows.length - replaced,
+    replacedRows: replaced,
+    kernelSources,
+  };
 }
 
 /** One campaign's contribution to a table (a table can merge several campaigns). */
