@@ -2,6 +2,7 @@
 // buffers + framework overhead, checked against the share of GPU memory the engine may use.
 import { ncclMemBytes, type SystemSpec } from '../hardware/index.js';
 import {
+  gpusPerWorker,
   kvBytesPerTokenPerGpu,
   type ModelSpec,
   type ParallelConfig,
@@ -57,8 +58,7 @@ export function memoryPerGpu(
     4 * model.hiddenSize +
     ((model.numHeads + 2 * model.numKvHeads) * model.headDim) / parallel.tp;
   const activationsBytes = Math.max(MIN_ACTIVATION_BYTES, stepTokens * widthPerToken * 2);
-  const gpus = parallel.tp * parallel.pp * parallel.attentionDp;
-  const ncclBytes = ncclMemBytes(system, gpus);
+  const ncclBytes = ncclMemBytes(system, gpusPerWorker(parallel));
   const frameworkBytes = system.memory.framework_bytes;
   const capacityBytes = system.gpu.mem_capacity_bytes;
   const usableBytes = capacityBytes * profile.memFraction;

@@ -34,7 +34,7 @@ export {
   QuantConfigSchema,
   type UnsupportedEntry,
 } from './model-spec.js';
-export { layersPerStage, type ParallelConfig, validateParallel } from './parallel-config.js';
+export { gpusPerWorker, layersPerStage, type ParallelConfig, validateParallel } from './parallel-config.js';
 export {
   BF16_QUANT,
   describeQuant,

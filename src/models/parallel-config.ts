@@ -12,6 +12,11 @@ export interface ParallelConfig {
   readonly moeEp: number;
 }
 
+/** GPUs one worker (engine instance) spans: expert parallelism reuses the attention GPUs. */
+export function gpusPerWorker(parallel: ParallelConfig): number {
+  return parallel.tp * parallel.pp * parallel.attentionDp;
+}
+
 function divisors(n: number): number[] {
   const out: number[] = [];
   for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);

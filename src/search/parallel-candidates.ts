@@ -7,9 +7,8 @@ const CROSS_NODE_TP = [16, 32, 64] as const;
 const PP_VALUES = [1, 2, 4, 8] as const;
 const DP_VALUES = [1, 2, 4, 8, 16, 32, 64] as const;
 
-export function gpusPerWorker(parallel: WorkerParallel): number {
-  return parallel.tp * parallel.pp * parallel.attentionDp;
-}
+/** Re-exported for the search layer's callers; defined with the layout rules in models. */
+export { gpusPerWorker } from '../models/index.js';
 
 export function describeParallel(p: WorkerParallel): string {
   let text = `tp${p.tp}`;

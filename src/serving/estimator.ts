@@ -11,6 +11,7 @@ import {
 import type { SystemSpec } from '../hardware/index.js';
 import {
   decodeStep,
+  gpusPerWorker,
   kvBytesPerTokenPerGpu,
   type ModelSpec,
   prefillStep,
@@ -63,10 +64,6 @@ const DEFAULT_LENGTH_RATIO = 0.8;
 const MAX_SIMULATED_REQUESTS = 1000;
 /** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
 const DISAGG_RATE_DERATE = 0.92;
-
-function gpusOf(p: WorkerParallel): number {
-  return p.tp * p.pp * p.attentionDp;
-}
 
 function shares(msByProvenance: Record<keyof ProvenanceShares, number>): ProvenanceShares {
   const total = Object.values(msByProvenance).reduce((a, b) => a + b, 0);
@@ -276,7 +273,7 @@ class ServingEstimator implements Estimator {
         tokensPerS,
         requestsPerS: (config.batchSize / totalMs) * 1000,
         concurrency: config.batchSize,
-        gpusPerReplica: gpusOf(p),
+        gpusPerReplica: gpusPerWorker(p),
         memBytesPerGpu,
         provenance: blend.provenance,
       },
@@ -328,7 +325,7 @@ class ServingEstimator implements Estimator {
         tokensPerS: sim.outputTokensPerS * p.attentionDp,
         requestsPerS: sim.requestsPerS * p.attentionDp,
         concurrency: clients,
-        gpusPerReplica: gpusOf(p),
+        gpusPerReplica: gpusPerWorker(p),
         memBytesPerGpu,
         provenance: blend.provenance,
       },
@@ -417,7 +414,7 @@ class ServingEstimator implements Estimator {
       backendProfile(this.options.backend).requestOverheadMs;
     const tpotMs = tpotAt(dBatch);
     const gpusPerReplica =
-      prefill.workers * gpusOf(prefill.parallel) + decode.workers * gpusOf(decode.parallel);
+      prefill.workers * gpusPerWorker(prefill.parallel) + decode.workers * gpusPerWorker(decode.parallel);
     const tokensPerS = ratePerMs * 1000 * workload.osl;
     const blend = this.blend(
       this.breakdown(this.engine, prefill.parallel, this.ctxStep(pBatch, workload)),

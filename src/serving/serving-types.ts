@@ -1,14 +1,11 @@
 // Types of the serving layer's public API: what a deployment is and what it delivers.
 // The search layer enumerates these configs and ranks these metrics.
 
+import type { ParallelConfig } from '../models/index.js';
+import type { Provenance } from '../perfdb/index.js';
+
 /** Parallel layout of one worker (an engine instance spanning tp * pp * attentionDp GPUs). */
-export interface WorkerParallel {
-  readonly tp: number;
-  readonly pp: number;
-  readonly attentionDp: number;
-  readonly moeTp: number;
-  readonly moeEp: number;
-}
+export type WorkerParallel = ParallelConfig;
 
 export interface Workload {
   /** Input tokens per request (including the cached prefix). */
@@ -59,9 +56,7 @@ export interface StaticConfig {
 export type ServingConfig = AggConfig | DisaggConfig | StaticConfig;
 
 /** Share of predicted time by provenance (sums to 1). */
-export type ProvenanceShares = Readonly<
-  Record<'measured' | 'interpolated' | 'extrapolated' | 'empirical' | 'sol', number>
->;
+export type ProvenanceShares = Readonly<Record<Provenance, number>>;
 
 export interface ServingMetrics {
   readonly ttftMs: number;

@@ -6,6 +6,7 @@
 //           requests/s = min(x P, y D), TTFT = TTFT_static(prefill), TPOT = TPOT(decode)
 //   memory: a worker fits a batch b when b <= maxBatchPerGpu * g
 import { InfeasibleError } from '../../src/common/index.js';
+import { gpusPerWorker as gpusOf } from '../../src/models/index.js';
 import type {
   Estimator,
   MemoryFit,
@@ -33,7 +34,6 @@ export interface FakeCall {
   readonly gpus: number;
 }
 
-export const gpusOf = (p: WorkerParallel): number => p.tp * p.pp * p.attentionDp;
 export const staticTtftMs = (b: number, g: number): number => (100 * b) / g;
 export const tpotMs = (b: number, g: number): number => 10 + b / g + (g - 1);
 
