@@ -3,11 +3,18 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { listPerfData, nearestVersion, type OpQuery, openPerfDatabase } from '../../src/perfdb/index.js';
+import {
+  listPerfData,
+  loadTableFile,
+  nearestVersion,
+  type OpQuery,
+  openPerfDatabase,
+} from '../../src/perfdb/index.js';
 import {
   contextAttentionRows,
   gemmRows,
   tempDir,
+  toCsv,
   writeCsv,
   writeCurrentParquetTree,
   writeLegacyCsvTree,
@@ -236,5 +243,115 @@ describe('perf data loaders and layouts', () => {
     });
     expect(result).toMatchObject({ latencyMs: 123, provenance: 'measured' });
     expect(db.indexes.get('context_attention')!.table.duplicateKeys).toBe(1);
+  });
+});
+
+describe('one-line messages for unreadable files', () => {
+  /** The message `load` fails with, with the temp folder written as DIR (must be InvalidInputError). */
+  async function failure(dir: string, load: () => Promise<unknown>): Promise<string> {
+    const error = await load().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    return (error as Error).message.replaceAll(dir, 'DIR');
+  }
+
+  const gemmCsv = (edit: (rows: ReturnType<typeof gemmRows>) => void) => {
+    const rows = gemmRows();
+    edit(rows);
+    return toCsv(rows);
+  };
+  const files: [string, string, 'csv' | 'parquet', string | undefined, string][] = [
+    ['a missing file', 'gemm_perf.txt', 'csv', undefined, 'DIR/gemm_perf.txt: cannot read (ENOENT)'],
+    [
+      'rows of the wrong length',
+      'gemm_perf.txt',
+      'csv',
+      'a,b,c\n1,2\n',
+      'DIR/gemm_perf.txt: not valid CSV (Invalid Record Length: expect 3, got 2 on line 2)',
+    ],
+    [
+      'an unclosed quote',
+      'gemm_perf.txt',
+      'csv',
+      'a,"b\n',
+      'DIR/gemm_perf.txt: not valid CSV (Quote Not Closed: the parsing is finished with an opening quote at line 1)',
+    ],
+    [
+      'an empty file',
+      'gemm_perf.txt',
+      'csv',
+      '',
+      'DIR/gemm_perf.txt: empty file; expected a header line and rows',
+    ],
+    [
+      'a parquet file that is not parquet',
+      'gemm_perf.parquet',
+      'parquet',
+      'not parquet at all',
+      'DIR/gemm_perf.parquet: not a readable parquet file (parquet file invalid (footer != PAR1))',
+    ],
+    [
+      'an empty text cell',
+      'gemm_perf.txt',
+      'csv',
+      gemmCsv((rows) => Object.assign(rows[2]!, { kernel_source: ' ' })),
+      "DIR/gemm_perf.txt: line 4, column 'kernel_source': empty cell; every row needs a value",
+    ],
+    [
+      'an empty key cell',
+      'gemm_perf.txt',
+      'csv',
+      gemmCsv((rows) => Object.assign(rows[0]!, { k: '' })),
+      "DIR/gemm_perf.txt: line 2, column 'k': empty cell; expected a number",
+    ],
+    [
+      'a fractional integer key',
+      'gemm_perf.txt',
+      'csv',
+      gemmCsv((rows) => Object.assign(rows[9]!, { n: 1.5 })),
+      "DIR/gemm_perf.txt: line 11, column 'n': '1.5' is not an integer",
+    ],
+  ];
+  it.each(files)('for %s', async (_, name, format, content, message) => {
+    const dir = tempDir();
+    const file = join(dir, name);
+    if (content !== undefined) writeFileSync(file, content);
+    expect(await failure(dir, () => loadTableFile(file, 'gemm', format))).toBe(message);
+  });
+
+  const reuse: [string, 'backend' | 'version', string, string][] = [
+    [
+      'YAML that does not parse',
+      'backend',
+      'a: [\n',
+      'DIR/h200_sxm/vllm/reuse.yaml: not valid YAML (Flow sequence in block collection must be sufficiently ' +
+        'indented and end with a ] at line 2, column 1:)',
+    ],
+    [
+      'neither form',
+      'version',
+      'reuse: [1, 2]\n',
+      "DIR/h200_sxm/vllm/0.9.0/reuse.yaml: expected 'reuse: <version>' (in a version folder) or " +
+        "'<version>: <other version>' lines",
+    ],
+    [
+      "'reuse: <version>' at backend level",
+      'backend',
+      "reuse: '0.9.0'\n",
+      "DIR/h200_sxm/vllm/reuse.yaml: 'reuse: <version>' belongs in a version folder; here map '<version>: <other>'",
+    ],
+  ];
+  it.each(reuse)('for a reuse.yaml with %s', async (_, level, content, message) => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    const folder = join(root, 'h200_sxm', 'vllm', ...(level === 'version' ? ['0.9.0'] : []));
+    writeFileSync(join(folder, 'reuse.yaml'), content);
+    expect(await failure(root, () => listPerfData(root))).toBe(message);
+  });
+
+  it('for a perf data directory that does not exist', async () => {
+    const root = join(tempDir(), 'absent');
+    expect(await failure(root, () => listPerfData(root))).toBe(
+      "perf data directory 'DIR' does not exist; pass --perf-data DIR",
+    );
   });
 });
