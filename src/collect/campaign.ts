@@ -256,6 +256,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         const r = answer.result;
         stats.timedMs += r.timed_ms ?? 0;
         stats.workerCaseMs += r.case_wall_ms ?? 0;
+        // The timing's own warnings (graph capture failed, clock dropped, samples spread) ride in
+        // the row's info next to the kernel's, for a later look at suspicious rows.
+        const timingInfo = {
+          ...(r.graph_error !== undefined ? { graph_error: r.graph_error } : {}),
+          ...(r.throttled !== undefined ? { throttled: r.throttled } : {}),
+          ...(r.spread !== undefined ? { spread: r.spread } : {}),
+        };
+        const info = r.info || Object.keys(timingInfo).length ? { ...r.info, ...timingInfo } : undefined;
         const row: RowRecord = {
           id: item.c.id,
           params: { ...item.c.params },
@@ -271,7 +279,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           ...(r.eager_latency_ms !== undefined ? { eagerLatencyMs: r.eager_latency_ms } : {}),
           ...(typeof r.timed_ms === 'number' ? { timedMs: r.timed_ms } : {}),
           ...(r.case_wall_ms !== undefined ? { caseWallMs: r.case_wall_ms } : {}),
-          ...(r.info ? { info: r.info } : {}),
+          ...(info ? { info } : {}),
         };
         finish(item, row, true);
       } else {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OpCheckpoint } from '../../src/collect/checkpoint.js';
 import { runCampaign } from '../../src/collect/index.js';
 import { campaignOptions, smallPlan, tempDir } from './campaign-helpers.js';
 
@@ -53,6 +54,17 @@ describe('campaign robustness with a misbehaving worker', () => {
       readFileSync(join(dir, 'out', 'h200_sxm', 'torch', '2.11.0', 'collection_summary.json'), 'utf8'),
     ) as { ops: { op: string; by_class: Record<string, number> }[] };
     expect(summary.ops[0]?.by_class).toEqual({ framework_bug: 1, unsupported_config: 1, resource_issue: 1 });
+  });
+
+  it("keeps the timing's warnings (graph_error, throttled, spread) in each row's info", async () => {
+    const dir = tempDir('timing-info');
+    await runCampaign(campaignOptions(dir, smallPlan(), [], { gpus: ['0'] }));
+    const done = [...(OpCheckpoint.load(join(dir, 'ck'), 'gemm')?.done.values() ?? [])];
+    expect(done).toHaveLength(30);
+    const m4 = done.find((r) => r.params['m'] === 4);
+    expect(m4?.info).toEqual({ throttled: false, spread: 0.02, graph_error: 'RuntimeError: capture failed' });
+    const m5 = done.find((r) => r.params['m'] === 5);
+    expect(m5?.info).toEqual({ throttled: false, spread: 0.02 });
   });
 
   it('stops on request, then --resume runs exactly the cases left', async () => {
