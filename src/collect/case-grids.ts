@@ -1,5 +1,6 @@
 // Generic case grids per op. `full` is upstream scale (tens of thousands of GEMMs); `compact`
 // spans the same ranges more coarsely for a campaign that must fit a short GPU lease.
+import { BYTES_PER_ELEMENT, isDtype } from '../common/index.js';
 import type { CaseParams } from './case-params.js';
 
 export const GRID_SIZES = ['full', 'compact'] as const;
@@ -201,12 +202,6 @@ export function elementwiseGrid(size: GridSize): CaseParams[] {
 }
 
 export const NCCL_GRID_OPS = ['all_reduce', 'all_gather', 'reduce_scatter', 'alltoall'] as const;
-const NCCL_BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
-  bfloat16: 2,
-  float16: 2,
-  int8: 1,
-  float32: 4,
-};
 
 /** 512 B to 512 MiB doubling, as element counts of each dtype. */
 export function ncclGrid(
@@ -222,7 +217,7 @@ export function ncclGrid(
             op_name: op,
             nccl_dtype: dtype,
             num_gpus: g,
-            message_size: bytes / (NCCL_BYTES_PER_ELEMENT[dtype] ?? 2),
+            message_size: bytes / (isDtype(dtype) ? BYTES_PER_ELEMENT[dtype] : 2),
           });
   return out;
 }
