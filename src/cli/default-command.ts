@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InfeasibleError, PerfDataMissingError, UsageError } from '../common/index.js';
+import { InfeasibleError, PerfDataMissingError } from '../common/index.js';
 import { BACKENDS, isBackend } from '../engine/index.js';
 import { EMBEDDED_PERF_DIR, scanPerfData } from '../perfdb/index.js';
 import { createProgress, renderSearchReport, searchResultJson, writeSearchSaveDir } from '../report/index.js';
@@ -31,6 +31,7 @@ import {
   workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
+import { parseObjective, parseServingModes } from './search-flags.js';
 
 interface DefaultFlags extends ContextFlags {
   gpus?: string;
@@ -50,19 +51,6 @@ interface DefaultFlags extends ContextFlags {
   gpuHourCost?: string;
   saveDir?: string;
   exhaustive?: boolean;
-}
-
-function modesOf(value: string): SearchMode[] {
-  if (value === 'both') return ['agg', 'disagg'];
-  if (value === 'agg' || value === 'disagg') return [value];
-  throw new UsageError(`--serving-mode must be agg, disagg or both, got '${value}'`);
-}
-
-function objectiveOf(value: string): Objective {
-  if (!(OBJECTIVES as readonly string[]).includes(value)) {
-    throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${value}'`);
-  }
-  return value as Objective;
 }
 
 interface SearchSettings {
@@ -185,8 +173,8 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
           : {}),
         strict: Boolean(flags.strictSla),
       };
-      const modes = modesOf(flags.servingMode);
-      const objective = objectiveOf(flags.objective);
+      const modes = parseServingModes(flags.servingMode);
+      const objective = parseObjective(flags.objective);
       const topN = parsePositiveInt('--top-n', flags.topN, 5);
       const backends = flags.backend === 'auto' ? backendsWithData(flags) : [flags.backend];
       const runs: BackendRun[] = [];

@@ -2,13 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../common/index.js';
 import { recommendResultJson, renderRecommendation } from '../report/index.js';
-import {
-  type LoadTarget,
-  OBJECTIVES,
-  type Objective,
-  recommendDeployment,
-  type SearchMode,
-} from '../search/index.js';
+import { type LoadTarget, OBJECTIVES, recommendDeployment } from '../search/index.js';
 import {
   addContextOptions,
   addWorkloadOptions,
@@ -19,6 +13,7 @@ import {
   workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
+import { parseObjective, parseServingModes } from './search-flags.js';
 
 interface RecommendFlags extends ContextFlags {
   targetRate?: string;
@@ -59,14 +54,8 @@ export function registerRecommendCommand(program: Command, globals: () => Global
         flags.targetRate !== undefined
           ? { requestsPerS: parseNumber('--target-rate', flags.targetRate, 0) }
           : { concurrency: parsePositiveInt('--target-concurrency', flags.targetConcurrency) };
-      const modes: SearchMode[] =
-        flags.servingMode === 'both' ? ['agg', 'disagg'] : flags.servingMode === 'agg' ? ['agg'] : ['disagg'];
-      if (!['agg', 'disagg', 'both'].includes(flags.servingMode)) {
-        throw new UsageError(`--serving-mode must be agg, disagg or both, got '${flags.servingMode}'`);
-      }
-      if (!(OBJECTIVES as readonly string[]).includes(flags.objective)) {
-        throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${flags.objective}'`);
-      }
+      const modes = parseServingModes(flags.servingMode);
+      const objective = parseObjective(flags.objective);
       const workload = workloadFromFlags(flags);
       const ctx = await buildContext(flags);
       const gpuHourUsd =
@@ -82,7 +71,7 @@ export function registerRecommendCommand(program: Command, globals: () => Global
           tpotMs: parseNumber('--tpot', flags.tpot, 30),
         },
         modes,
-        objective: flags.objective as Objective,
+        objective,
         maxGpusPerReplica: parsePositiveInt('--max-gpus-per-replica', flags.maxGpusPerReplica, 64),
         parallelSpace: { isMoe: Boolean(ctx.model.moe), gpusPerNode: ctx.system.node.gpus_per_node },
         ...(gpuHourUsd !== undefined ? { gpuHourUsd } : {}),

@@ -367,18 +367,19 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       'write the median and p90 errors per backend and mode (JSON; `estimate` quotes data/accuracy/silicon-dev.json)',
     )
     .action(async (csvPath: string, flags: CompareFlags) => {
+      // Flags first: a typo should not wait for the CSV to be read.
       const mode: DatabaseMode = parseDatabaseMode(flags.databaseMode);
-      const systems = new SystemRegistry(flags.systemsDir ?? []);
-      const parsed = readSiliconCsv(csvPath);
-      for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
-      const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
-
       const client = {
         ...(flags.lengthRatio !== undefined
           ? { lengthRatio: parseNumber('--length-ratio', flags.lengthRatio, 1) }
           : {}),
         ...(flags.waves !== undefined ? { waves: parsePositiveInt('--waves', flags.waves) } : {}),
       };
+      const systems = new SystemRegistry(flags.systemsDir ?? []);
+      const parsed = readSiliconCsv(csvPath);
+      for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
+      const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
+
       const report = await compareSiliconRows(rows, {
         systems,
         mode,

@@ -1,0 +1,118 @@
+// One-line errors and exit codes for bad flags and unreadable measurement files.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { writeServingPerfData } from '../helpers/serving-perf-fixture.js';
+
+let perfData = '';
+let dir = '';
+const base = () => [
+  '--model',
+  'meta-llama/Llama-3.1-8B',
+  '--system',
+  'h200_sxm',
+  '--backend',
+  'vllm',
+  '--perf-data',
+  perfData,
+];
+
+beforeAll(() => {
+  perfData = writeServingPerfData();
+  dir = mkdtempSync(join(tmpdir(), 'flag-errors-'));
+  writeFileSync(join(dir, 'no-columns.csv'), 'id,backend\nr1,vllm\n');
+  writeFileSync(join(dir, 'ragged.csv'), 'a,b\n"unterminated,1\n');
+});
+
+describe('bad flags and files get one line and an exit code', () => {
+  const cases: [string, () => string[], number, RegExp][] = [
+    [
+      'default --serving-mode',
+      () => ['default', ...base(), '--gpus', '2', '--serving-mode', 'mixed'],
+      2,
+      /^error: --serving-mode must be agg, disagg or both, got 'mixed'$/m,
+    ],
+    [
+      'default --objective',
+      () => ['default', ...base(), '--gpus', '2', '--objective', 'speed'],
+      2,
+      /^error: --objective must be one of .*tokens-per-gpu.*, got 'speed'$/m,
+    ],
+    [
+      'recommend --serving-mode',
+      () => ['recommend', ...base(), '--target-rate', '5', '--serving-mode', 'mixed'],
+      2,
+      /^error: --serving-mode must be agg, disagg or both, got 'mixed'$/m,
+    ],
+    [
+      'recommend --objective',
+      () => ['recommend', ...base(), '--target-rate', '5', '--objective', 'speed'],
+      2,
+      /^error: --objective must be one of .*, got 'speed'$/m,
+    ],
+    [
+      'estimate --mode',
+      () => ['estimate', ...base(), '--tp', '1', '--mode', 'fast'],
+      2,
+      /^error: --mode must be static, agg or disagg, got 'fast'$/m,
+    ],
+    [
+      'estimate --prefix >= --isl',
+      () => ['estimate', ...base(), '--tp', '1', '--isl', '100', '--prefix', '100'],
+      2,
+      /^error: --prefix 100 must be smaller than --isl 100$/m,
+    ],
+    [
+      'estimate --nextn-accept > --nextn',
+      () => ['estimate', ...base(), '--tp', '1', '--nextn', '1', '--nextn-accept', '2'],
+      2,
+      /^error: --nextn-accept 2 cannot exceed --nextn 1$/m,
+    ],
+    [
+      'silicon compare without the required columns',
+      () => ['silicon', 'compare', join(dir, 'no-columns.csv'), '--perf-data', perfData],
+      3,
+      /no-columns\.csv: missing columns .*; expected at least /,
+    ],
+    [
+      'silicon compare on a file that is not CSV',
+      () => ['silicon', 'compare', join(dir, 'ragged.csv'), '--perf-data', perfData],
+      3,
+      /ragged\.csv: not a readable CSV/,
+    ],
+    [
+      'silicon compare on a missing file',
+      () => ['silicon', 'compare', join(dir, 'absent.csv'), '--perf-data', perfData],
+      3,
+      /cannot read '.*absent\.csv'; pass the path of a measured-results CSV/,
+    ],
+    [
+      'silicon compare --length-ratio',
+      () => ['silicon', 'compare', join(dir, 'no-columns.csv'), '--length-ratio', 'half'],
+      2,
+      /^error: --length-ratio must be a non-negative number, got 'half'$/m,
+    ],
+    [
+      'silicon compare --waves',
+      () => ['silicon', 'compare', join(dir, 'no-columns.csv'), '--waves', '0'],
+      2,
+      /^error: --waves must be a positive integer, got '0'$/m,
+    ],
+    [
+      'silicon reference on a file that is not CSV',
+      () => ['silicon', 'reference', join(dir, 'ragged.csv')],
+      3,
+      /ragged\.csv: cannot read as CSV/,
+    ],
+  ];
+  for (const [name, args, code, message] of cases) {
+    it(name, async () => {
+      const r = await runCli(args());
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
