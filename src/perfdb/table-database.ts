@@ -86,7 +86,7 @@ export class TableDatabase implements PerfDatabase {
   /** MoE group lending utilisation to each expert layout without data of its own dtype. */
   private readonly moeLender = new Map<string, Handle>();
   private readonly activationQuantCache = new Map<string, number>();
-  private readonly flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
+  private readonly flags: EvalFlags = { exact: true, row: -1 };
   private readonly coords = new Float64Array(8);
   private readonly smoothKv: boolean;
   /** The group that answered the latest lookup (related-data borrowing needs its SOL). */
@@ -272,22 +272,14 @@ export class TableDatabase implements PerfDatabase {
   }
 
   query(op: OpQuery): OpLatency {
-    const answer = this.answer(op);
-    return this.solModel.lastComputeBound ? { ...answer, computeBound: true } : answer;
-  }
-
-  private answer(op: OpQuery): OpLatency {
     const solMs = this.sol(op);
+    // Read before the lookups, which evaluate other SOLs (neighbours, related data).
     const computeBound = this.solModel.lastComputeBound;
-    // Lookups below evaluate other SOLs (neighbours, related data): restore this op's verdict.
-    const restore = <T>(value: T): T => {
-      this.solModel.lastComputeBound = computeBound;
-      return value;
-    };
-    return restore(this.answerWithSol(op, solMs));
+    const answer = this.answer(op, solMs);
+    return computeBound ? { ...answer, computeBound: true } : answer;
   }
 
-  private answerWithSol(op: OpQuery, solMs: number): OpLatency {
+  private answer(op: OpQuery, solMs: number): OpLatency {
     if (this.mode === 'sol') return { latencyMs: solMs, solMs, provenance: 'sol', source: 'speed of light' };
     if (op.kind === 'comm' && (op.numGpus <= 1 || op.messageElements <= 0))
       return {
