@@ -173,9 +173,6 @@ function pchipLogLog(node: AxisNode, lo: number, x: number): number {
 
 export interface EvalFlags {
   exact: boolean;
-  held: boolean;
-  blended: boolean;
-  unusable: boolean;
   /** Row of an exact hit (for power), else -1. */
   row: number;
 }
@@ -196,7 +193,7 @@ export class AxisTree {
   private readonly query: Float64Array;
   private readonly point: Float64Array;
   private sol: PointSol = () => 1;
-  private flags: EvalFlags = { exact: true, held: false, blended: false, unusable: false, row: -1 };
+  private flags: EvalFlags = { exact: true, row: -1 };
 
   /** `coords(row, out)` writes a row's coordinates in axis order; rows with a non-finite latency are skipped. */
   constructor(
@@ -267,18 +264,10 @@ export class AxisTree {
   /** Smallest latency / SOL over the group's rows (below 1 = some data beats SOL). */
   minRatio(sol: PointSol): number {
     let min = Number.POSITIVE_INFINITY;
-    const point = new Float64Array(this.axes.length);
-    const walk = (node: AxisNode, level: number) => {
-      for (let i = 0; i < node.keys.length; i++) {
-        point[level] = node.keys[i]!;
-        if (node.children) walk(node.children[i]!, level + 1);
-        else {
-          const ratio = node.latency![i]! / sol(point);
-          if (ratio < min) min = ratio;
-        }
-      }
-    };
-    walk(this.root, 0);
+    this.forEachLeaf((point, latencyMs) => {
+      const ratio = latencyMs / sol(point);
+      if (ratio < min) min = ratio;
+    });
     return min;
   }
 
@@ -294,13 +283,8 @@ export class AxisTree {
     this.sol = sol;
     this.flags = flags;
     flags.exact = true;
-    flags.held = false;
-    flags.blended = false;
-    flags.unusable = false;
     flags.row = -1;
-    const value = this.evalNode(this.root, 0, true);
-    if (Number.isNaN(value)) flags.unusable = true;
-    return value;
+    return this.evalNode(this.root, 0, true);
   }
 
   /** True when the query lies inside the group's range on every axis. */
@@ -350,7 +334,6 @@ export class AxisTree {
       const solEdge = this.sol(this.point);
       this.point[level] = x;
       const solX = this.sol(this.point);
-      this.flags.held = true;
       const held = (v * solX) / solEdge;
       if (n < 2 || Number.isNaN(v)) return held;
       // Latency ~ overhead + SOL / utilisation: fit both from the two keys nearest the edge, so a
@@ -381,7 +364,6 @@ export class AxisTree {
     const solB = axis.blend === 'util' || Number.isNaN(vb) ? this.sol(this.point) : 0;
     this.point[level] = x;
     if (Number.isNaN(va) && Number.isNaN(vb)) return Number.NaN;
-    this.flags.blended = true;
     // Ragged data: one branch has no usable neighbour, so scale the other by SOL.
     if (Number.isNaN(va)) return (vb * this.sol(this.point)) / solB;
     if (Number.isNaN(vb)) return (va * this.sol(this.point)) / solA;
