@@ -13,22 +13,42 @@ export interface ParamCounts {
   readonly embeddingParams: number;
 }
 
-/** Weights of one layer's attention block, total (not per GPU). */
-function attentionParams(model: ModelSpec): number {
+/** Weights of one layer's attention block held on one of `tp` GPUs, by how they are laid out. */
+interface AttentionWeights {
+  /** GEMM weights every rank holds whole (MLA's down-projections). */
+  readonly replicated: number;
+  /** This rank's share of the tp-split GEMM weights (kv heads replicated when tp > n_kv). */
+  readonly split: number;
+  /** Norm weights inside the block (MLA's q / kv latent norms), replicated and kept in 16-bit. */
+  readonly norms: number;
+}
+
+function attentionWeights(model: ModelSpec, tp: number): AttentionWeights {
   const h = model.hiddenSize;
   const mla = model.mla;
   if (mla) {
     const qk = mla.qkNopeHeadDim + mla.qkRopeHeadDim;
-    const q = mla.qLoraRank > 0 ? mla.qLoraRank * (h + model.numHeads * qk) : h * model.numHeads * qk;
-    const kvDown = h * (mla.kvLoraRank + mla.qkRopeHeadDim);
-    const kvUp = mla.kvLoraRank * model.numHeads * (mla.qkNopeHeadDim + mla.vHeadDim);
-    const o = model.numHeads * mla.vHeadDim * h;
-    return q + kvDown + kvUp + o + mla.qLoraRank + mla.kvLoraRank;
+    const split =
+      (mla.qLoraRank > 0 ? mla.qLoraRank : h) * model.numHeads * qk +
+      mla.kvLoraRank * model.numHeads * (mla.qkNopeHeadDim + mla.vHeadDim) +
+      model.numHeads * mla.vHeadDim * h;
+    return {
+      replicated: h * (mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim),
+      split: split / tp,
+      norms: mla.qLoraRank + mla.kvLoraRank,
+    };
   }
   const d = model.headDim;
-  return (
-    h * (model.numHeads + 2 * model.numKvHeads) * d + model.numHeads * d * h + (model.qkNorm ? 2 * d : 0)
-  );
+  const kvHeads = Math.max(1, Math.ceil(model.numKvHeads / tp));
+  const heads = model.numHeads / tp;
+  return { replicated: 0, split: h * (heads + 2 * kvHeads) * d + heads * d * h, norms: 0 };
+}
+
+/** Weights of one layer's attention block, total (not per GPU); q/k norms included. */
+function attentionParams(model: ModelSpec): number {
+  const w = attentionWeights(model, 1);
+  const qkNorm = !model.mla && model.qkNorm ? 2 * model.headDim : 0;
+  return w.replicated + w.split + w.norms + qkNorm;
 }
 
 interface LayerWeights {
@@ -105,22 +125,9 @@ export function weightBytesPerGpu(
   const gemmBytes = BYTES_PER_ELEMENT[quant.gemm];
   const moeBytes = BYTES_PER_ELEMENT[quant.moe];
   const bf16 = BYTES_PER_ELEMENT.bfloat16;
-  let attention: number;
-  const mla = model.mla;
-  if (mla) {
-    const qk = mla.qkNopeHeadDim + mla.qkRopeHeadDim;
-    const replicated = h * (mla.qLoraRank + mla.kvLoraRank + mla.qkRopeHeadDim);
-    const split =
-      (mla.qLoraRank > 0 ? mla.qLoraRank : h) * model.numHeads * qk +
-      mla.kvLoraRank * model.numHeads * (mla.qkNopeHeadDim + mla.vHeadDim) +
-      model.numHeads * mla.vHeadDim * h;
-    attention = (replicated + split / tp) * gemmBytes + (mla.qLoraRank + mla.kvLoraRank + 2 * h) * bf16;
-  } else {
-    const d = model.headDim;
-    const kvHeads = Math.max(1, Math.ceil(model.numKvHeads / tp));
-    const heads = model.numHeads / tp;
-    attention = (h * (heads + 2 * kvHeads) * d + heads * d * h) * gemmBytes + 2 * h * bf16;
-  }
+  // Per-head q/k norm weights (a few KB) are left out.
+  const a = attentionWeights(model, tp);
+  const attention = (a.replicated + a.split) * gemmBytes + (a.norms + 2 * h) * bf16;
   const w = layerWeights(model);
   const moe = model.moe;
   const denseMlp = (w.denseMlp / tp) * gemmBytes;
