@@ -99,7 +99,8 @@ function attentionHeadPairs(size: GridSize): Array<[number, number, number]> {
   return out;
 }
 
-const attentionRow = (
+/** One bf16 attention case (context: step 0; generation: isl 1, step = kv length - 1). */
+export const attentionRow = (
   b: number,
   isl: number,
   step: number,

@@ -3,6 +3,7 @@
 // The op list comes from a ModelOpSource; the collector's is `catalogModelSource()` (the models
 // layer's `decomposeStep` over the catalog), so model facts live in one place only.
 import type { OpQuery } from '../perfdb/index.js';
+import { attentionRow } from './case-grids.js';
 import type { CaseParams } from './case-params.js';
 import type { CollectOp } from './op-registry.js';
 
@@ -66,36 +67,30 @@ export function queryToCase(query: OpQuery, gemmDtypes: readonly string[] = ['bf
       return [
         {
           op: 'context_attention',
-          params: {
-            batch_size: query.batchSize,
-            isl: query.isl,
-            num_heads: query.numHeads,
-            num_key_value_heads: query.numKvHeads,
-            head_dim: query.headDim,
-            window_size: query.windowSize,
-            beam_width: 1,
-            attn_dtype: 'bfloat16',
-            kv_cache_dtype: 'bfloat16',
-            step: 0,
-          },
+          params: attentionRow(
+            query.batchSize,
+            query.isl,
+            0,
+            query.numHeads,
+            query.numKvHeads,
+            query.headDim,
+            query.windowSize,
+          ),
         },
       ];
     case 'generation_attention':
       return [
         {
           op: 'generation_attention',
-          params: {
-            batch_size: query.batchSize,
-            isl: 1,
-            num_heads: query.numHeads,
-            num_key_value_heads: query.numKvHeads,
-            head_dim: query.headDim,
-            window_size: query.windowSize,
-            beam_width: 1,
-            attn_dtype: 'bfloat16',
-            kv_cache_dtype: 'bfloat16',
-            step: query.kvLen - 1,
-          },
+          params: attentionRow(
+            query.batchSize,
+            1,
+            query.kvLen - 1,
+            query.numHeads,
+            query.numKvHeads,
+            query.headDim,
+            query.windowSize,
+          ),
         },
       ];
     case 'moe':
