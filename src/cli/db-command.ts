@@ -1,6 +1,5 @@
 // `inferplan db ...`: list, query, validate, import and export perf data. Parse -> call perfdb -> render.
 import { basename } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DTYPES, type Dtype, UnknownNameError, UsageError, ValidationFailedError } from '../common/index.js';
@@ -21,28 +20,8 @@ import {
   scanPerfDataDir,
   validatePerfData,
 } from '../perfdb/index.js';
-import { renderTable } from '../report/index.js';
+import { createProgress, renderTable } from '../report/index.js';
 import { type GlobalOptions, printJson } from './run-command.js';
-
-function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} tables | {rate}/s | ETA {eta}s`, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const t0 = Date.now();
-  return {
-    update: (done, total) => {
-      if (!started) {
-        bar.start(total, 0, { rate: '0' });
-        started = true;
-      }
-      bar.update(done, { rate: (done / Math.max((Date.now() - t0) / 1000, 1e-3)).toFixed(1) });
-    },
-    stop: () => started && bar.stop(),
-  };
-}
 
 /** Long kernel names (TRT-LLM plugin paths) would make the table unreadable; --json has them whole. */
 function shorten(text: string, width: number): string {
@@ -321,11 +300,11 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .requiredOption('--out <dir>', 'destination folder (data/perf layout)')
     .option('--no-compress', 'store columns uncompressed (faster load, ~6x larger)')
     .action(async (dir: string, options: { out: string; compress: boolean }) => {
-      const bar = progressBar('import');
+      const bar = createProgress({ label: 'import', unit: 'tables', total: 1 });
       const converted = await importPerfData(
         dir,
         options.out,
-        bar.update,
+        (done, total) => bar.update(done, total),
         options.compress ? 'gzip' : 'none',
       );
       bar.stop();
@@ -351,8 +330,8 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .option('--format <format>', 'output format (csv)', 'csv')
     .action(async (dir: string, options: { out: string; format: string }) => {
       pick('export format', '--format', options.format, ['csv'] as const);
-      const bar = progressBar('export');
-      const converted = await exportPerfDataCsv(dir, options.out, bar.update);
+      const bar = createProgress({ label: 'export', unit: 'tables', total: 1 });
+      const converted = await exportPerfDataCsv(dir, options.out, (done, total) => bar.update(done, total));
       bar.stop();
       if (globals().json) printJson(converted);
       else process.stdout.write(`${converted.length} table(s) written as CSV under ${options.out}\n`);

@@ -1,5 +1,10 @@
 // Chart specs for searches and experiments: Pareto fronts per mode, the best point marked.
-import type { EvaluatedPoint, ExperimentOutcome, SearchResult } from '../search/index.js';
+import {
+  type EvaluatedPoint,
+  type ExperimentOutcome,
+  meetsAllButTpot,
+  type SearchResult,
+} from '../search/index.js';
 import { formatNumber } from './number-format.js';
 import type { SvgChartSpec, SvgSeries } from './svg-chart.js';
 
@@ -22,7 +27,7 @@ export function paretoChartSpec(
 ): SvgChartSpec {
   const series: SvgSeries[] = [];
   for (const mode of result.modes) {
-    const cloud = result.points.filter((p) => p.mode === mode && p.sla.failed.every((c) => c === 'tpot'));
+    const cloud = result.points.filter((p) => p.mode === mode && meetsAllButTpot(p.sla));
     series.push({
       name: `${mode} configurations`,
       points: thin(cloud, MAX_CLOUD).map(xy),

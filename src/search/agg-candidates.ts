@@ -90,7 +90,7 @@ export function evaluateAggLayout(
       return ok;
     });
   const evaluations: AggEvaluation[] = [];
-  /** Estimate rungs in order; returns the metrics by batch and whether the climb ended early. */
+  /** Estimate rungs in order, stopping where the plan's stopper says; returns the metrics by batch. */
   const climb = (ctxTokens: number, rungs: readonly number[]): Map<number, ServingMetrics> => {
     const stop = plan.stopper?.();
     const seen = new Map<number, ServingMetrics>();
