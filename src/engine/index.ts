@@ -4,9 +4,8 @@ export {
   type BackendProfile,
   backendProfile,
   isBackend,
-  type SchedulerPolicy,
 } from './backend-profile.js';
-export { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
+export type { MemoryBreakdown } from './memory-model.js';
 export { StepEngine, type StepEngineOptions } from './step-engine.js';
 export {
   emptyProvenanceMs,

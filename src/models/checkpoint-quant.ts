@@ -105,8 +105,6 @@ function fromQuantization(q: QuantizationConfig): CheckpointQuant {
     moeWeights = 'mxfp4';
   } else if (method === 'compressed-tensors') {
     weights = compressedTensorsDtype(q);
-  } else if (method === 'modelopt') {
-    weights = algoDtype(q.quant_algo);
   }
   const out: { -readonly [K in keyof QuantConfig]?: Dtype } = {};
   const moe = moeWeights ?? (excluded.experts ? undefined : weights);

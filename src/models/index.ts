@@ -1,7 +1,5 @@
 // The models layer: model facts (catalog + HF config parsing), parallel-layout rules,
 // quantisation defaults, step -> op decomposition and memory facts. Reading guide: docs/models.md.
-export type { ArchitectureParser, ModelFacts } from './architectures/architecture-parser.js';
-export { supportedHfArchitectures, UNSUPPORTED_ARCHITECTURES } from './architectures/registry.js';
 export {
   listCatalogEntries,
   listModels,
@@ -10,23 +8,16 @@ export {
   readCatalogDir,
   SHIPPED_MODELS_DIR,
 } from './catalog.js';
-export { type CheckpointQuant, parseHfQuantConfig, parseQuantizationConfig } from './checkpoint-quant.js';
-export {
-  type DecomposeOptions,
-  decomposeStep,
-  type ModelOp,
-  OP_ROLES,
-  type OpRole,
-} from './decompose-step.js';
+export { parseHfQuantConfig, parseQuantizationConfig } from './checkpoint-quant.js';
+export { decomposeStep, type ModelOp, type OpRole } from './decompose-step.js';
 export { idFromPath, loadHfConfig, specFromHfConfig } from './hf-config.js';
-export { countParams, kvBytesPerTokenPerGpu, type ParamCounts, weightBytesPerGpu } from './model-memory.js';
+export { countParams, kvBytesPerTokenPerGpu, weightBytesPerGpu } from './model-memory.js';
 export {
   ARCHITECTURES,
   type Architecture,
   attentionType,
   type CatalogEntry,
   CatalogEntrySchema,
-  LAYER_ATTENTION_TYPES,
   type LayerAttentionType,
   type ModelSpec,
   ModelSpecSchema,
@@ -38,16 +29,8 @@ export { gpusPerWorker, layersPerStage, type ParallelConfig, validateParallel } 
 export {
   BF16_QUANT,
   describeQuant,
-  QUANT_POLICIES,
   type QuantPolicy,
   resolveQuant,
   smDefaultQuant,
 } from './quant-config.js';
-export {
-  decodeStep,
-  prefillStep,
-  type StepShape,
-  StepShapeSchema,
-  stepTokens,
-  validateStep,
-} from './step-shape.js';
+export { decodeStep, prefillStep, type StepShape } from './step-shape.js';

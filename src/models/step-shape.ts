@@ -62,8 +62,3 @@ export function decodeStep(requests: number, kvLen: number, tokensPerRequest = 1
     genTokensPerRequest: tokensPerRequest,
   };
 }
-
-/** Tokens processed by the step's GEMMs: every prefill token plus every decode query token. */
-export function stepTokens(step: StepShape): number {
-  return step.ctxRequests * step.ctxTokens + step.genRequests * step.genTokensPerRequest;
-}

@@ -1,16 +1,10 @@
-export {
-  type AggSimulationInput,
-  type AggSimulationResult,
-  bucketKvLen,
-  simulateAgg,
-} from './agg-simulation.js';
+export { simulateAgg } from './agg-simulation.js';
 export {
   createEstimator,
   type EstimatorOptions,
   type RoleSystem,
   type ServingEstimatorHandle,
 } from './estimator.js';
-export { erlangC, meanWaitMdc } from './queueing.js';
 export type {
   AggConfig,
   DisaggConfig,
