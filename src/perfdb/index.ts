@@ -2,7 +2,6 @@ export { loadTableFile } from './file-loaders.js';
 export { type ConvertedTable, exportPerfDataCsv, importPerfData, tableToCsv } from './import-export.js';
 export * from './op-query.js';
 export {
-  clearPerfDataCache,
   EMBEDDED_PERF_DIR,
   listPerfData,
   loadTableIndex,

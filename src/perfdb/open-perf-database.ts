@@ -59,12 +59,6 @@ export async function loadTableIndex(ref: TableFileRef): Promise<TableIndex> {
   return index;
 }
 
-/** Drop cached tables (tests, or after `db import` rewrote files). */
-export function clearPerfDataCache(): void {
-  indexCache.clear();
-  databaseCache.clear();
-}
-
 function catalogOf(dir: string | undefined): PerfCatalog {
   const root = dir ?? EMBEDDED_PERF_DIR;
   if (dir === undefined && !existsSync(root)) return { root, systems: new Map(), ignoredFiles: [] };

@@ -23,8 +23,8 @@ import {
   type PerfDatabase,
   type Provenance,
 } from './op-query.js';
-import { canonicalDtype, elementwiseTraffic, SolModel, tableDtypeBytes } from './speed-of-light.js';
-import type { IndexGroup, TableIndex } from './table-index.js';
+import { canonicalDtype, SolModel, tableDtypeBytes } from './speed-of-light.js';
+import { groupKey, type IndexGroup, type TableIndex } from './table-index.js';
 import type { TableName } from './table-schemas.js';
 
 /** Fixed efficiencies of the legacy empirical mode (fraction of SOL reached). */
@@ -136,8 +136,7 @@ export class TableDatabase implements PerfDatabase {
   }
 
   hasTable(kind: OpKind): boolean {
-    if (kind === 'comm') return this.handles.has('nccl') || this.handles.has('custom_allreduce');
-    return this.handles.has(TABLE_OF_KIND[kind]);
+    return tableOfKind(kind).some((table) => this.handles.has(table));
   }
 
   /** SOL at a data point of a group, in that table's axis order (see INDEX_SPECS). */
@@ -201,7 +200,7 @@ export class TableDatabase implements PerfDatabase {
   private findGroup(table: TableName, wanted: readonly string[]): Handle | undefined {
     const groups = this.handles.get(table);
     if (!groups) return undefined;
-    const direct = groups.get(wanted.length === 1 ? wanted[0]! : wanted.join('|'));
+    const direct = groups.get(groupKey(wanted));
     if (direct) return direct;
     for (const handle of groups.values()) {
       const values = handle.group.values;
@@ -245,8 +244,7 @@ export class TableDatabase implements PerfDatabase {
     const result: Lookup = { latencyMs, solMs: solQuery, provenance, source: this.describe(handle, note) };
     this.lastHandle = handle;
     if (exactRow >= 0 && extraScale === 1) {
-      const power =
-        handle.group.tree && this.indexes.get(handle.table)?.table.numbers.get('power')?.[exactRow];
+      const power = this.indexes.get(handle.table)?.table.numbers.get('power')?.[exactRow];
       if (power !== undefined && Number.isFinite(power)) result.powerW = power;
     }
     return result;
@@ -311,8 +309,9 @@ export class TableDatabase implements PerfDatabase {
 
   private nearestData(op: OpQuery): string {
     if (this.lastMiss) return `nearest data: ${this.lastMiss} (over ${MAX_OCTAVES_NOTE})`;
-    if (op.kind === 'comm') return `${this.groupList('nccl')}; ${this.groupList('custom_allreduce')}`;
-    return this.groupList(TABLE_OF_KIND[op.kind]);
+    return tableOfKind(op.kind)
+      .map((table) => this.groupList(table))
+      .join('; ');
   }
 
   /** SOL latency of the query itself. */
@@ -412,9 +411,7 @@ export class TableDatabase implements PerfDatabase {
     handle = this.gemmGroups?.get(op.dtype) ?? this.findGroup('gemm', [op.dtype]),
   ): Lookup | undefined {
     if (!handle) return undefined;
-    this.coords[0] = op.n;
-    this.coords[1] = op.k;
-    this.coords[2] = op.m;
+    this.setGemm(op);
     const found = this.lookup(handle, solMs, 1, '');
     if (!found || !op.inputQuantized) return found;
     const quantMs = this.activationQuant(handle.group.values[0]!);
@@ -584,8 +581,7 @@ export class TableDatabase implements PerfDatabase {
     if (!handle) return undefined;
     this.setMoe(op);
     const found = this.lookup(handle, solMs, 1, note);
-    if (found && note && found.provenance === 'measured') found.provenance = 'interpolated';
-    return found;
+    return note ? transformed(found) : found;
   }
 
   /**
@@ -875,5 +871,3 @@ export function describeOp(op: OpQuery): string {
 export function tableOfKind(kind: OpKind): TableName[] {
   return kind === 'comm' ? ['nccl', 'custom_allreduce'] : [TABLE_OF_KIND[kind]];
 }
-
-export { elementwiseTraffic };
