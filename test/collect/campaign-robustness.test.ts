@@ -114,7 +114,7 @@ describe('campaign robustness with a misbehaving worker', () => {
     }
   });
 
-  it('records every case as failed when no worker can start, and says the op failed', async () => {
+  it('fails every op and writes no output folder when no worker can start', async () => {
     const dir = tempDir('nostart');
     process.env['FAKE_HELLO_FAIL'] = '1';
     try {
@@ -123,6 +123,28 @@ describe('campaign robustness with a misbehaving worker', () => {
       expect(report.outputDir).toBeUndefined();
     } finally {
       delete process.env['FAKE_HELLO_FAIL'];
+    }
+  });
+
+  it('records the cases left as NoWorker failures when a lost worker cannot be restarted', async () => {
+    const dir = tempDir('norestart');
+    process.env['FAKE_HELLO_ONCE'] = '1';
+    try {
+      const report = await runCampaign(
+        campaignOptions(dir, smallPlan(), [{ match: { m: 5 }, action: 'sigkill' }], { gpus: ['0'] }),
+      );
+      const gemm = report.ops.find((o) => o.op === 'gemm');
+      expect(gemm?.done).toBe(4);
+      expect(gemm?.failed).toBe(26);
+      const errors = JSON.parse(
+        readFileSync(join(dir, 'out', 'h200_sxm', 'torch', '2.11.0', 'errors_gemm.json'), 'utf8'),
+      ) as { failures: { params: { m: number }; error_type: string; classification: string }[] };
+      expect(errors.failures).toHaveLength(26);
+      expect(new Set(errors.failures.map((f) => `${f.error_type} ${f.classification}`))).toEqual(
+        new Set(['NoWorker resource_issue']),
+      );
+    } finally {
+      delete process.env['FAKE_HELLO_ONCE'];
     }
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,6 @@ import { runCampaign, savePlanFile } from '../../src/collect/index.js';
 import { campaignOptions, FAKE_WORKER, smallPlan, tempDir } from './campaign-helpers.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
-
-function journalLines(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0;
-}
 
 describe('kill -9 of the orchestrator', () => {
   it('resumes exactly where the journal stopped: no case lost, none run twice', async () => {
@@ -43,7 +39,6 @@ describe('kill -9 of the orchestrator', () => {
         stdio: 'ignore',
       },
     );
-    const journal = join(ck, 'gemm.journal.jsonl');
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const loaded = OpCheckpoint.load(ck, 'gemm');
@@ -56,7 +51,6 @@ describe('kill -9 of the orchestrator', () => {
     const doneBefore = afterKill?.done.size ?? 0;
     expect(doneBefore).toBeGreaterThanOrEqual(8);
     expect(doneBefore).toBeLessThan(30);
-    expect(journalLines(journal) + (existsSync(join(ck, 'gemm.checkpoint.json')) ? 1 : 0)).toBeGreaterThan(0);
 
     let ran = 0;
     const report = await runCampaign(

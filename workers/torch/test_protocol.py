@@ -115,7 +115,7 @@ class DeviceScriptTest(unittest.TestCase):
         run = subprocess.run([sys.executable, script, "--request", json.dumps(request)], capture_output=True,
                              text=True, timeout=60)
         answer = json.loads(run.stdout.strip().splitlines()[-1])
-        self.assertIn("error", answer)
+        self.assertIn("distribution must be one of", answer["error"])
         self.assertNotEqual(run.returncode, 0)
 
 
