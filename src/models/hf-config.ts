@@ -13,7 +13,8 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readJson(path: string): unknown {
+/** A JSON file's value; errors name the file (unreadable, not valid JSON). */
+export function readJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -14,15 +14,34 @@ export interface ArchitectureParser {
   parse(config: Record<string, unknown>, where: string): ModelFacts;
 }
 
-/** Validate `config` against `schema`, naming the file and the field on failure. */
-export function readConfig<T extends z.ZodType>(schema: T, config: unknown, where: string): z.output<T> {
+/**
+ * Validate `config` against `schema`, naming the file and the field on failure; `hint` (what to
+ * do) is appended to the message.
+ */
+export function readConfig<T extends z.ZodType>(
+  schema: T,
+  config: unknown,
+  where: string,
+  hint?: string,
+): z.output<T> {
   const parsed = schema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join('.') || '(top level)';
-    throw new InvalidInputError(`${where}: field '${field}': ${issue.message}`);
+    throw new InvalidInputError(`${where}: field '${field}': ${issue.message}${hint ? `; ${hint}` : ''}`);
   }
   return parsed.data;
+}
+
+/** HF `layer_types` (one per decoder layer) as our sliding / full attention kinds. */
+export function parseLayerTypes(types: readonly string[], where: string): ('sliding' | 'full')[] {
+  return types.map((t, i) => {
+    if (t === 'sliding_attention') return 'sliding';
+    if (t === 'full_attention') return 'full';
+    throw new InvalidInputError(
+      `${where}: field 'layer_types.${i}' is '${t}'; expected sliding_attention or full_attention`,
+    );
+  });
 }
 
 /** Config fields are sometimes null where absent is meant. */

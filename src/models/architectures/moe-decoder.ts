@@ -3,7 +3,7 @@
 // (alternating 128-token sliding-window and full attention layers, MXFP4 experts).
 import { z } from 'zod';
 import { InvalidInputError } from '../../common/index.js';
-import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
+import { type ArchitectureParser, orUndefined, parseLayerTypes, readConfig } from './architecture-parser.js';
 import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
 
 const positiveInt = z.number().int().positive();
@@ -125,13 +125,7 @@ export const GPT_OSS_PARSER: ArchitectureParser = {
   parse(config, where) {
     const c = readConfig(MoeConfigSchema, config, where);
     const size = required(orUndefined(c.sliding_window), 'sliding_window', where);
-    const layerTypes = required(c.layer_types, 'layer_types', where).map((t, i) => {
-      if (t === 'sliding_attention') return 'sliding' as const;
-      if (t === 'full_attention') return 'full' as const;
-      throw new InvalidInputError(
-        `${where}: field 'layer_types.${i}' is '${t}'; expected sliding_attention or full_attention`,
-      );
-    });
+    const layerTypes = parseLayerTypes(required(c.layer_types, 'layer_types', where), where);
     return {
       architecture: 'moe',
       ...gqaFacts(c),

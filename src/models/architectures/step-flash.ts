@@ -2,8 +2,7 @@
 // dense layers, then routed experts with one shared expert, and MTP layers. Only what the config
 // states is modelled (router bias and scaling change no shapes).
 import { z } from 'zod';
-import { InvalidInputError } from '../../common/index.js';
-import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
+import { type ArchitectureParser, orUndefined, parseLayerTypes, readConfig } from './architecture-parser.js';
 import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
 
 const positiveInt = z.number().int().positive();
@@ -24,13 +23,7 @@ export const STEP_FLASH_PARSER: ArchitectureParser = {
   hfArchitectures: ['Step3p7FlashForCausalLM'],
   parse(config, where) {
     const c = readConfig(StepConfigSchema, config, where);
-    const layerTypes = c.layer_types.map((t, i) => {
-      if (t === 'sliding_attention') return 'sliding' as const;
-      if (t === 'full_attention') return 'full' as const;
-      throw new InvalidInputError(
-        `${where}: field 'layer_types.${i}' is '${t}'; expected sliding_attention or full_attention`,
-      );
-    });
+    const layerTypes = parseLayerTypes(c.layer_types, where);
     const sharedInterSize = orUndefined(c.share_expert_dim) ?? 0;
     const numShared = sharedInterSize > 0 ? (orUndefined(c.n_shared_experts) ?? 1) : 0;
     return {
