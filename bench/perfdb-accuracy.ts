@@ -13,7 +13,7 @@ import { filterRows, type PerfTable } from '../src/perfdb/perf-table.js';
 import { TableDatabase } from '../src/perfdb/table-database.js';
 import { buildTableIndex, INDEX_SPECS } from '../src/perfdb/table-index.js';
 import type { TableName } from '../src/perfdb/table-schemas.js';
-import { sortVersions } from '../src/perfdb/version-order.js';
+import { newestVersion } from '../src/perfdb/version-order.js';
 import { renderTable } from '../src/report/index.js';
 
 const TARGETS: Partial<Record<TableName, string>> = {
@@ -206,7 +206,7 @@ export async function run(args: string[]): Promise<void> {
     const spec = registry.get(system);
     for (const [backend, versions] of backends) {
       if (onlyBackend && backend !== onlyBackend) continue;
-      const version = sortVersions(versions.keys()).pop()!;
+      const version = newestVersion(versions.keys())!;
       for (const ref of versions.get(version)!.values()) {
         if (!queryOfRowTables.has(ref.table)) continue;
         const table = await loadTableFile(ref.file, ref.table, ref.format);

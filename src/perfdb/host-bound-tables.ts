@@ -7,7 +7,7 @@
 import { NCCL_BACKEND, type PerfCatalog, type TableFileRef } from './perf-data-catalog.js';
 import type { TableIndex } from './table-index.js';
 import type { TableName } from './table-schemas.js';
-import { sortVersions } from './version-order.js';
+import { newestVersion } from './version-order.js';
 
 /** Tables whose calls run inside the engines' decode CUDA graphs. */
 const DECODE_ATTENTION_TABLES: readonly TableName[] = ['generation_mla', 'generation_attention'];
@@ -59,7 +59,7 @@ export async function lendHostBoundTables(
     let best: LentTable | undefined;
     for (const [other, versions] of [...backends].sort(([a], [b]) => a.localeCompare(b))) {
       if (other === backend || other === NCCL_BACKEND) continue;
-      const newest = sortVersions(versions.keys()).pop();
+      const newest = newestVersion(versions.keys());
       const ref = newest ? versions.get(newest)!.get(table) : undefined;
       if (!ref) continue;
       const index = await load(ref);

@@ -27,4 +27,4 @@ export {
 export { elementwiseTraffic, SolModel, tableDtypeBytes } from './speed-of-light.js';
 export { describeOp, LEGACY_EFFICIENCY, TableDatabase } from './table-database.js';
 export { FAMILIES, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
-export { compareVersions, nearestVersion } from './version-order.js';
+export { compareVersions, nearestVersion, newestVersion } from './version-order.js';

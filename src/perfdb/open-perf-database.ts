@@ -15,7 +15,7 @@ import { distinctStrings } from './perf-table.js';
 import { type DatabaseOptions, TableDatabase } from './table-database.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
 import type { TableName } from './table-schemas.js';
-import { nearestVersion, sortVersions } from './version-order.js';
+import { nearestVersion, newestVersion, sortVersions } from './version-order.js';
 
 /** Where the embedded database ships: `data/perf/<system>/<backend>/<version>/<table>.ipdb`. */
 export const EMBEDDED_PERF_DIR = join(DATA_DIR, 'perf');
@@ -99,7 +99,7 @@ export function resolvePerfVersion(
       hint,
     );
   const known = sortVersions(versions.keys());
-  let chosen = version ?? known[known.length - 1]!;
+  let chosen = version ?? newestVersion(known)!;
   if (!versions.has(chosen)) {
     // Only a version-like request has a "nearest" version; anything else is a typo.
     if (!/^v?\d+(\.\d+)*/.test(chosen)) throw new UnknownNameError(`${backend} version`, chosen, known, hint);
@@ -115,7 +115,7 @@ export function resolvePerfVersion(
     // NCCL is versioned on its own: use the newest NCCL data of the system.
     const nccl = backends.get(NCCL_BACKEND);
     if (nccl) {
-      const newest = sortVersions(nccl.keys()).pop()!;
+      const newest = newestVersion(nccl.keys())!;
       const ref = nccl.get(newest)!.get('nccl');
       if (ref) tables.set('nccl', ref);
     }

@@ -35,6 +35,11 @@ export function sortVersions(versions: Iterable<string>): string[] {
   return [...versions].sort(compareVersions);
 }
 
+/** The newest of `versions` (undefined when there are none). */
+export function newestVersion(versions: Iterable<string>): string | undefined {
+  return sortVersions(versions).pop();
+}
+
 /**
  * How far `v` is from `wanted`: releases that agree on more leading components are closer
  * (0.5.9 is nearer 0.5.8 than 0.5.6.post2 is; 1.3.0rc10 nearer 1.3.0rc1 than 1.2.0rc5), then the

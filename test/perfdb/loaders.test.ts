@@ -7,6 +7,7 @@ import {
   listPerfData,
   loadTableFile,
   nearestVersion,
+  newestVersion,
   type OpQuery,
   openPerfDatabase,
 } from '../../src/perfdb/index.js';
@@ -118,6 +119,12 @@ describe('perf data loaders and layouts', () => {
     expect(nearestVersion('0.8.1.post1', ['1.3.0rc10', '1.2.0rc5'])).toBe('1.2.0rc5');
     expect(nearestVersion('0.12.0', ['0.14.0', '0.19.0'])).toBe('0.14.0');
     expect(nearestVersion('2.0', [])).toBeUndefined();
+  });
+
+  it('names the newest version by release order, not by spelling', () => {
+    expect(newestVersion(['1.2.0', '0.5.10', '1.2.0rc5', '0.5.9'])).toBe('1.2.0');
+    expect(newestVersion(new Set(['0.5.6.post2', '0.5.6']))).toBe('0.5.6.post2');
+    expect(newestVersion([])).toBeUndefined();
   });
 
   it('names the known systems and backends for unknown ones', async () => {
