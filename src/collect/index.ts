@@ -10,8 +10,6 @@ export {
   type CollectFlags,
   CollectFlagsSchema,
   type PlanSummaryRow,
-  parseIntList,
-  parseOps,
   type ResolvedCollect,
   resolveCollect,
   summarizePlans,
@@ -27,7 +25,6 @@ export {
   SHARD_TARGETS,
   type ShardRenderOptions,
   type ShardTarget,
-  shardCommand,
 } from './cluster-shard.js';
 export {
   defaultStepLadder,
@@ -44,13 +41,11 @@ export { COLLECTOR_VERSION, collectorCodeHash, collectorGitSha, defaultWorkerCom
 export { chartsFor, type GateSummary, runQualityGates } from './quality-hook.js';
 export {
   type ReferenceMeasurement,
-  ReferenceMeasurementSchema,
   type ReferenceStepRequest,
   referenceRequestJson,
-  referenceScriptPath,
   runReferenceStep,
 } from './reference-runner.js';
-export { type ChartReport, rowSol, writeSanityCharts } from './sanity-charts.js';
-export { checkRows, findTableDirs, type MergeReport, mergeCollections } from './shard-merge.js';
+export { type ChartReport, writeSanityCharts } from './sanity-charts.js';
+export { type MergeReport, mergeCollections } from './shard-merge.js';
 export { frameworkVersionLabel, systemForDevice } from './system-naming.js';
 export { SAFE_GPU_ENV } from './worker-process.js';

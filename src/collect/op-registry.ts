@@ -163,8 +163,3 @@ export const OP_REGISTRY: Readonly<Record<CollectOp, OpSpec>> = {
 export function isCollectOp(value: string): value is CollectOp {
   return (COLLECT_OPS as readonly string[]).includes(value);
 }
-
-/** The case params the worker needs beyond the key columns (op_name for multi-op tables). */
-export function caseParamNames(spec: OpSpec): readonly string[] {
-  return spec.op === 'elementwise' || spec.op === 'nccl' ? ['op_name', ...spec.keyColumns] : spec.keyColumns;
-}

@@ -12,8 +12,6 @@ export const EXIT_CODES = {
   validationFailed: 10,
 } as const;
 
-export type ExitCodeName = keyof typeof EXIT_CODES;
-
 /** Base of every error whose message is meant for the user (no stack trace shown). */
 export class InferplanError extends Error {
   readonly exitCode: number;

@@ -1,7 +1,5 @@
 export {
-  loadSystemFile,
   ncclMemBytes,
-  SHIPPED_SYSTEMS_DIR,
   SystemRegistry,
   tensorFlopsPerS,
 } from './system-registry.js';

@@ -2,7 +2,6 @@
 
 from protocol import CaseError, UnsupportedCase
 
-DTYPES = ("bfloat16", "float16", "fp8", "fp8_block", "nvfp4", "int8", "int4_wo", "float32")
 MOE_DISTRIBUTIONS = ("balanced", "power_law_1.01", "power_law_1.2")
 ELEMENTWISE_OPS = ("rms_norm", "silu_mul", "add", "rope", "embedding", "kv_write")
 NCCL_OPS = ("all_reduce", "all_gather", "reduce_scatter", "alltoall")

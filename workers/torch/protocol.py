@@ -16,8 +16,6 @@ import sys
 
 PROTOCOL_VERSION = 1
 
-CLASSIFICATIONS = ("collector_bug", "unsupported_config", "framework_bug", "resource_issue", "transient")
-
 
 class ProtocolError(ValueError):
     """A request line that is not a valid message."""

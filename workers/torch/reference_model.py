@@ -99,7 +99,6 @@ class ReferenceModel:
             else:
                 ws["slot_cache"] = torch.empty(T, 2 * nkv * d, device=dev, dtype=dt)
             self.sets.append(ws)
-        self.distribution = distribution
         self.skip_ffn = False
         if self.moe:
             from kernels import routing_logits
@@ -121,7 +120,6 @@ class ReferenceModel:
             self.positions = torch.arange(tokens_per_request, device=dev).repeat(batch)
         self.slots = torch.arange(T, device=dev)
         self.last_token = torch.arange(batch, device=dev) * tokens_per_request + (tokens_per_request - 1)
-        self.router_skew = None
 
     def layer(self, x, ws, layer_index):
         torch = self.torch

@@ -5,7 +5,6 @@ CUDA events around the timed region, median of repeated runs, optional NVML powe
 import math
 import statistics
 import threading
-import time
 
 
 class PowerSampler:
@@ -143,7 +142,3 @@ def benchmark(step, *, use_graph, target_run_ms=2.0, budget_ms=400.0, max_repeat
         "timed_ms": timed_ms,
         "spread": (max(samples) - min(samples)) / max(statistics.median(samples), 1e-9),
     }
-
-
-def wall_ms_since(start_s):
-    return (time.perf_counter() - start_s) * 1000.0
