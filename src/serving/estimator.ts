@@ -3,6 +3,7 @@
 import { InfeasibleError, InvalidConfigError } from '../common/index.js';
 import {
   type Backend,
+  type BackendProfile,
   backendProfile,
   emptyProvenanceMs,
   StepEngine,
@@ -65,6 +66,11 @@ const MAX_SIMULATED_REQUESTS = 1000;
 /** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
 const DISAGG_RATE_DERATE = 0.92;
 
+/** Output tokens after the first (at least one: the decode phase is never empty in the maths). */
+function tokensAfterFirst(workload: Workload): number {
+  return Math.max(1, workload.osl - 1);
+}
+
 function shares(msByProvenance: Record<keyof ProvenanceShares, number>): ProvenanceShares {
   const total = Object.values(msByProvenance).reduce((a, b) => a + b, 0);
   const out = emptyProvenanceMs();
@@ -77,15 +83,16 @@ class ServingEstimator implements Estimator {
   readonly engine: StepEngine;
   readonly decodeEngine: StepEngine;
   private readonly options: EstimatorOptions;
+  private readonly profile: BackendProfile;
   private readonly breakdownCache = new Map<string, StepLatency>();
 
   constructor(options: EstimatorOptions) {
     this.options = options;
-    const profile = backendProfile(options.backend);
+    this.profile = backendProfile(options.backend);
     const shared = {
       model: options.model,
       quant: options.quant,
-      profile,
+      profile: this.profile,
       ...(options.moeDistribution ? { moeDistribution: options.moeDistribution } : {}),
     };
     this.engine = new StepEngine({ ...shared, system: options.system, db: options.db });
@@ -116,10 +123,7 @@ class ServingEstimator implements Estimator {
     const stepTokens =
       role === 'decode'
         ? perRank * (1 + workload.nextn)
-        : Math.max(
-            backendProfile(this.options.backend).defaultCtxTokens,
-            role === 'prefill' ? perRank * workload.isl : 0,
-          );
+        : Math.max(this.profile.defaultCtxTokens, role === 'prefill' ? perRank * workload.isl : 0);
     const seqLen = role === 'prefill' ? workload.isl : workload.isl + workload.osl;
     const mem = engine.memory(parallel, kvTokens, stepTokens, seqLen);
     return { fits: mem.fits, memBytesPerGpu: mem.totalBytes, capacityBytesPerGpu: mem.capacityBytes };
@@ -142,7 +146,7 @@ class ServingEstimator implements Estimator {
     const fit = this.fits(parallel, batchSize, workload, role);
     if (!fit.fits) {
       const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-      const usable = fit.capacityBytesPerGpu * backendProfile(this.options.backend).memFraction;
+      const usable = fit.capacityBytesPerGpu * this.profile.memFraction;
       const largest = this.largestFittingBatch(parallel, batchSize, workload, role);
       const advice =
         largest > 0
@@ -305,22 +309,23 @@ class ServingEstimator implements Estimator {
       genTokensPerRequest: 1 + workload.nextn,
       totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
-      policy: backendProfile(this.options.backend).scheduler,
-      overlapScheduler: backendProfile(this.options.backend).overlapsHostWork,
-      chunkedPrefill: backendProfile(this.options.backend).chunkedPrefill,
+      policy: this.profile.scheduler,
+      overlapScheduler: this.profile.overlapsHostWork,
+      chunkedPrefill: this.profile.chunkedPrefill,
       stepMs: this.engine.stepTimer(p, 1 + workload.nextn),
     });
     const running = Math.min(clientsPerRank, Math.ceil(batchSize / p.attentionDp));
+    const decodeTokens = tokensAfterFirst(workload);
     const ctxPerStep = Math.min(config.ctxTokens, Math.max(1, workload.isl - workload.prefix));
     const blend = this.blend(
       this.breakdown(this.engine, p, this.ctxStep(1, workload, ctxPerStep)),
       sim.meanTtftMs,
       this.breakdown(this.engine, p, this.genStep(running, workload.isl + workload.osl / 2, workload)),
-      sim.meanTpotMs * Math.max(1, workload.osl - 1),
+      sim.meanTpotMs * decodeTokens,
     );
     return this.finish(
       {
-        ttftMs: sim.meanTtftMs + backendProfile(this.options.backend).requestOverheadMs,
+        ttftMs: sim.meanTtftMs + this.profile.requestOverheadMs,
         tpotMs: sim.meanTpotMs,
         tokensPerS: sim.outputTokensPerS * p.attentionDp,
         requestsPerS: sim.requestsPerS * p.attentionDp,
@@ -361,6 +366,7 @@ class ServingEstimator implements Estimator {
     const transferMs = (kvBytes / net.inter_node_bandwidth_bytes_per_s + net.p2p_latency_s) * 1000;
 
     const decodeKv = workload.isl + workload.osl / 2;
+    const decodeTokens = tokensAfterFirst(workload);
     const advance = this.tokensPerDecodeStep(workload);
     const decodeStepMs = (batch: number) =>
       this.decodeEngine.stepMs(
@@ -368,6 +374,8 @@ class ServingEstimator implements Estimator {
         this.genStep(Math.max(1, Math.round(batch)), decodeKv, workload),
       );
     const tpotAt = (batch: number) => decodeStepMs(batch) / advance;
+    // Requests per ms the decode workers finish running full batches.
+    const fullDecodeCapacityPerMs = (dRanks * dBatchMax) / (tpotAt(dBatchMax) * decodeTokens);
 
     let ratePerMs: number;
     let dBatch: number;
@@ -375,43 +383,38 @@ class ServingEstimator implements Estimator {
     if (config.clients === undefined) {
       // Rate-matched steady state: decode runs full batches, prefill keeps up with headroom.
       dBatch = dBatchMax;
-      const decodeCapacityPerMs = (dRanks * dBatch) / (tpotAt(dBatch) * Math.max(1, workload.osl - 1));
-      ratePerMs = DISAGG_RATE_DERATE * Math.min(prefillCapacityPerMs, decodeCapacityPerMs);
+      ratePerMs = DISAGG_RATE_DERATE * Math.min(prefillCapacityPerMs, fullDecodeCapacityPerMs);
       waitMs = meanWaitMdc(prefillSlots, ratePerMs, prefillServiceMs);
     } else {
       // Closed loop with a fixed number of clients: solve Little's law for the arrival rate.
       const clients = config.clients;
       dBatch = Math.min(dBatchMax, Math.max(1, clients / dRanks));
-      ratePerMs = clients / (prefillServiceMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1));
+      ratePerMs = clients / (prefillServiceMs + transferMs + tpotAt(dBatch) * decodeTokens);
       waitMs = 0;
+      const cap = Math.min(prefillCapacityPerMs, fullDecodeCapacityPerMs) * 0.999;
       for (let i = 0; i < 40; i++) {
         dBatch = Math.min(dBatchMax, Math.max(1, (ratePerMs * tpotAt(dBatch) * (workload.osl - 1)) / dRanks));
-        const decodeCapacityPerMs =
-          (dRanks * dBatchMax) / (tpotAt(dBatchMax) * Math.max(1, workload.osl - 1));
-        const cap = Math.min(prefillCapacityPerMs, decodeCapacityPerMs) * 0.999;
         const w = meanWaitMdc(prefillSlots, Math.min(ratePerMs, cap), prefillServiceMs);
         waitMs = Number.isFinite(w) ? w : waitMs;
-        const cycleMs =
-          prefillServiceMs + waitMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1);
+        const cycleMs = prefillServiceMs + waitMs + transferMs + tpotAt(dBatch) * decodeTokens;
         const next = Math.min(cap, clients / cycleMs);
         ratePerMs = 0.5 * ratePerMs + 0.5 * next;
       }
       if (ratePerMs * prefillServiceMs >= prefillSlots * 0.99) {
         // Prefill saturated: the clients not being served wait in the prefill queue (Little's law).
-        const inService =
-          ratePerMs * (prefillServiceMs + transferMs + tpotAt(dBatch) * Math.max(1, workload.osl - 1));
+        const inService = ratePerMs * (prefillServiceMs + transferMs + tpotAt(dBatch) * decodeTokens);
         waitMs = Math.max(waitMs, (clients - inService) / ratePerMs);
       }
     }
     // The decode worker takes the transferred request up mid-step, after the steps it has planned,
     // and an overlap scheduler hands the first token out a step later (as in the agg simulation).
-    const handOffSteps = arrivalLagSteps(backendProfile(this.options.backend).overlapsHostWork);
+    const handOffSteps = arrivalLagSteps(this.profile.overlapsHostWork);
     const ttftMs =
       prefillServiceMs +
       (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) +
       transferMs +
       handOffSteps * decodeStepMs(dBatch) +
-      backendProfile(this.options.backend).requestOverheadMs;
+      this.profile.requestOverheadMs;
     const tpotMs = tpotAt(dBatch);
     const gpusPerReplica =
       prefill.workers * gpusPerWorker(prefill.parallel) + decode.workers * gpusPerWorker(decode.parallel);
@@ -424,7 +427,7 @@ class ServingEstimator implements Estimator {
         decode.parallel,
         this.genStep(Math.max(1, Math.round(dBatch)), decodeKv, workload),
       ),
-      tpotMs * Math.max(1, workload.osl - 1),
+      tpotMs * decodeTokens,
     );
     const requestLatencyMs = ttftMs + tpotMs * Math.max(0, workload.osl - 1);
     return this.finish(
