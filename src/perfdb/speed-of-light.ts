@@ -43,10 +43,13 @@ export function canonicalDtype(name: string): Dtype | undefined {
 /** Per-system constants the formulas need, resolved once. */
 export class SolModel {
   readonly memBytesPerS: number;
+  /** GPUs one NVLink domain joins (a node, unless the system spans nodes with NVLink). */
+  readonly gpusPerLinkDomain: number;
   private readonly flopsCache = new Map<string, number>();
 
   constructor(readonly system: SystemSpec) {
     this.memBytesPerS = system.gpu.mem_bandwidth_bytes_per_s;
+    this.gpusPerLinkDomain = system.node.gpus_per_nvlink_domain ?? system.node.gpus_per_node;
   }
 
   /** Tensor FLOP/s for a compute dtype spelled as in a table (unknown spellings use bf16). */
@@ -163,8 +166,7 @@ export class SolModel {
 
   /** Link bandwidth for a collective over `gpus` ranks: NVLink inside a node, the NIC beyond. */
   linkBytesPerS(gpus: number): number {
-    const perNode = this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node;
-    return gpus <= perNode
+    return gpus <= this.gpusPerLinkDomain
       ? this.system.node.intra_node_bandwidth_bytes_per_s
       : this.system.node.inter_node_bandwidth_bytes_per_s;
   }

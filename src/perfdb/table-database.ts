@@ -664,8 +664,7 @@ export class TableDatabase implements PerfDatabase {
 
   private comm(op: CommQuery, solMs: number): Lookup | undefined {
     const bytes = op.messageElements * tableDtypeBytes(op.dtype);
-    const perNode = this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node;
-    if (op.op === 'all_reduce' && op.numGpus <= perNode) {
+    if (op.op === 'all_reduce' && op.numGpus <= this.solModel.gpusPerLinkDomain) {
       // Serving engines all-reduce TP activations with their own kernel, captured in CUDA graphs.
       const groups = this.handles.get('custom_allreduce');
       if (groups && groups.size > 0) {
@@ -699,7 +698,7 @@ export class TableDatabase implements PerfDatabase {
   }
 
   private crossesNodes(op: CommQuery): boolean {
-    return op.numGpus > (this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node);
+    return op.numGpus > this.solModel.gpusPerLinkDomain;
   }
 
   /**
@@ -708,7 +707,7 @@ export class TableDatabase implements PerfDatabase {
    * bottleneck is the inter-node link) and two inter-node hops of latency.
    */
   private crossNodeComm(op: CommQuery, solMs: number): OpLatency {
-    const perNode = this.system.node.gpus_per_nvlink_domain ?? this.system.node.gpus_per_node;
+    const perNode = this.solModel.gpusPerLinkDomain;
     const inNode: CommQuery = { ...op, numGpus: perNode };
     const inNodeSol = this.sol(inNode);
     this.lastMiss = '';
