@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { InvalidInputError, writeFileAtomic } from '../common/index.js';
 import { encodeBinaryTable } from './binary-format.js';
 import { loadTableFile } from './file-loaders.js';
-import { scanPerfData } from './perf-data-catalog.js';
+import { scanPerfData, type TableFileRef } from './perf-data-catalog.js';
 import { type PerfTable, presentColumns } from './perf-table.js';
 import { sortRowsForIndex } from './table-index.js';
 
@@ -26,7 +26,7 @@ interface Job {
   system: string;
   backend: string;
   version: string;
-  ref: { table: string; file: string; format: 'csv' | 'parquet' | 'ipdb'; reusedFrom?: string };
+  ref: TableFileRef;
 }
 
 function jobsOf(dir: string): {
@@ -66,11 +66,7 @@ async function convertEach(
 ): Promise<ConvertedTable[]> {
   const done: ConvertedTable[] = [];
   for (const job of jobs) {
-    const table = await loadTableFile(
-      job.ref.file,
-      job.ref.table as PerfTable['schema']['name'],
-      job.ref.format,
-    );
+    const table = await loadTableFile(job.ref.file, job.ref.table, job.ref.format);
     const { fileName, data } = convert(table, job);
     const target = join(out, job.system, job.backend, job.version, fileName);
     await writeFileAtomic(target, data);
