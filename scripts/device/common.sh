@@ -1,8 +1,6 @@
-# Shared setup for device runs: safe NCCL env, node (carried as .carry/node.xz when absent),
+# Shared setup for campaign device runs: env.sh (safe NCCL env, $OUT), node (carried as .carry/node.xz when absent),
 # the bundled CLI (.carry/x/inferplan.mjs), and campaign state carried between calls.
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if command -v node >/dev/null 2>&1; then NODE=node; else
   xz -T4 -dc .carry/node.xz > /tmp/node && chmod +x /tmp/node && NODE=/tmp/node; fi
 IP="$NODE .carry/x/inferplan.mjs"

@@ -3,9 +3,7 @@
 # garbage collector as is and frozen (gc.freeze + disable while timing, as serving engines run),
 # each twice, alternating (scripts/device/eager-noise-points.jsonl -> eager_noise.jsonl).
 set -uo pipefail
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 nproc; grep -m1 "model name" /proc/cpuinfo; uptime
 timeout -k 10 300 python3 workers/torch/reference_model.py --points scripts/device/eager-noise-points.jsonl \
   > "$OUT/eager_noise.jsonl" 2> "$OUT/eager_noise.err"

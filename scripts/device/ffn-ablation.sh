@@ -3,9 +3,7 @@
 # (scripts/device/ffn-ablation-points.jsonl -> ffn_ablation.jsonl): the difference of the graph
 # replays is what the FFN costs inside a step, to compare with the tables' per-op latencies.
 set -uo pipefail
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 timeout -k 10 300 python3 workers/torch/reference_model.py --points scripts/device/ffn-ablation-points.jsonl \
   > "$OUT/ffn_ablation.jsonl" 2> "$OUT/ffn_ablation.err"
 echo "exit $?"; tail -3 "$OUT/ffn_ablation.err"

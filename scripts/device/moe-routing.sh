@@ -2,9 +2,7 @@
 # Device call on nvidia-h200: the MoE op under balanced vs independent uniform routing
 # (workers/torch/moe_routing_check.py -> data/reference/h200_sxm_moe_routing.jsonl).
 set -uo pipefail
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv
 python3 -c "import torch; print('torch', torch.__version__)"
 timeout -k 10 ${ROUTING_TIMEOUT_S:-420} python3 workers/torch/moe_routing_check.py --seeds 2 \

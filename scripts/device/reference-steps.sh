@@ -4,9 +4,7 @@
 # scripts/device/reference-points.jsonl (workers/torch/reference_model.py -> reference.jsonl and
 # the CSV data/reference/h200_sxm_torch_<version>_reference_steps.csv is made of).
 set -uo pipefail
-export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv
 echo "=== host launch $(date -u +%FT%TZ)"
 timeout -k 10 120 python3 workers/torch/host_launch.py > "$OUT/host_launch.jsonl" 2> "$OUT/host_launch.err"
