@@ -1,27 +1,20 @@
 // A small but complete perf-data tree (legacy CSV layout) covering Llama-3.1-8B at TP 1/2 on
 // h200_sxm with backend `vllm` 0.1.0: every table the engine asks for, latencies from simple
 // roofline-like formulas. Written by the tests that need real files behind the CLI.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Row, tempDir, writeCsv } from '../perfdb/perf-fixtures.js';
 
-type Row = Record<string, string | number>;
-
-let PREFIX = { framework: 'vllm', version: '0.1.0', device: 'NVIDIA H200' };
+/** Columns every row of one backend's tables starts with. */
+interface Prefix {
+  readonly framework: string;
+  readonly version: string;
+  readonly device: string;
+}
 const PEAK_FLOPS = 700e12;
 const BANDWIDTH = 4e12;
 
 function roofMs(flops: number, bytes: number, floorMs = 0.006): number {
   return floorMs + Math.max(flops / PEAK_FLOPS, bytes / BANDWIDTH) * 1e3;
-}
-
-function writeCsv(file: string, rows: readonly Row[]): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  const columns = Object.keys(rows[0]!);
-  writeFileSync(
-    file,
-    `${columns.join(',')}\n${rows.map((r) => columns.map((c) => String(r[c])).join(',')).join('\n')}\n`,
-  );
 }
 
 const POW2 = (from: number, to: number): number[] => {
@@ -30,7 +23,7 @@ const POW2 = (from: number, to: number): number[] => {
   return out;
 };
 
-function gemm(): Row[] {
+function gemm(prefix: Prefix): Row[] {
   const rows: Row[] = [];
   const nk = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
   for (const dtype of ['bfloat16', 'fp8'])
@@ -39,7 +32,7 @@ function gemm(): Row[] {
         for (const m of POW2(1, 16384)) {
           const bytes = dtype === 'fp8' ? 1 : 2;
           rows.push({
-            ...PREFIX,
+            ...prefix,
             op_name: 'gemm',
             kernel_source: 'fixture',
             gemm_dtype: dtype,
@@ -52,7 +45,7 @@ function gemm(): Row[] {
   return rows;
 }
 
-function contextAttention(): Row[] {
+function contextAttention(prefix: Prefix): Row[] {
   const rows: Row[] = [];
   for (const [heads, kvHeads] of [
     [32, 8],
@@ -61,7 +54,7 @@ function contextAttention(): Row[] {
     for (const b of [1, 2, 4, 8, 16])
       for (const isl of POW2(16, 16384))
         rows.push({
-          ...PREFIX,
+          ...prefix,
           op_name: 'context_attention',
           kernel_source: 'fixture',
           batch_size: b,
@@ -79,7 +72,7 @@ function contextAttention(): Row[] {
   return rows;
 }
 
-function generationAttention(): Row[] {
+function generationAttention(prefix: Prefix): Row[] {
   const rows: Row[] = [];
   for (const [heads, kvHeads] of [
     [32, 8],
@@ -88,7 +81,7 @@ function generationAttention(): Row[] {
     for (const b of POW2(1, 512))
       for (const kv of POW2(16, 32768))
         rows.push({
-          ...PREFIX,
+          ...prefix,
           op_name: 'generation_attention',
           kernel_source: 'fixture',
           batch_size: b,
@@ -106,13 +99,13 @@ function generationAttention(): Row[] {
   return rows;
 }
 
-function elementwise(): Row[] {
+function elementwise(prefix: Prefix): Row[] {
   const rows: Row[] = [];
   for (const op of ['rms_norm', 'silu_mul', 'add', 'rope', 'embedding', 'kv_write'])
     for (const width of [512, 1024, 2048, 4096, 8192, 16384, 32768])
       for (const tokens of POW2(1, 65536))
         rows.push({
-          ...PREFIX,
+          ...prefix,
           op_name: op,
           kernel_source: 'fixture',
           elementwise_dtype: 'bfloat16',
@@ -143,16 +136,13 @@ function nccl(): Row[] {
 }
 
 /** Writes the tree (for `backend` 0.1.0) and returns its root (pass as --perf-data). */
-export function writeServingPerfData(
-  root = mkdtempSync(join(tmpdir(), 'inferplan-perf-')),
-  backend = 'vllm',
-): string {
-  PREFIX = { framework: backend, version: '0.1.0', device: 'NVIDIA H200' };
+export function writeServingPerfData(root = tempDir('inferplan-perf-'), backend = 'vllm'): string {
+  const prefix: Prefix = { framework: backend, version: '0.1.0', device: 'NVIDIA H200' };
   const base = join(root, 'h200_sxm', backend, '0.1.0');
-  writeCsv(join(base, 'gemm_perf.txt'), gemm());
-  writeCsv(join(base, 'context_attention_perf.txt'), contextAttention());
-  writeCsv(join(base, 'generation_attention_perf.txt'), generationAttention());
-  writeCsv(join(base, 'elementwise_perf.txt'), elementwise());
+  writeCsv(join(base, 'gemm_perf.txt'), gemm(prefix));
+  writeCsv(join(base, 'context_attention_perf.txt'), contextAttention(prefix));
+  writeCsv(join(base, 'generation_attention_perf.txt'), generationAttention(prefix));
+  writeCsv(join(base, 'elementwise_perf.txt'), elementwise(prefix));
   writeCsv(join(root, 'h200_sxm', 'nccl', '2.27.0', 'nccl_perf.txt'), nccl());
   return root;
 }
