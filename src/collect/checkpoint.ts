@@ -105,7 +105,7 @@ export class OpCheckpoint {
         raw = JSON.parse(readFileSync(checkpoint.path, 'utf8'));
       } catch (error) {
         throw new InvalidInputError(
-          `${checkpoint.path}: not valid JSON (${(error as Error).message}); delete it to start over`,
+          `${checkpoint.path}: not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')}); delete it to start over`,
         );
       }
       const parsed = CheckpointFileSchema.safeParse(raw);

@@ -36,12 +36,15 @@ export function savePlanFile(path: string, backend: string, plans: readonly OpPl
   writeFileAtomicSync(path, `${JSON.stringify(body)}\n`);
 }
 
+// JSON.parse quotes the offending text, newlines included: the message must stay one line.
+const oneLine = (error: unknown): string => (error as Error).message.replace(/\s+/g, ' ');
+
 export function loadPlanFile(path: string): { backend: string; plans: OpPlan[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new InvalidInputError(`--plan-file ${path}: cannot read a JSON plan (${(error as Error).message})`);
+    throw new InvalidInputError(`--plan-file ${path}: cannot read a JSON plan (${oneLine(error)})`);
   }
   const parsed = PlanFileSchema.safeParse(raw);
   if (!parsed.success)

@@ -42,4 +42,23 @@ describe('SystemRegistry', () => {
       /broken\.yaml: field 'gpu\.mem_bandwidth_bytes_per_s'/,
     );
   });
+
+  it('names a file that is not YAML, a name that does not match its file, and a missing folder', () => {
+    const notYaml = mkdtempSync(join(tmpdir(), 'systems-'));
+    writeFileSync(join(notYaml, 'x.yaml'), 'name: [unclosed\n');
+    expect(() => new SystemRegistry([notYaml])).toThrow(InvalidInputError);
+    expect(() => new SystemRegistry([notYaml])).toThrow(`${join(notYaml, 'x.yaml')}: not valid YAML (`);
+
+    const renamed = mkdtempSync(join(tmpdir(), 'systems-'));
+    const good = new SystemRegistry().get('h100_sxm');
+    writeFileSync(join(renamed, 'gpu_b.yaml'), JSON.stringify({ ...good, name: 'gpu_a' }));
+    expect(() => new SystemRegistry([renamed])).toThrow(
+      `${join(renamed, 'gpu_b.yaml')}: field 'name' is 'gpu_a' but the file is named 'gpu_b'`,
+    );
+
+    const missing = join(renamed, 'nope');
+    expect(() => new SystemRegistry([missing])).toThrow(
+      new InvalidInputError(`systems directory '${missing}' does not exist`),
+    );
+  });
 });
