@@ -1,10 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, InvalidInputError, UnknownNameError } from '../../src/common/index.js';
 import { buildCatalog, catalogFileName, formatCatalogJson } from '../../src/models/catalog-builder.js';
-import { listModels, listUnsupportedModels, loadModel, readCatalogDir } from '../../src/models/index.js';
+import {
+  listModels,
+  listUnsupportedModels,
+  loadModel,
+  readCatalogDir,
+  SHIPPED_MODELS_DIR,
+} from '../../src/models/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'inferplan-catalog-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -131,5 +137,25 @@ describe('building the catalog from a config directory', () => {
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ spec: { id: 'x', architecture: 'dense' } }));
     expect(() => readCatalogDir(dir)).toThrow(InvalidInputError);
     expect(() => readCatalogDir(dir)).toThrow(/x\.json: field 'spec\.hfArchitecture'/);
+  });
+
+  it('says when the catalog directory is missing or two entries claim one name', () => {
+    const missing = join(root, 'no-such-catalog');
+    expect(() => readCatalogDir(missing)).toThrow(InvalidInputError);
+    expect(() => readCatalogDir(missing)).toThrow(`model catalog directory '${missing}' does not exist`);
+    const dir = join(root, 'clashing-catalog');
+    mkdirSync(dir, { recursive: true });
+    const llama = JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, 'meta-llama--Llama-3.1-8B.json'), 'utf8'));
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(llama));
+    const copy = {
+      ...llama,
+      spec: { ...llama.spec, id: 'acme/Llama-copy' },
+      aliases: ['META-LLAMA/llama-3.1-8b'],
+    };
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(copy));
+    expect(() => readCatalogDir(dir)).toThrow(InvalidInputError);
+    expect(() => readCatalogDir(dir)).toThrow(
+      /b\.json: name 'META-LLAMA\/llama-3\.1-8b' is also used by 'meta-llama\/Llama-3\.1-8B'$/,
+    );
   });
 });

@@ -37,6 +37,27 @@ const qwenVlMoe = {
   vision_config: { depth: 27, hidden_size: 1152 },
 };
 
+const tinyDeepseek = {
+  architectures: ['DeepseekV3ForCausalLM'],
+  hidden_size: 1024,
+  num_hidden_layers: 6,
+  num_attention_heads: 16,
+  num_key_value_heads: 16,
+  intermediate_size: 4096,
+  moe_intermediate_size: 256,
+  vocab_size: 32000,
+  n_routed_experts: 32,
+  num_experts_per_tok: 4,
+  n_shared_experts: 2,
+  first_k_dense_replace: 1,
+  q_lora_rank: null,
+  kv_lora_rank: 256,
+  qk_rope_head_dim: 32,
+  qk_nope_head_dim: 64,
+  v_head_dim: 64,
+  num_nextn_predict_layers: 1,
+};
+
 describe('loading a config.json', () => {
   it('reads a VL wrapper: nested text_config, top-level tie flag, quantization_config', () => {
     const spec = loadModel(checkpoint('qwen-vl-moe', qwenVlMoe));
@@ -66,28 +87,7 @@ describe('loading a config.json', () => {
   });
 
   it('reads a DeepSeek-style config with MLA, shared expert, dense first layers and MTP', () => {
-    const spec = loadModel(
-      checkpoint('tiny-deepseek', {
-        architectures: ['DeepseekV3ForCausalLM'],
-        hidden_size: 1024,
-        num_hidden_layers: 6,
-        num_attention_heads: 16,
-        num_key_value_heads: 16,
-        intermediate_size: 4096,
-        moe_intermediate_size: 256,
-        vocab_size: 32000,
-        n_routed_experts: 32,
-        num_experts_per_tok: 4,
-        n_shared_experts: 2,
-        first_k_dense_replace: 1,
-        q_lora_rank: null,
-        kv_lora_rank: 256,
-        qk_rope_head_dim: 32,
-        qk_nope_head_dim: 64,
-        v_head_dim: 64,
-        num_nextn_predict_layers: 1,
-      }),
-    );
+    const spec = loadModel(checkpoint('tiny-deepseek', tinyDeepseek));
     expect(spec).toMatchObject({
       architecture: 'deepseek',
       mla: { qLoraRank: 0, kvLoraRank: 256, qkRopeHeadDim: 32, qkNopeHeadDim: 64, vHeadDim: 64 },
@@ -130,5 +130,81 @@ describe('loading a config.json', () => {
     expect(() => loadModel(bad)).toThrow(/bad-json\/config\.json: not valid JSON/);
     const noArch = checkpoint('no-arch', { hidden_size: 8 });
     expect(() => loadModel(noArch)).toThrow(/field 'architectures' is missing/);
+  });
+});
+
+describe('config.json errors name the file and say what is wrong', () => {
+  const qwenMoe = { ...qwenVlMoe.text_config, architectures: ['Qwen3MoeForCausalLM'] };
+  const gptOss = {
+    architectures: ['GptOssForCausalLM'],
+    hidden_size: 512,
+    num_hidden_layers: 2,
+    num_attention_heads: 8,
+    num_key_value_heads: 2,
+    head_dim: 64,
+    intermediate_size: 256,
+    vocab_size: 1000,
+    num_local_experts: 4,
+    experts_per_token: 2,
+    sliding_window: 128,
+    layer_types: ['sliding_attention', 'full_attention'],
+  };
+  const fails = (name: string, config: unknown, message: RegExp) => {
+    const dir = checkpoint(name, config);
+    expect(() => loadModel(dir)).toThrow(InvalidInputError);
+    expect(() => loadModel(dir)).toThrow(message);
+  };
+
+  it('rejects MoE configs the architecture cannot model', () => {
+    expect(loadModel(checkpoint('gpt-oss-ok', gptOss)).slidingWindow).toEqual({
+      size: 128,
+      layerTypes: ['sliding', 'full'],
+    });
+    const { num_experts: _experts, ...noExperts } = qwenMoe;
+    fails(
+      'moe-no-experts',
+      noExperts,
+      /config\.json: field 'num_experts' is required for this architecture$/,
+    );
+    fails(
+      'moe-interleaved',
+      { ...qwenMoe, mlp_only_layers: [0, 2] },
+      /config\.json: 'mlp_only_layers' \/ 'decoder_sparse_step' interleave dense and MoE layers, which is not supported$/,
+    );
+    fails(
+      'gpt-oss-chunked',
+      { ...gptOss, layer_types: ['sliding_attention', 'chunked_attention'] },
+      /config\.json: field 'layer_types\.1' is 'chunked_attention'; expected sliding_attention or full_attention$/,
+    );
+    fails(
+      'deepseek-freq',
+      { ...tinyDeepseek, moe_layer_freq: 2 },
+      /config\.json: field 'moe_layer_freq' other than 1 is not supported$/,
+    );
+  });
+
+  it('checks the derived spec and names the derived field', () => {
+    fails(
+      'deepseek-too-dense',
+      { ...tinyDeepseek, first_k_dense_replace: 7 },
+      /deepseek-too-dense\/config\.json: derived field 'moe\.firstDenseLayers': exceeds numLayers$/,
+    );
+    fails(
+      'gpt-oss-short-types',
+      { ...gptOss, layer_types: ['full_attention'] },
+      /derived field 'slidingWindow\.layerTypes': has 1 entries but the model has 2 layers$/,
+    );
+  });
+
+  it('says when the file is missing, unreadable or not an object', () => {
+    const empty = join(root, 'empty-dir');
+    mkdirSync(empty, { recursive: true });
+    expect(() => loadHfConfig(empty)).toThrow(InvalidInputError);
+    expect(() => loadHfConfig(empty)).toThrow(/empty-dir: no config\.json in this directory$/);
+    expect(() => loadHfConfig(join(root, 'missing.json'))).toThrow(/missing\.json: file does not exist$/);
+    const unreadable = join(root, 'dir-config');
+    mkdirSync(join(unreadable, 'config.json'), { recursive: true });
+    expect(() => loadHfConfig(unreadable)).toThrow(/dir-config\/config\.json: cannot read \(EISDIR\)$/);
+    fails('array-config', [1, 2], /array-config\/config\.json: expected a JSON object$/);
   });
 });

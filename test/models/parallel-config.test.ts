@@ -62,6 +62,29 @@ describe('validateParallel', () => {
     validateParallel(llama, layout({ tp: 2, moeTp: 0, moeEp: 2 }));
   });
 
+  it('requires tp / moeTp to divide the MLP, expert, dense-layer and shared-expert intermediate sizes', () => {
+    expect(messageOf(() => validateParallel({ ...llama, interSize: 14334 }, layout({ tp: 4 })))).toBe(
+      'meta-llama/Llama-3.1-8B: tp=4 does not divide the MLP intermediate size 14334',
+    );
+    const oddExperts = { ...moe, moe: { ...moe.moe!, expertInterSize: 770 } };
+    expect(messageOf(() => validateParallel(oddExperts, layout({ tp: 4, moeTp: 4 })))).toBe(
+      'Qwen/Qwen3-30B-A3B: moeTp=4 does not divide the expert intermediate size 770',
+    );
+    const ep4 = layout({ tp: 4, moeEp: 4 });
+    const oddDense = { ...ds, moe: { ...ds.moe!, denseInterSize: 18434 } };
+    expect(messageOf(() => validateParallel(oddDense, ep4))).toBe(
+      'deepseek-ai/DeepSeek-V3: tp=4 does not divide the dense-layer intermediate size 18434',
+    );
+    const oddShared = { ...ds, moe: { ...ds.moe!, sharedInterSize: 2050 } };
+    expect(messageOf(() => validateParallel(oddShared, ep4))).toBe(
+      'deepseek-ai/DeepSeek-V3: tp=4 does not divide the shared-expert intermediate size 2050',
+    );
+    // The same layouts pass with the real sizes.
+    validateParallel(llama, layout({ tp: 4 }));
+    validateParallel(moe, layout({ tp: 4, moeTp: 4 }));
+    validateParallel(ds, ep4);
+  });
+
   it('rejects non-positive degrees and pp beyond the layers', () => {
     expect(messageOf(() => validateParallel(llama, layout({ pp: 0 })))).toMatch(
       /pp=0 must be a positive integer/,
