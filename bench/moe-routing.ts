@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemRegistry } from '../src/hardware/index.js';
-import { openPerfDatabase, TABLE_SCHEMAS } from '../src/perfdb/index.js';
+import { openPerfDatabase, PREFIX_COLUMNS, TABLE_SCHEMAS } from '../src/perfdb/index.js';
 
 interface RoutingPoint {
   shape: string;
@@ -22,15 +22,7 @@ interface RoutingPoint {
   latency_ms: number;
 }
 
-const COLUMNS = [
-  'framework',
-  'version',
-  'device',
-  'op_name',
-  'kernel_source',
-  ...TABLE_SCHEMAS.moe.keyColumns.map((c) => c.name),
-  'latency',
-];
+const COLUMNS = [...PREFIX_COLUMNS, ...TABLE_SCHEMAS.moe.keyColumns.map((c) => c.name), 'latency'];
 
 export async function run(args: string[]): Promise<void> {
   const file = args[0];

@@ -7,9 +7,10 @@ import { type Dtype, seededRandom } from '../src/common/index.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import type { AxisConfig, BlendMode } from '../src/perfdb/axis-tree.js';
 import { loadTableFile } from '../src/perfdb/file-loaders.js';
-import type { OpQuery } from '../src/perfdb/index.js';
+import { MOE_DISTRIBUTIONS, type MoeDistribution, type OpQuery } from '../src/perfdb/index.js';
 import { scanPerfData } from '../src/perfdb/perf-data-catalog.js';
-import { filterRows, type PerfTable } from '../src/perfdb/perf-table.js';
+import { filterRows, type PerfTable, stringAt } from '../src/perfdb/perf-table.js';
+import { canonicalDtype } from '../src/perfdb/speed-of-light.js';
 import { TableDatabase } from '../src/perfdb/table-database.js';
 import { buildTableIndex, INDEX_SPECS } from '../src/perfdb/table-index.js';
 import type { TableName } from '../src/perfdb/table-schemas.js';
@@ -28,10 +29,7 @@ function arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-const str = (t: PerfTable, c: string, r: number) => {
-  const col = t.strings.get(c)!;
-  return col.dict[col.codes[r]!]!;
-};
+const str = (t: PerfTable, c: string, r: number) => stringAt(t, c, r)!;
 const num = (t: PerfTable, c: string, r: number) => t.numbers.get(c)![r]!;
 
 /** The op query a row measured (undefined for rows the query API cannot express). */
@@ -96,8 +94,8 @@ function queryOfRow(t: PerfTable, r: number): OpQuery | undefined {
         numHeads: num(t, 'num_heads', r),
       };
     case 'moe': {
-      const distribution = str(t, 'distribution', r);
-      if (!['balanced', 'power_law_1.01', 'power_law_1.2'].includes(distribution)) return undefined;
+      const distribution = str(t, 'distribution', r) as MoeDistribution;
+      if (!MOE_DISTRIBUTIONS.includes(distribution)) return undefined;
       return {
         kind: 'moe',
         dtype: str(t, 'moe_dtype', r) as Dtype,
@@ -108,7 +106,7 @@ function queryOfRow(t: PerfTable, r: number): OpQuery | undefined {
         numExperts: num(t, 'num_experts', r),
         moeTp: num(t, 'moe_tp_size', r),
         moeEp: num(t, 'moe_ep_size', r),
-        distribution: distribution as 'balanced',
+        distribution,
       };
     }
     case 'nccl': {
@@ -116,7 +114,7 @@ function queryOfRow(t: PerfTable, r: number): OpQuery | undefined {
       return {
         kind: 'comm',
         op: str(t, 'op_name', r) as 'all_gather',
-        dtype: (dtype === 'half' ? 'float16' : dtype) as Dtype,
+        dtype: (canonicalDtype(dtype) ?? dtype) as Dtype,
         numGpus: num(t, 'num_gpus', r),
         messageElements: num(t, 'message_size', r),
       };

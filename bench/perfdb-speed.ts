@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Dtype } from '../src/common/index.js';
+import { type Dtype, seededRandom } from '../src/common/index.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import {
   exportPerfDataCsv,
@@ -53,11 +53,7 @@ async function child(args: string[]): Promise<void> {
   for (const index of db.indexes.values()) rows += index.table.rowCount;
   // Random off-grid GEMM shapes, log-uniform; generated up front so the loop only queries.
   const dtypes: Dtype[] = ['bfloat16', 'fp8'];
-  let seed = 12345;
-  const random = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 4294967296;
-  };
+  const random = seededRandom(12345);
   const shapes = new Float64Array(queries * 3);
   for (let i = 0; i < queries; i++) {
     shapes[3 * i] = Math.round(2 ** (random() * 14));

@@ -26,5 +26,5 @@ export {
 } from './quality-gates.js';
 export { elementwiseTraffic, SolModel, tableDtypeBytes } from './speed-of-light.js';
 export { describeOp, LEGACY_EFFICIENCY, TableDatabase } from './table-database.js';
-export { FAMILIES, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
+export { FAMILIES, PREFIX_COLUMNS, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
 export { compareVersions, nearestVersion, newestVersion } from './version-order.js';
