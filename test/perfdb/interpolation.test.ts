@@ -9,6 +9,7 @@ import {
   GEMM_NK,
   gemmLatencyMs,
   gemmRows,
+  moeRows,
   tempDir,
   writeCsv,
   writeLegacyCsvTree,
@@ -281,37 +282,31 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     const root = tempDir();
     const base = join(root, 'h200_sxm', 'sglang', '0.5.0');
     const prefix = { framework: 'SGLang', version: '0.5.0', device: 'NVIDIA H200' };
-    const moe = [1, 8, 64, 512].map((t) => ({
-      ...prefix,
-      op_name: 'moe',
-      kernel_source: 'triton',
-      moe_dtype: 'bfloat16',
-      num_tokens: t,
-      hidden_size: 4096,
-      inter_size: 1536,
-      topk: 8,
-      num_experts: 128,
-      moe_tp_size: 1,
-      moe_ep_size: 1,
-      distribution: 'power_law_1.01',
-      latency: 0.05 + t * 0.001,
-    }));
+    const moe = moeRows(
+      [1, 8, 64, 512],
+      {
+        moe_dtype: 'bfloat16',
+        hidden_size: 4096,
+        inter_size: 1536,
+        topk: 8,
+        num_experts: 128,
+        distribution: 'power_law_1.01',
+      },
+      (t) => 0.05 + t * 0.001,
+    );
     // TensorRT-LLM / vLLM spell GPT-OSS's MXFP4 experts 'w4a16_mxfp4'.
-    const mxfp4 = [1, 64].map((t) => ({
-      ...prefix,
-      op_name: 'moe',
-      kernel_source: 'triton',
-      moe_dtype: 'w4a16_mxfp4',
-      num_tokens: t,
-      hidden_size: 2880,
-      inter_size: 2880,
-      topk: 4,
-      num_experts: 128,
-      moe_tp_size: 1,
-      moe_ep_size: 1,
-      distribution: 'power_law_1.01',
-      latency: 0.03 + t * 0.0005,
-    }));
+    const mxfp4 = moeRows(
+      [1, 64],
+      {
+        moe_dtype: 'w4a16_mxfp4',
+        hidden_size: 2880,
+        inter_size: 2880,
+        topk: 4,
+        num_experts: 128,
+        distribution: 'power_law_1.01',
+      },
+      (t) => 0.03 + t * 0.0005,
+    );
     writeCsv(join(base, 'moe_perf.txt'), [...moe, ...mxfp4]);
     const ar = [2, 4, 8].flatMap((g) =>
       [1024, 65536, 4194304].flatMap((size) =>
@@ -366,26 +361,22 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     // Balanced rows of a weight-bound MoE: cost grows with the experts touched, min(E, T k),
     // flat from E / k = 16 tokens, then compute grows past 64 tokens.
     const root = tempDir();
-    const prefix = { framework: 'SGLang', version: '0.5.0', device: 'NVIDIA H200' };
     const tokens = [1, 2, 4, 8, 16, 32, 64, 128, 256];
     const balancedMs = (t: number) => 0.01 + 0.001 * Math.min(128, t * 8) + 0.0001 * Math.max(0, t - 64);
     writeCsv(
       join(root, 'h200_sxm', 'sglang', '0.5.0', 'moe_perf.txt'),
-      tokens.map((t) => ({
-        ...prefix,
-        op_name: 'moe',
-        kernel_source: 'triton',
-        moe_dtype: 'bfloat16',
-        num_tokens: t,
-        hidden_size: 4096,
-        inter_size: 1536,
-        topk: 8,
-        num_experts: 128,
-        moe_tp_size: 1,
-        moe_ep_size: 1,
-        distribution: 'balanced',
-        latency: balancedMs(t),
-      })),
+      moeRows(
+        tokens,
+        {
+          moe_dtype: 'bfloat16',
+          hidden_size: 4096,
+          inter_size: 1536,
+          topk: 8,
+          num_experts: 128,
+          distribution: 'balanced',
+        },
+        balancedMs,
+      ),
     );
     const moeDb = await openPerfDatabase({
       system: h200,

@@ -116,6 +116,41 @@ export function ncclRows(version = '2.21.5'): Row[] {
   return rows;
 }
 
+/** The expert layout and routing of a fixture MoE table (one group). */
+export interface MoeLayout {
+  readonly moe_dtype: string;
+  readonly hidden_size: number;
+  readonly inter_size: number;
+  readonly topk: number;
+  readonly num_experts: number;
+  readonly distribution: string;
+}
+
+/** MoE rows (SGLang 0.5.0 on H200, tp = ep = 1) of one layout at each token count. */
+export function moeRows(
+  tokens: readonly number[],
+  layout: MoeLayout,
+  latencyMs: (tokens: number) => number,
+): Row[] {
+  return tokens.map((t) => ({
+    framework: 'SGLang',
+    version: '0.5.0',
+    device: 'NVIDIA H200',
+    op_name: 'moe',
+    kernel_source: 'triton',
+    moe_dtype: layout.moe_dtype,
+    num_tokens: t,
+    hidden_size: layout.hidden_size,
+    inter_size: layout.inter_size,
+    topk: layout.topk,
+    num_experts: layout.num_experts,
+    moe_tp_size: 1,
+    moe_ep_size: 1,
+    distribution: layout.distribution,
+    latency: latencyMs(t),
+  }));
+}
+
 export function toCsv(rows: readonly Row[], columns = Object.keys(rows[0]!)): string {
   return `${columns.join(',')}\n${rows.map((r) => columns.map((c) => String(r[c] ?? '')).join(',')).join('\n')}\n`;
 }

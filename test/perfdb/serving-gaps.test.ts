@@ -1,22 +1,26 @@
 // What serving-engine perf data never contains, and how each mode answers it anyway.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { openPerfDatabase } from '../../src/perfdb/index.js';
+import { openPerfDatabase, type TableDatabase } from '../../src/perfdb/index.js';
 import { tempDir, writeLegacyCsvTree } from './perf-fixtures.js';
 
 const system = new SystemRegistry().get('h200_sxm');
 
 describe('gaps in serving-engine perf data', () => {
-  it('prices elementwise ops with the memory-bound model when the backend has no elementwise table, even in silicon mode', async () => {
+  let db: TableDatabase;
+  beforeAll(async () => {
     const root = tempDir();
     writeLegacyCsvTree(root);
-    const db = await openPerfDatabase({
+    db = await openPerfDatabase({
       system,
       backend: 'vllm',
       version: '0.9.0',
       perfDataDir: root,
       mode: 'silicon',
     });
+  });
+
+  it('prices elementwise ops with the memory-bound model when the backend has no elementwise table, even in silicon mode', () => {
     expect(db.hasTable('elementwise')).toBe(false);
     const norm = db.query({
       kind: 'elementwise',
@@ -31,16 +35,7 @@ describe('gaps in serving-engine perf data', () => {
     expect(norm.latencyMs).toBeCloseTo((bytes / (0.8 * 4.8e12)) * 1e3 + 0.003, 6);
   });
 
-  it('extrapolates a collective across nodes from the full-node table entry', async () => {
-    const root = tempDir();
-    writeLegacyCsvTree(root);
-    const db = await openPerfDatabase({
-      system,
-      backend: 'vllm',
-      version: '0.9.0',
-      perfDataDir: root,
-      mode: 'silicon',
-    });
+  it('extrapolates a collective across nodes from the full-node table entry', () => {
     const small = { kind: 'comm', op: 'all_reduce', dtype: 'bfloat16', messageElements: 7168 } as const;
     const inNode = db.query({ ...small, numGpus: 8 });
     const crossNode = db.query({ ...small, numGpus: 16 });
