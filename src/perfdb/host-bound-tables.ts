@@ -41,6 +41,8 @@ export interface LentTable {
 /**
  * Decode-attention tables of `backend` to replace by another backend's (newest version) on the same
  * system, because their small calls cost more than HOST_BOUND_RATIO times the lender's.
+ * `floorMs(ref)` is a cheap lower bound of a table's smallCallMs (0 when unknown): a table it rules
+ * out is never loaded, and the choice is the same as loading every candidate.
  */
 export async function lendHostBoundTables(
   catalog: PerfCatalog,
@@ -48,6 +50,7 @@ export async function lendHostBoundTables(
   backend: string,
   indexes: ReadonlyMap<TableName, TableIndex>,
   load: (ref: TableFileRef) => Promise<TableIndex>,
+  floorMs: (ref: TableFileRef) => Promise<number> = async () => 0,
 ): Promise<LentTable[]> {
   const backends = catalog.systems.get(system);
   if (!backends) return [];
@@ -62,6 +65,9 @@ export async function lendHostBoundTables(
       const newest = newestVersion(versions.keys());
       const ref = newest ? versions.get(newest)!.get(table) : undefined;
       if (!ref) continue;
+      // Its small calls are no faster than the floor: too slow to lend, or no better than the best.
+      const floor = await floorMs(ref);
+      if (!(floor * HOST_BOUND_RATIO < ownMs) || (best && floor >= best.lenderSmallCallMs)) continue;
       const index = await load(ref);
       const ms = smallCallMs(index);
       if (!(ms * HOST_BOUND_RATIO < ownMs)) continue;

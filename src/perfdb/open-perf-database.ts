@@ -7,8 +7,8 @@ import { compressors } from 'hyparquet-compressors';
 import { DATA_DIR, InvalidInputError, UnknownNameError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { readBinaryHeader } from './binary-format.js';
-import { loadTableFile } from './file-loaders.js';
-import { lendHostBoundTables } from './host-bound-tables.js';
+import { loadTableFile, parquetLatencyFloorMs } from './file-loaders.js';
+import { lendHostBoundTables, smallCallMs } from './host-bound-tables.js';
 import type { DatabaseMode } from './op-query.js';
 import { NCCL_BACKEND, type PerfCatalog, scanPerfData, type TableFileRef } from './perf-data-catalog.js';
 import { distinctStrings } from './perf-table.js';
@@ -33,6 +33,7 @@ export interface OpenPerfDatabaseOptions extends DatabaseOptions {
 }
 
 const indexCache = new Map<string, { stamp: string; index: TableIndex }>();
+const floorCache = new Map<string, { stamp: string; floorMs: number }>();
 const warned = new Set<string>();
 const databaseCache = new Map<string, TableDatabase>();
 
@@ -57,6 +58,22 @@ export async function loadTableIndex(ref: TableFileRef): Promise<TableIndex> {
   const index = buildTableIndex(table);
   indexCache.set(key, { stamp, index });
   return index;
+}
+
+/**
+ * A lower bound of a table file's smallCallMs without loading it (0: none): exact when the table is
+ * loaded already, else the fastest latency of a parquet file's latency column alone.
+ */
+async function smallCallFloorMs(ref: TableFileRef): Promise<number> {
+  const key = resolve(ref.file);
+  const stamp = stampOf(ref.file);
+  const loaded = indexCache.get(key);
+  if (loaded && loaded.stamp === stamp) return smallCallMs(loaded.index);
+  const cached = floorCache.get(key);
+  if (cached && cached.stamp === stamp) return cached.floorMs;
+  const floorMs = ref.format === 'parquet' ? await parquetLatencyFloorMs(ref.file) : 0;
+  floorCache.set(key, { stamp, floorMs });
+  return floorMs;
 }
 
 function catalogOf(dir: string | undefined): PerfCatalog {
@@ -153,6 +170,7 @@ export async function openPerfDatabase(options: OpenPerfDatabaseOptions): Promis
     resolved.backend,
     indexes,
     loadTableIndex,
+    smallCallFloorMs,
   )) {
     indexes.set(lent.table, lent.index);
     tableOrigins.set(lent.table, lent.origin);

@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PerfDataMissingError } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { type OpQuery, openPerfDatabase, type TableDatabase } from '../../src/perfdb/index.js';
+import { parquetLatencyFloorMs } from '../../src/perfdb/file-loaders.js';
+import { lendHostBoundTables } from '../../src/perfdb/host-bound-tables.js';
+import {
+  loadTableIndex,
+  type OpQuery,
+  openPerfDatabase,
+  scanPerfDataDir,
+  type TableDatabase,
+  type TableFileRef,
+} from '../../src/perfdb/index.js';
 import {
   GEMM_M,
   GEMM_NK,
@@ -13,6 +22,7 @@ import {
   tempDir,
   writeCsv,
   writeLegacyCsvTree,
+  writeParquet,
 } from './perf-fixtures.js';
 
 const h200 = new SystemRegistry().get('h200_sxm');
@@ -568,6 +578,37 @@ describe('host-bound decode-attention tables', () => {
       mode: 'silicon',
     });
     expect(sglang.query(query).source).toMatch(/^generation_mla\[/);
+  });
+
+  it('loads only the candidate lenders whose fastest parquet latency could win, choosing the same', async () => {
+    const root = tempDir();
+    const file = (backend: string, version: string) =>
+      join(root, 'h200_sxm', 'mla', backend, version, 'generation_mla_perf.parquet');
+    writeParquet(file('vllm', '0.14.0'), mlaRows('VLLM', '0.14.0', 0.15));
+    writeParquet(file('sglang', '0.5.9'), mlaRows('SGLang', '0.5.9', 0));
+    // Its fastest call (0.05 ms) is not 4x faster than vLLM's 0.15 ms: never a lender.
+    writeParquet(file('trtllm', '1.0.0'), mlaRows('TRTLLM', '1.0.0', 0.05));
+    const catalog = scanPerfDataDir(root);
+    const ownRef = catalog.systems.get('h200_sxm')!.get('vllm')!.get('0.14.0')!.get('generation_mla')!;
+    const indexes = new Map([['generation_mla' as const, await loadTableIndex(ownRef)]]);
+    const lend = async (floorMs?: (ref: TableFileRef) => Promise<number>) => {
+      const loaded: string[] = [];
+      const load = (ref: TableFileRef) => {
+        loaded.push(ref.file);
+        return loadTableIndex(ref);
+      };
+      const lent = await lendHostBoundTables(catalog, 'h200_sxm', 'vllm', indexes, load, floorMs);
+      return { lent, loaded };
+    };
+    const everything = await lend();
+    const screened = await lend((ref) => parquetLatencyFloorMs(ref.file));
+    expect(everything.loaded).toEqual([file('sglang', '0.5.9'), file('trtllm', '1.0.0')]);
+    expect(screened.loaded).toEqual([file('sglang', '0.5.9')]);
+    expect(screened.lent).toEqual(everything.lent);
+    expect(screened.lent.map((l) => l.origin)).toEqual(['sglang 0.5.9']);
+    // The floor is the fastest call: never above the 5th percentile.
+    expect(await parquetLatencyFloorMs(file('trtllm', '1.0.0'))).toBe(0.05);
+    expect(await parquetLatencyFloorMs(join(root, 'missing.parquet'))).toBe(0);
   });
 
   it('keeps a table whose small calls are within 4x of the other engines', async () => {
