@@ -1,6 +1,6 @@
 // Top-level error handling shared by every command: user mistakes print one line and exit
 // with their code; anything else is a bug, reported briefly (stack only with --debug).
-import pc from 'picocolors';
+import picocolors from 'picocolors';
 import { InferplanError } from '../common/index.js';
 
 export interface GlobalOptions {
@@ -8,7 +8,15 @@ export interface GlobalOptions {
   readonly debug: boolean;
 }
 
+// Colour only on a terminal: picocolors also turns it on when CI is set, which puts escape codes
+// into logs and into anything that parses the one-line error.
+function errorColors() {
+  const wanted = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+  return picocolors.createColors(wanted || process.env.FORCE_COLOR !== undefined);
+}
+
 export function reportError(error: unknown, debug: boolean): number {
+  const pc = errorColors();
   if (error instanceof InferplanError) {
     process.stderr.write(`${pc.red('error:')} ${error.message}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);

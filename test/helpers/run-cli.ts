@@ -7,6 +7,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+// CI machines may set FORCE_COLOR, which colours the CLI's errors on purpose; tests read the text.
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const plain = (text: string) => text.replace(ANSI_ESCAPE, '');
+
 export async function runCli(args: readonly string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -22,7 +26,7 @@ export async function runCli(args: readonly string[]): Promise<CliResult> {
   }) as typeof process.stderr.write;
   try {
     const code = await main(args);
-    return { code, stdout, stderr };
+    return { code, stdout: plain(stdout), stderr: plain(stderr) };
   } finally {
     process.stdout.write = originalOut;
     process.stderr.write = originalErr;
