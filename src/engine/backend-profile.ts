@@ -75,6 +75,11 @@ export interface BackendProfile {
    * vLLM (its fusion pass is off by default) and SGLang quantise in a kernel of their own.
    */
   readonly fusesNormQuant: boolean;
+  /**
+   * Whether a lone shared expert runs inside the routed MoE kernel where the engine allows it
+   * (SGLang's shared-experts fusion, on by default for DeepSeek-V3/R1 without expert parallelism).
+   */
+  readonly fusesSharedExpert: boolean;
 }
 
 export type SchedulerPolicy = 'mixed' | 'prefill-first';
@@ -105,6 +110,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     scheduler: 'mixed',
     chunkedPrefill: true,
     fusesNormQuant: false,
+    fusesSharedExpert: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -121,6 +127,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     scheduler: 'prefill-first',
     chunkedPrefill: true,
     fusesNormQuant: false,
+    fusesSharedExpert: true,
     memFraction: 0.88,
     defaultCtxTokens: 8192,
     stepOverheadMs: 1.0,
@@ -137,6 +144,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     scheduler: 'mixed',
     chunkedPrefill: false,
     fusesNormQuant: true,
+    fusesSharedExpert: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.8,
@@ -153,6 +161,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     scheduler: 'mixed',
     chunkedPrefill: true,
     fusesNormQuant: false,
+    fusesSharedExpert: false,
     memFraction: 0.9,
     defaultCtxTokens: 8192,
     stepOverheadMs: 0.0,

@@ -57,6 +57,7 @@ export class StepEngine {
     const ops = decomposeStep(model, parallel, quant, step, {
       lmHead: profile.lmHead,
       fusedNormQuant: profile.fusesNormQuant,
+      fuseSharedExpert: profile.fusesSharedExpert,
       ...(moeDistribution ? { moeDistribution } : {}),
     });
     const fused = profile.fusedElementwise;

@@ -42,6 +42,12 @@ export interface DecomposeOptions {
    * take their input already quantised.
    */
   readonly fusedNormQuant?: boolean;
+  /**
+   * The engine runs a lone shared expert of the routed experts' width as one more expert inside
+   * the routed MoE kernel, picked by every token (SGLang's default for DeepSeek-V3/R1 on NVIDIA
+   * GPUs: 256 routed experts, no expert parallelism). See sharedExpertFusable.
+   */
+  readonly fuseSharedExpert?: boolean;
 }
 
 /** GEMM formats that quantise the activation as well as the weights. */
@@ -238,9 +244,26 @@ function addDenseMlp(list: OpList, c: StepContext, prefix: string, layers: numbe
   list.gemm(`${prefix}down_proj`, layers, quant.gemm, x, model.hiddenSize, perGpu);
 }
 
+/**
+ * Whether SGLang folds this model's shared expert into the routed MoE kernel: one shared expert
+ * as wide as a routed one, the 256 routed experts of DeepSeek-V3/R1 (its allow-list), and no
+ * expert parallelism (fusion is switched off under EP and DeepEP).
+ */
+export function sharedExpertFusable(model: ModelSpec, parallel: ParallelConfig): boolean {
+  const moe = model.moe;
+  return (
+    moe !== undefined &&
+    moe.numSharedExperts === 1 &&
+    moe.sharedInterSize === moe.expertInterSize &&
+    moe.numExperts === 256 &&
+    parallel.moeEp === 1
+  );
+}
+
 function addMoe(list: OpList, c: StepContext, layers: number, options: DecomposeOptions): void {
   const { model, parallel, quant, x } = c;
   const moe = model.moe!;
+  const fuseShared = options.fuseSharedExpert === true && sharedExpertFusable(model, parallel);
   const h = model.hiddenSize;
   const group = parallel.tp * parallel.attentionDp;
   // The router stays in bf16 in every shipped checkpoint and is replicated on every rank.
@@ -257,7 +280,10 @@ function addMoe(list: OpList, c: StepContext, layers: number, options: Decompose
   list.add('moe', 'compute', layers, {
     kind: 'moe',
     dtype: quant.moe,
-    numTokens: dpTokens,
+    // A fused shared expert adds one pick per token: priced as the routed kernel over T(k+1)/k
+    // tokens, the same T(k+1) token-expert pairs (a little over on the experts touched when
+    // decode batches are small, where the shared expert is one more expert's weights).
+    numTokens: fuseShared ? (dpTokens * (moe.topk + 1)) / moe.topk : dpTokens,
     hiddenSize: h,
     interSize: moe.expertInterSize,
     topk: moe.topk,
@@ -266,7 +292,7 @@ function addMoe(list: OpList, c: StepContext, layers: number, options: Decompose
     moeEp: parallel.moeEp,
     distribution: options.moeDistribution ?? 'random',
   });
-  if (moe.numSharedExperts > 0 && moe.sharedInterSize > 0) {
+  if (moe.numSharedExperts > 0 && moe.sharedInterSize > 0 && !fuseShared) {
     addDenseMlp(list, c, 'shared_', layers, moe.numSharedExperts * moe.sharedInterSize);
   }
   if (parallel.attentionDp > 1) {
@@ -276,7 +302,7 @@ function addMoe(list: OpList, c: StepContext, layers: number, options: Decompose
       list.comm('moe_reduce_scatter', layers, 'reduce_scatter', quant.comm, group, dpTokens * h);
     }
     // Shared experts are split over the rank's attention TP and need their own reduction.
-    if (moe.numSharedExperts > 0)
+    if (moe.numSharedExperts > 0 && !fuseShared)
       list.comm('shared_all_reduce', layers, 'all_reduce', quant.comm, parallel.tp, x * h);
   } else {
     // One all-reduce sums the experts' (and shared experts') partial outputs over the tp ranks.

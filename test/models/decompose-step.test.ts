@@ -281,6 +281,26 @@ describe('decomposeStep: DeepSeek-V3 (MLA + MoE)', () => {
     expect(op(ops, 'attn_all_reduce').count).toBe(61);
   });
 
+  it('folds the shared expert into the MoE kernel when asked (SGLang), but not under expert parallelism', () => {
+    const decode = step({ genRequests: 32, genKvLen: 2000 });
+    const fused = decomposeStep(ds, par(8), quant, decode, { fuseSharedExpert: true });
+    expect(names(fused).filter((n) => n.startsWith('shared_'))).toEqual([]);
+    // One more pick per token: the routed kernel over T(k+1)/k tokens, T(k+1) token-expert pairs.
+    expect(op(fused, 'moe').query).toMatchObject({ numTokens: (32 * 9) / 8, topk: 8, numExperts: 256 });
+    expect(op(fused, 'moe_all_reduce').count).toBe(58);
+
+    const withEp = decomposeStep(ds, par(8, { moeTp: 1, moeEp: 8 }), quant, decode, {
+      fuseSharedExpert: true,
+    });
+    expect(gemm(withEp, 'shared_gate_up_proj')).toMatchObject({ count: 58 });
+    expect(op(withEp, 'moe').query).toMatchObject({ numTokens: 32 });
+
+    // Kimi-K2's 384 routed experts are outside SGLang's allow-list: its shared expert stays apart.
+    const kimi = loadModel('moonshotai/Kimi-K2-Instruct');
+    const kimiOps = decomposeStep(kimi, par(8), resolveQuant(kimi, 90), decode, { fuseSharedExpert: true });
+    expect(names(kimiOps)).toContain('shared_gate_up_proj');
+  });
+
   it('re-expands a cached prefix in chunked prefill', () => {
     const ops = decomposeStep(
       ds,
