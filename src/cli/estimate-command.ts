@@ -4,6 +4,7 @@ import { UsageError } from '../common/index.js';
 import { backendProfile } from '../engine/index.js';
 import { decodeStep, prefillStep } from '../models/index.js';
 import { renderTable } from '../report/index.js';
+import { describeParallel } from '../search/index.js';
 import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
 import { type AccuracyEntry, accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
 import {
@@ -15,7 +16,7 @@ import {
   parsePositiveInt,
   workloadFromFlags,
 } from './deployment-context.js';
-import { describeParallel, parallelFromFlags } from './parallel-flags.js';
+import { parallelFromFlags } from './parallel-flags.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
 interface EstimateFlags extends ContextFlags {

@@ -28,12 +28,3 @@ export function parallelFromFlags(values: ParallelFlagValues, model: ModelSpec, 
   const moeTp = parsePositiveInt(`--${prefix}moe-tp`, values.moeTp, Math.max(1, Math.floor(gpus / moeEp)));
   return { tp, pp, attentionDp, moeTp, moeEp };
 }
-
-export function describeParallel(p: WorkerParallel): string {
-  const parts = [`tp${p.tp}`];
-  if (p.pp > 1) parts.push(`pp${p.pp}`);
-  if (p.attentionDp > 1) parts.push(`dp${p.attentionDp}`);
-  if (p.moeEp > 1) parts.push(`ep${p.moeEp}`);
-  if (p.moeTp > 1 && p.moeTp !== p.tp) parts.push(`moetp${p.moeTp}`);
-  return parts.join(' ');
-}
