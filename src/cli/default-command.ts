@@ -223,6 +223,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         },
         modes,
         objective,
+        exhaustive: Boolean(flags.exhaustive),
         top_n: topN,
         quant: {
           gemm: ctx.quant.gemm,

@@ -61,6 +61,8 @@ export const ExperimentSpecSchema = z
     modes: z.array(z.enum(SEARCH_MODES)).min(1).default(['agg', 'disagg']),
     objective: z.enum(OBJECTIVES).default('tokens-per-gpu'),
     top_n: positiveInt.default(5),
+    /** Evaluate every batch and context budget instead of pruning hopeless ones. */
+    exhaustive: z.boolean().default(false),
     quant: ExperimentQuantSchema.optional(),
     gpu_hour_usd: z.number().positive().optional(),
     decode_gpu_hour_usd: z.number().positive().optional(),

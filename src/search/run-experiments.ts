@@ -69,6 +69,7 @@ export function searchOptionsFor(
     modes: spec.modes,
     topN: spec.top_n,
     objective: spec.objective,
+    exhaustive: spec.exhaustive,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   experimentsToYaml,
   parseExperimentsYaml,
   runExperiments,
+  searchOptionsFor,
 } from '../../src/search/index.js';
 import { FakeEstimator } from './fake-estimator.js';
 
@@ -55,6 +56,18 @@ describe('experiment files', () => {
     expect(b!.sla).toEqual({ ttft_ms: 1000, tpot_ms: 14, strict: true });
     expect(a!.objective).toBe('tokens-per-gpu');
     expect(a!.database_mode).toBe('silicon');
+  });
+
+  it('carries exhaustive search through to the search options (default: pruned)', () => {
+    const [a] = parseExperimentsYaml(GOOD, 'exp.yaml', KNOWN);
+    expect(a!.exhaustive).toBe(false);
+    const estimator = new FakeEstimator();
+    expect(searchOptionsFor(a!, estimator).exhaustive).toBe(false);
+    const [b] = parseExperimentsYaml(
+      `${GOOD}\n`.replace('modes: [agg]', 'modes: [agg]\n  exhaustive: true'),
+      'e.yaml',
+    );
+    expect(searchOptionsFor(b!, estimator).exhaustive).toBe(true);
   });
 
   it('names the key path of an unknown system', () => {
