@@ -152,7 +152,11 @@ function referenceTable(rows: readonly (ReferenceRow & ReferencePrediction)[]): 
     `${r.tp}`,
     r.phase,
     `${r.batch}`,
-    r.phase === 'prefill' ? `isl ${r.isl}` : `kv ${r.kv}`,
+    r.phase === 'prefill'
+      ? `isl ${r.isl}`
+      : r.phase === 'decode'
+        ? `kv ${r.kv}`
+        : `isl ${r.isl} + kv ${r.kv}`,
     `${r.layers}`,
     r.measuredMs.toFixed(3),
     r.predictedMs.toFixed(3),
@@ -214,7 +218,7 @@ async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatab
 const ReferenceCsvRowSchema = z.object({
   model: z.string().min(1),
   tp: z.coerce.number().int().positive(),
-  phase: z.enum(['prefill', 'decode']),
+  phase: z.enum(['prefill', 'decode', 'mixed']),
   batch: z.coerce.number().int().positive(),
   isl: z.coerce.number().int().nonnegative(),
   kv: z.coerce.number().int().nonnegative(),
@@ -235,10 +239,13 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     )
     .requiredOption('--model <id|path>', 'catalog id or Hugging Face config')
     .option('--tp <n>', 'tensor parallel size of the step (one GPU runs its share)', '1')
-    .requiredOption('--phase <phase>', 'prefill or decode')
-    .option('--batch <n>', 'requests in the step', '1')
-    .option('--isl <n>', 'prompt tokens per request (prefill)')
-    .option('--kv <n>', 'cached tokens per request (decode)')
+    .requiredOption(
+      '--phase <phase>',
+      'prefill, decode or mixed (one prompt chunk of --isl tokens beside --batch decodes at --kv)',
+    )
+    .option('--batch <n>', 'requests in the step (mixed: the decoding ones)', '1')
+    .option('--isl <n>', 'prompt tokens per request (prefill; mixed: the chunk)')
+    .option('--kv <n>', 'cached tokens per request (decode, mixed)')
     .option('--layers <n>', 'run only the first N decoder layers (the prediction uses the same)')
     .option('--gpu <id>', 'CUDA device', '0')
     .option('--system <name>', 'GPU system whose torch tables predict the step', 'h200_sxm')
@@ -247,8 +254,8 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'silicon')
     .option('--systems-dir <dir...>', 'extra directories of system YAML files')
     .action(async (flags: RunFlags) => {
-      if (flags.phase !== 'prefill' && flags.phase !== 'decode') {
-        throw new UsageError(`--phase must be prefill or decode, got '${flags.phase}'`);
+      if (flags.phase !== 'prefill' && flags.phase !== 'decode' && flags.phase !== 'mixed') {
+        throw new UsageError(`--phase must be prefill, decode or mixed, got '${flags.phase}'`);
       }
       const model = loadModel(flags.model);
       const { db, system } = await openTorchDatabase(flags);
@@ -256,8 +263,8 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
         tp: parsePositiveInt('--tp', flags.tp),
         phase: flags.phase,
         batch: parsePositiveInt('--batch', flags.batch),
-        isl: flags.phase === 'prefill' ? parsePositiveInt('--isl', flags.isl) : 0,
-        kv: flags.phase === 'decode' ? parsePositiveInt('--kv', flags.kv) : 0,
+        isl: flags.phase !== 'decode' ? parsePositiveInt('--isl', flags.isl) : 0,
+        kv: flags.phase !== 'prefill' ? parsePositiveInt('--kv', flags.kv) : 0,
         layers: flags.layers ? parsePositiveInt('--layers', flags.layers) : model.numLayers,
       };
       const prediction = predictReferenceStep(model, system, db, point);
@@ -266,7 +273,8 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
         tp: point.tp,
         phase: point.phase,
         batch: point.batch,
-        ...(point.phase === 'prefill' ? { isl: point.isl } : { kv: point.kv }),
+        ...(point.phase !== 'decode' ? { isl: point.isl } : {}),
+        ...(point.phase !== 'prefill' ? { kv: point.kv } : {}),
         layers: point.layers,
         gpu: flags.gpu,
       });

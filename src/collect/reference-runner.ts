@@ -12,11 +12,12 @@ import { SAFE_GPU_ENV } from './worker-process.js';
 export interface ReferenceStepRequest {
   readonly model: ModelShape;
   readonly tp: number;
-  readonly phase: 'prefill' | 'decode';
+  /** mixed: one prompt chunk of `isl` tokens beside `batch` decodes at `kv`. */
+  readonly phase: 'prefill' | 'decode' | 'mixed';
   readonly batch: number;
-  /** Prompt tokens per request (prefill). */
+  /** Prompt tokens per request (prefill; mixed: the chunk). */
   readonly isl?: number;
-  /** Cached tokens per request (decode). */
+  /** Cached tokens per request (decode, mixed). */
   readonly kv?: number;
   /** Run only this many decoder layers (default: all of them). */
   readonly layers?: number;
@@ -31,7 +32,7 @@ export interface ReferenceStepRequest {
 export const ReferenceMeasurementSchema = z.object({
   model: z.string().nullable(),
   tp: z.number().int(),
-  phase: z.enum(['prefill', 'decode']),
+  phase: z.enum(['prefill', 'decode', 'mixed']),
   batch: z.number().int(),
   isl: z.number().int(),
   kv: z.number().int(),
@@ -61,10 +62,10 @@ export function referenceScriptPath(): string {
 
 /** The JSON request reference_model.py takes (validated there too). */
 export function referenceRequestJson(request: ReferenceStepRequest): string {
-  if (request.phase === 'prefill' && !(request.isl && request.isl > 0))
-    throw new UsageError('a prefill reference step needs --isl > 0');
-  if (request.phase === 'decode' && !(request.kv && request.kv > 0))
-    throw new UsageError('a decode reference step needs --kv > 0');
+  if (request.phase !== 'decode' && !(request.isl && request.isl > 0))
+    throw new UsageError(`a ${request.phase} reference step needs --isl > 0`);
+  if (request.phase !== 'prefill' && !(request.kv && request.kv > 0))
+    throw new UsageError(`a ${request.phase} reference step needs --kv > 0`);
   if (!(request.batch > 0 && request.tp > 0)) throw new UsageError('--batch and --tp must be positive');
   return JSON.stringify({
     model: request.model,

@@ -8,7 +8,9 @@ import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 
 export interface ReferencePoint {
   readonly tp: number;
-  readonly phase: 'prefill' | 'decode';
+  /** mixed: one prompt chunk of `isl` tokens beside `batch` decodes at `kv` (a continuous-batching step). */
+  readonly phase: 'prefill' | 'decode' | 'mixed';
+  /** Requests in the step (mixed: the decoding ones). */
   readonly batch: number;
   readonly isl: number;
   readonly kv: number;
@@ -45,7 +47,9 @@ export function truncateLayers(model: ModelSpec, layers: number): ModelSpec {
 }
 
 export function referenceStep(point: ReferencePoint): StepShape {
-  return point.phase === 'prefill' ? prefillStep(point.batch, point.isl) : decodeStep(point.batch, point.kv);
+  if (point.phase === 'prefill') return prefillStep(point.batch, point.isl);
+  if (point.phase === 'decode') return decodeStep(point.batch, point.kv);
+  return { ...prefillStep(1, point.isl), genRequests: point.batch, genKvLen: point.kv };
 }
 
 /** Step latency the `torch` tables predict for a reference point (the model's own bf16 weights). */

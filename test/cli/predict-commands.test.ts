@@ -386,7 +386,7 @@ describe('inferplan silicon reference', () => {
   it('silicon run refuses an unknown phase before touching a GPU', async () => {
     const r = await runCli(['silicon', 'run', '--model', 'meta-llama/Llama-3.1-8B', '--phase', 'sideways']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--phase must be prefill or decode, got 'sideways'/);
+    expect(r.stderr).toMatch(/--phase must be prefill, decode or mixed, got 'sideways'/);
   });
 
   it('names the file, line and column of a bad row', async () => {

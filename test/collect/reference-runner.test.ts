@@ -48,6 +48,12 @@ describe('reference runner (measuring side of silicon run)', () => {
   it('names the missing flag for an incomplete step', () => {
     expect(() => referenceRequestJson({ model: llama, tp: 1, phase: 'prefill', batch: 1 })).toThrow(/--isl/);
     expect(() => referenceRequestJson({ model: llama, tp: 1, phase: 'decode', batch: 1 })).toThrow(/--kv/);
+    expect(() => referenceRequestJson({ model: llama, tp: 1, phase: 'mixed', batch: 4, isl: 512 })).toThrow(
+      /mixed reference step needs --kv/,
+    );
+    expect(
+      JSON.parse(referenceRequestJson({ model: llama, tp: 1, phase: 'mixed', batch: 4, isl: 512, kv: 2048 })),
+    ).toMatchObject({ phase: 'mixed', batch: 4, isl: 512, kv: 2048 });
   });
 
   it('reports a runner that cannot start as one collect failure', async () => {

@@ -14,7 +14,10 @@ time with the GPU held busy, with the SM clock read while timed steps run, so a 
 error can be told apart from an op-table error, a clock or a slow host. `"gc": "frozen"` in a
 request freezes and disables Python's garbage collector while timing (a noise diagnostic);
 `"skip_ffn": true` leaves out every layer's MLP or router + MoE (an ablation: the difference of
-the two graph replays is what the FFN costs inside the step).
+the two graph replays is what the FFN costs inside the step). Phase "mixed" is a continuous-batching
+step: one prompt chunk of `isl` tokens (causal attention over itself) beside `batch` decoding
+requests at `kv` (attention over their caches); every other op runs over all isl + batch tokens,
+and it runs eagerly, as engines run steps that carry prefill.
 
 MoE routing: the router GEMM runs (its cost is part of the step), but the experts are picked
 from logits drawn with the collector's routing generator (kernels.routing_logits) for the
@@ -24,7 +27,7 @@ random weights routes very unevenly (a handful of experts take most tokens at sm
 
 Usage: reference_model.py --request JSON        (one step; prints one JSON line)
        reference_model.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
-A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode", "batch": 1,
+A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode"|"mixed", "batch": 1,
             "isl": 128, "kv": 0, "layers": null, "distribution": "balanced", "gc": "default"}"""
 
 import gc
@@ -73,7 +76,8 @@ class ReferenceModel:
         self.window = shape.get("slidingWindow") or 0
         self.qk_norm = bool(shape.get("qkNorm"))
         self.phase, self.b, self.s, self.kv = phase, batch, tokens_per_request, kv_len
-        self.T = T = batch * tokens_per_request
+        # A mixed step carries one prompt chunk of s tokens and b decode tokens.
+        self.T = T = batch + tokens_per_request if phase == "mixed" else batch * tokens_per_request
         n, nkv = self.n, self.nkv
         rnd = lambda *size: torch.randn(*size, device=dev, dtype=dt) * 0.02  # noqa: E731
         self.embed = rnd(self.vocab, h)
@@ -93,11 +97,12 @@ class ReferenceModel:
                 inter = shape["interSize"] // tp
                 ws["gate_up"] = rnd(2 * inter, h)
                 ws["down"] = rnd(h, inter)
-            if phase == "decode":
+            if phase in ("decode", "mixed"):
                 ws["k_cache"] = torch.randn(batch, nkv, kv_len + 1, d, device=dev, dtype=dt)
                 ws["v_cache"] = torch.randn(batch, nkv, kv_len + 1, d, device=dev, dtype=dt)
-            else:
-                ws["slot_cache"] = torch.empty(T, 2 * nkv * d, device=dev, dtype=dt)
+            if phase != "decode":
+                chunk = tokens_per_request if phase == "mixed" else T
+                ws["slot_cache"] = torch.empty(chunk, 2 * nkv * d, device=dev, dtype=dt)
             self.sets.append(ws)
         self.skip_ffn = False
         if self.moe:
@@ -116,10 +121,16 @@ class ReferenceModel:
         self.cos_table, self.sin_table = emb.cos().to(dt), emb.sin().to(dt)
         if phase == "decode":
             self.positions = torch.full((T,), kv_len, device=dev, dtype=torch.long)
+            self.last_token = torch.arange(batch, device=dev)
+        elif phase == "mixed":
+            self.positions = torch.cat((torch.arange(tokens_per_request, device=dev),
+                                        torch.full((batch,), kv_len, device=dev, dtype=torch.long)))
+            # The chunk's last token (its first output, as if it were the prompt's last chunk) and every decode.
+            self.last_token = torch.arange(tokens_per_request - 1, T, device=dev)
         else:
             self.positions = torch.arange(tokens_per_request, device=dev).repeat(batch)
-        self.slots = torch.arange(T, device=dev)
-        self.last_token = torch.arange(batch, device=dev) * tokens_per_request + (tokens_per_request - 1)
+            self.last_token = torch.arange(batch, device=dev) * tokens_per_request + (tokens_per_request - 1)
+        self.slots = torch.arange(T if phase != "mixed" else tokens_per_request, device=dev)
 
     def layer(self, x, ws, layer_index):
         torch = self.torch
@@ -140,26 +151,15 @@ class ReferenceModel:
         # GPT-OSS-style models alternate windowed and full layers.
         window = self.window if (self.window and layer_index % 2 == 0) else 0
         if self.phase == "decode":
-            ws["k_cache"][:, :, self.kv].copy_(k.view(b, nkv, d))
-            ws["v_cache"][:, :, self.kv].copy_(v.view(b, nkv, d))
-            kc, vc = ws["k_cache"], ws["v_cache"]
-            if window and window < self.kv + 1:
-                kc, vc = kc[:, :, -window:], vc[:, :, -window:]
-            attn = F.scaled_dot_product_attention(q.reshape(b, 1, n, d).transpose(1, 2), kc, vc, is_causal=False,
-                                                  enable_gqa=True)
+            attn = self._decode_attention(q, k, v, ws, window)
+        elif self.phase == "mixed":
+            # The chunk attends causally to itself, the decodes to their caches: two kernels, as the
+            # op list prices a mixed step (context attention + generation attention).
+            # (The concatenation is one small copy the op list does not price: < 1% of such a step.)
+            chunk = self._prefill_attention(q[:s], k[:s], v[:s], ws, window, 1, s)
+            attn = torch.cat((chunk, self._decode_attention(q[s:], k[s:], v[s:], ws, window)), dim=0)
         else:
-            ws["slot_cache"].index_copy_(0, self.slots, torch.cat((k.reshape(T, -1), v.reshape(T, -1)), dim=-1))
-            qb = q.reshape(b, s, n, d).transpose(1, 2)
-            kb = k.reshape(b, s, nkv, d).transpose(1, 2)
-            vb = v.reshape(b, s, nkv, d).transpose(1, 2)
-            if window and window < s:
-                qi = torch.arange(s, device=x.device).unsqueeze(1)
-                kj = torch.arange(s, device=x.device).unsqueeze(0)
-                mask = (kj <= qi) & (kj > qi - window)
-                attn = F.scaled_dot_product_attention(qb, kb, vb, attn_mask=mask, enable_gqa=True)
-            else:
-                attn = F.scaled_dot_product_attention(qb, kb, vb, is_causal=True, enable_gqa=True)
-        attn = attn.transpose(1, 2).reshape(T, n * d)
+            attn = self._prefill_attention(q, k, v, ws, window, b, s)
         x = residual + F.linear(attn, ws["o"])
         residual = x
         y = F.rms_norm(x, (h,), ws["norm2"], 1e-6)
@@ -176,6 +176,37 @@ class ReferenceModel:
             g, u = gu.chunk(2, dim=-1)
             out = F.linear(F.silu(g) * u, ws["down"])
         return residual + out
+
+    def _decode_attention(self, q, k, v, ws, window):
+        """One query per request over its cache (the new token's k/v written at position kv)."""
+        torch, F = self.torch, self.torch.nn.functional
+        n, nkv, d, b = self.n, self.nkv, self.d, self.b
+        ws["k_cache"][:, :, self.kv].copy_(k.view(b, nkv, d))
+        ws["v_cache"][:, :, self.kv].copy_(v.view(b, nkv, d))
+        kc, vc = ws["k_cache"], ws["v_cache"]
+        if window and window < self.kv + 1:
+            kc, vc = kc[:, :, -window:], vc[:, :, -window:]
+        attn = F.scaled_dot_product_attention(q.reshape(b, 1, n, d).transpose(1, 2), kc, vc, is_causal=False,
+                                              enable_gqa=True)
+        return attn.transpose(1, 2).reshape(b, n * d)
+
+    def _prefill_attention(self, q, k, v, ws, window, b, s):
+        """Causal attention of b prompts of s tokens over themselves (k/v written to the slot cache)."""
+        torch, F = self.torch, self.torch.nn.functional
+        n, nkv, d = self.n, self.nkv, self.d
+        T = b * s
+        ws["slot_cache"].index_copy_(0, self.slots, torch.cat((k.reshape(T, -1), v.reshape(T, -1)), dim=-1))
+        qb = q.reshape(b, s, n, d).transpose(1, 2)
+        kb = k.reshape(b, s, nkv, d).transpose(1, 2)
+        vb = v.reshape(b, s, nkv, d).transpose(1, 2)
+        if window and window < s:
+            qi = torch.arange(s, device=q.device).unsqueeze(1)
+            kj = torch.arange(s, device=q.device).unsqueeze(0)
+            mask = (kj <= qi) & (kj > qi - window)
+            attn = F.scaled_dot_product_attention(qb, kb, vb, attn_mask=mask, enable_gqa=True)
+        else:
+            attn = F.scaled_dot_product_attention(qb, kb, vb, is_causal=True, enable_gqa=True)
+        return attn.transpose(1, 2).reshape(T, n * d)
 
     def embed_tokens(self):
         return self.torch.nn.functional.embedding(self.ids, self.embed)
@@ -294,13 +325,13 @@ def _time(torch, fn, runs):
 
 def run_request(request):
     phase = request["phase"]
-    if phase not in ("prefill", "decode"):
-        raise ValueError("phase must be prefill or decode")
+    if phase not in ("prefill", "decode", "mixed"):
+        raise ValueError("phase must be prefill, decode or mixed")
     batch = int(request["batch"])
-    tokens = int(request.get("isl") or 0) if phase == "prefill" else 1
-    kv = int(request.get("kv") or 0) if phase == "decode" else 0
-    if tokens <= 0 or (phase == "decode" and kv <= 0):
-        raise ValueError("prefill needs isl > 0; decode needs kv > 0")
+    tokens = 1 if phase == "decode" else int(request.get("isl") or 0)
+    kv = 0 if phase == "prefill" else int(request.get("kv") or 0)
+    if tokens <= 0 or (phase != "prefill" and kv <= 0):
+        raise ValueError("prefill needs isl > 0; decode needs kv > 0; mixed needs both")
     distribution = request.get("distribution") or "balanced"
     if distribution not in MOE_DISTRIBUTIONS:
         raise ValueError(f"distribution must be one of {', '.join(MOE_DISTRIBUTIONS)}")
@@ -349,7 +380,7 @@ def run_request(request):
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
     out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "phase": phase, "batch": batch,
-           "isl": tokens if phase == "prefill" else 1, "kv": kv,
+           "isl": 1 if phase == "decode" else tokens, "kv": kv,
            "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
            "eager_latency_ms": eager_ms, "eager_samples_ms": [round(v, 4) for v in eager_samples],
            "gc": request.get("gc") or "default", "skip_ffn": bool(request.get("skip_ffn")), "graph_latency_ms": graph_ms, "host_enqueue_ms": round(host_ms, 4),

@@ -119,6 +119,18 @@ class DeviceScriptTest(unittest.TestCase):
         self.assertNotEqual(run.returncode, 0)
 
 
+    def test_reference_model_mixed_step_needs_a_chunk_and_a_kv_length(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference_model.py")
+        model = {"id": "m", "hiddenSize": 64, "numLayers": 1, "numHeads": 1, "numKvHeads": 1, "headDim": 64,
+                 "interSize": 64, "vocabSize": 64}
+        for missing in ({"isl": 0, "kv": 8}, {"isl": 16, "kv": 0}):
+            request = {"model": model, "tp": 1, "phase": "mixed", "batch": 2, **missing}
+            run = subprocess.run([sys.executable, script, "--request", json.dumps(request)], capture_output=True,
+                                 text=True, timeout=60)
+            answer = json.loads(run.stdout.strip().splitlines()[-1])
+            self.assertIn("mixed needs both", answer["error"])
+            self.assertNotEqual(run.returncode, 0)
+
 class WorkerProcessTest(unittest.TestCase):
     def test_worker_reports_a_broken_environment_as_one_fatal_line(self):
         try:

@@ -1,0 +1,47 @@
+// Reference points become the step shapes the engine prices; a mixed step is a prompt chunk
+// beside decodes, priced from the embedded torch tables like any scheduler step.
+import { describe, expect, it } from 'vitest';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { loadModel } from '../../src/models/index.js';
+import { openPerfDatabase } from '../../src/perfdb/index.js';
+import { predictReferenceStep, referenceStep } from '../../src/silicon/index.js';
+
+describe('reference steps', () => {
+  it('maps each phase to its step shape', () => {
+    const base = { tp: 1, layers: 32, isl: 1024, kv: 2048, batch: 8 };
+    expect(referenceStep({ ...base, phase: 'prefill' })).toMatchObject({
+      ctxRequests: 8,
+      ctxTokens: 1024,
+      genRequests: 0,
+    });
+    expect(referenceStep({ ...base, phase: 'decode' })).toMatchObject({
+      ctxRequests: 0,
+      genRequests: 8,
+      genKvLen: 2048,
+    });
+    expect(referenceStep({ ...base, phase: 'mixed' })).toMatchObject({
+      ctxRequests: 1,
+      ctxTokens: 1024,
+      ctxPrefix: 0,
+      genRequests: 8,
+      genKvLen: 2048,
+    });
+  });
+
+  it('prices a mixed step above its prompt chunk alone and below the chunk plus a separate decode step', async () => {
+    const system = new SystemRegistry([]).get('h200_sxm');
+    const db = await openPerfDatabase({ system, backend: 'torch', mode: 'silicon' });
+    const model = loadModel('meta-llama/Llama-3.1-8B');
+    const base = { tp: 1, layers: 32, batch: 32, isl: 1024, kv: 2048 };
+    const mixed = predictReferenceStep(model, system, db, { ...base, phase: 'mixed' }).predictedMs;
+    const chunk = predictReferenceStep(model, system, db, {
+      ...base,
+      batch: 1,
+      phase: 'prefill',
+    }).predictedMs;
+    const decode = predictReferenceStep(model, system, db, { ...base, phase: 'decode' }).predictedMs;
+    expect(mixed).toBeGreaterThan(chunk);
+    // The decodes' GEMM work rides along the chunk's (weights read once), so the sum overstates it.
+    expect(mixed).toBeLessThan(chunk + decode);
+  });
+});
