@@ -131,6 +131,13 @@ class ReferenceModel:
             self.positions = torch.arange(tokens_per_request, device=dev).repeat(batch)
             self.last_token = torch.arange(batch, device=dev) * tokens_per_request + (tokens_per_request - 1)
         self.slots = torch.arange(T if phase != "mixed" else tokens_per_request, device=dev)
+        # The sliding-window mask of a prompt (GPT-OSS-style layers), built once: an engine builds its
+        # attention metadata outside the layers, so the timed step should not build it per layer.
+        self.window_mask = None
+        if self.window and phase != "decode" and self.window < tokens_per_request:
+            qi = torch.arange(tokens_per_request, device=dev).unsqueeze(1)
+            kj = torch.arange(tokens_per_request, device=dev).unsqueeze(0)
+            self.window_mask = (kj <= qi) & (kj > qi - self.window)
 
     def layer(self, x, ws, layer_index):
         torch = self.torch
@@ -200,10 +207,7 @@ class ReferenceModel:
         kb = k.reshape(b, s, nkv, d).transpose(1, 2)
         vb = v.reshape(b, s, nkv, d).transpose(1, 2)
         if window and window < s:
-            qi = torch.arange(s, device=q.device).unsqueeze(1)
-            kj = torch.arange(s, device=q.device).unsqueeze(0)
-            mask = (kj <= qi) & (kj > qi - window)
-            attn = F.scaled_dot_product_attention(qb, kb, vb, attn_mask=mask, enable_gqa=True)
+            attn = F.scaled_dot_product_attention(qb, kb, vb, attn_mask=self.window_mask, enable_gqa=True)
         else:
             attn = F.scaled_dot_product_attention(qb, kb, vb, is_causal=True, enable_gqa=True)
         return attn.transpose(1, 2).reshape(T, n * d)
