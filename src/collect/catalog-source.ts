@@ -47,7 +47,11 @@ export function catalogModelSource(): ModelOpSource {
           ? prefillStep(step.batchSize, step.isl)
           : decodeStep(step.batchSize, step.kvLen);
       try {
-        const ops = decomposeStep(model, parallel, BF16_QUANT, shape).map((o) => o.query);
+        // Tables hold collected routings: the estimator prices its default 'random' routing from the
+        // balanced rows, so a plan asks for those (and the skewed ones below), never 'random'.
+        const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
+          (o) => o.query,
+        );
         const skewed = ops.flatMap((q) =>
           q.kind === 'moe' ? [{ ...q, distribution: 'power_law_1.01' as const }] : [],
         );

@@ -84,6 +84,17 @@ describe('model-driven plans', () => {
     expect(ops.some((o) => o.kind === 'comm' && o.op === 'all_reduce' && o.numGpus === 2)).toBe(true);
   });
 
+  it('asks for the collected MoE routings (balanced and power_law_1.01), never the estimator-only random', () => {
+    const ops = source.stepOps('Qwen/Qwen3-30B-A3B', 1, 1, {
+      phase: 'generation',
+      batchSize: 8,
+      isl: 0,
+      kvLen: 1024,
+    });
+    const routings = ops.flatMap((o) => (o.kind === 'moe' ? [o.distribution] : []));
+    expect(routings.sort()).toEqual(['balanced', 'power_law_1.01']);
+  });
+
   it('snaps token counts up to the plan axis and maps each query to its table', () => {
     const [c] = queryToCase({ kind: 'gemm', dtype: 'bfloat16', m: 300, n: 4096, k: 4096 });
     expect(c?.params).toEqual({ gemm_dtype: 'bfloat16', m: 384, n: 4096, k: 4096 });
