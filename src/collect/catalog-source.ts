@@ -47,15 +47,21 @@ export function catalogModelSource(): ModelOpSource {
           ? prefillStep(step.batchSize, step.isl)
           : decodeStep(step.batchSize, step.kvLen);
       try {
-        // Tables hold collected routings: the estimator prices its default 'random' routing from the
-        // balanced rows, so a plan asks for those (and the skewed ones below), never 'random'.
+        // Each MoE shape under the routings the estimator asks for: 'random' (its default: independent
+        // picks), 'balanced' (the reference runner's, and what tables without random rows price
+        // random from) and one skewed routing.
         const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
           (o) => o.query,
         );
-        const skewed = ops.flatMap((q) =>
-          q.kind === 'moe' ? [{ ...q, distribution: 'power_law_1.01' as const }] : [],
+        const routed = ops.flatMap((q) =>
+          q.kind === 'moe'
+            ? [
+                { ...q, distribution: 'random' as const },
+                { ...q, distribution: 'power_law_1.01' as const },
+              ]
+            : [],
         );
-        return [...ops, ...skewed];
+        return [...ops, ...routed];
       } catch (error) {
         // A layout this model cannot use (tp not dividing its heads, ...) needs no shapes.
         if (error instanceof InferplanError) return [];

@@ -5,16 +5,18 @@ import type { Dtype } from '../common/index.js';
 export const COMM_OPS = ['all_reduce', 'all_gather', 'reduce_scatter', 'alltoall', 'p2p'] as const;
 export type CommOp = (typeof COMM_OPS)[number];
 
-/** Routing distributions the MoE tables are collected under (a column of the table). */
-export const MOE_DISTRIBUTIONS = ['balanced', 'power_law_1.01', 'power_law_1.2'] as const;
-export type MoeDistribution = (typeof MOE_DISTRIBUTIONS)[number];
 /**
- * How a MoE op's tokens are routed: a collected distribution, or 'random' (each token picks its
- * top-k experts independently and uniformly: balanced on average, as a load-balanced router is,
- * but a small batch touches fewer distinct experts than the table's round-robin 'balanced' rows;
- * priced from the balanced rows).
+ * How a MoE op's tokens are routed, and the routings MoE tables are collected under (a column of
+ * the table): round-robin 'balanced' (every expert gets T k / E picks), the skewed power laws, and
+ * 'random' (each token picks its top-k experts independently and uniformly: balanced on average,
+ * as a load-balanced router is, but a small batch touches fewer distinct experts and a large one
+ * loads them unevenly). Tables without 'random' rows (aiconfigurator's) price it from their
+ * balanced rows.
  */
-export const MOE_ROUTINGS = ['random', ...MOE_DISTRIBUTIONS] as const;
+export const MOE_DISTRIBUTIONS = ['balanced', 'power_law_1.01', 'power_law_1.2', 'random'] as const;
+export type MoeDistribution = (typeof MOE_DISTRIBUTIONS)[number];
+/** Every routing an estimate may assume (all of them can also be collected). */
+export const MOE_ROUTINGS = ['random', 'balanced', 'power_law_1.01', 'power_law_1.2'] as const;
 export type MoeRouting = (typeof MOE_ROUTINGS)[number];
 
 export const ELEMENTWISE_OPS = ['rms_norm', 'silu_mul', 'add', 'rope', 'embedding', 'kv_write'] as const;

@@ -559,7 +559,11 @@ export class TableDatabase implements PerfDatabase {
   }
 
   private moe(op: MoeQuery, solMs: number, relax = false): Lookup | undefined {
-    if (op.distribution === 'random') return this.moeRandomRouting(op, solMs, relax);
+    if (op.distribution === 'random') {
+      return (
+        (relax ? undefined : this.moeMeasuredRandom(op, solMs)) ?? this.moeRandomRouting(op, solMs, relax)
+      );
+    }
     if (relax) return this.moeAnyDtype(op, solMs);
     const dtype = op.dtype;
     let handle = this.findGroup('moe', [dtype, op.distribution]);
@@ -582,6 +586,21 @@ export class TableDatabase implements PerfDatabase {
     this.setMoe(op);
     const found = this.lookup(handle, solMs, 1, note);
     return note ? transformed(found) : found;
+  }
+
+  /**
+   * Independent uniform routing read from rows collected under it (the torch backend collects
+   * them), when they hold this expert layout: every shape axis exact or bracketed, tokens inside
+   * the measured range. Otherwise undefined, and the balanced rows price it (moeRandomRouting).
+   */
+  private moeMeasuredRandom(op: MoeQuery, solMs: number): Lookup | undefined {
+    const handle = this.findGroup('moe', [op.dtype, 'random']);
+    if (!handle) return undefined;
+    this.setMoe(op);
+    const found = this.lookup(handle, solMs, 1, '');
+    const kinds = handle.group.tree.traceKind;
+    for (let i = 0; i < kinds.length; i++) if (kinds[i]! > 1) return undefined;
+    return found;
   }
 
   /**
@@ -838,9 +857,15 @@ export class TableDatabase implements PerfDatabase {
   }
 }
 
-/** Routing skew order: balanced (and independent uniform picks) < power_law_1.01 < power_law_1.2. */
+/** Routing skew order: balanced < random (independent uniform picks) < power_law_1.01 < power_law_1.2. */
+const SKEW_RANK: Readonly<Record<MoeRouting, number>> = {
+  balanced: 0,
+  random: 0.5,
+  'power_law_1.01': 1,
+  'power_law_1.2': 2,
+};
 function skewRank(d: MoeRouting): number {
-  return d === 'random' ? 0 : MOE_DISTRIBUTIONS.indexOf(d);
+  return SKEW_RANK[d];
 }
 
 /** A lookup whose latency was derived from rows at other points is no longer a measurement. */

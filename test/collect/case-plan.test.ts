@@ -84,7 +84,7 @@ describe('model-driven plans', () => {
     expect(ops.some((o) => o.kind === 'comm' && o.op === 'all_reduce' && o.numGpus === 2)).toBe(true);
   });
 
-  it('asks for the collected MoE routings (balanced and power_law_1.01), never the estimator-only random', () => {
+  it('asks for each MoE shape under the random, balanced and power_law_1.01 routings', () => {
     const ops = source.stepOps('Qwen/Qwen3-30B-A3B', 1, 1, {
       phase: 'generation',
       batchSize: 8,
@@ -92,7 +92,7 @@ describe('model-driven plans', () => {
       kvLen: 1024,
     });
     const routings = ops.flatMap((o) => (o.kind === 'moe' ? [o.distribution] : []));
-    expect(routings.sort()).toEqual(['balanced', 'power_law_1.01']);
+    expect(routings.sort()).toEqual(['balanced', 'power_law_1.01', 'random']);
   });
 
   it('snaps token counts up to the plan axis and maps each query to its table', () => {

@@ -426,6 +426,53 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(query(256, 'random').latencyMs / balancedMs(256)).toBeGreaterThan(0.999);
   });
 
+  it('reads random routing from rows collected under it when they hold the layout', async () => {
+    const root = tempDir();
+    const tokens = [1, 8, 64, 512, 4096];
+    const layout = (inter: number, distribution: string) => ({
+      moe_dtype: 'bfloat16',
+      hidden_size: 4096,
+      inter_size: inter,
+      topk: 8,
+      num_experts: 128,
+      distribution,
+    });
+    const balancedMs = (t: number) => 0.05 + 0.0002 * t;
+    writeCsv(join(root, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt'), [
+      ...moeRows(tokens, layout(1536, 'balanced'), balancedMs),
+      ...moeRows(tokens, layout(768, 'balanced'), balancedMs),
+      // Random picks load experts unevenly at prefill sizes: 20% dearer at 4096 tokens here.
+      ...moeRows(tokens, layout(1536, 'random'), (t) => balancedMs(t) * (t >= 4096 ? 1.2 : 1)),
+    ]);
+    const moeDb = await openPerfDatabase({
+      system: h200,
+      backend: 'torch',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    const query = (interSize: number, numTokens: number) =>
+      moeDb.query({
+        kind: 'moe',
+        dtype: 'bfloat16',
+        numTokens,
+        hiddenSize: 4096,
+        interSize,
+        topk: 8,
+        numExperts: 128,
+        moeTp: 1,
+        moeEp: 1,
+        distribution: 'random',
+      });
+    const measured = query(1536, 4096);
+    expect(measured.latencyMs).toBeCloseTo(balancedMs(4096) * 1.2, 9);
+    expect(measured.provenance).toBe('measured');
+    expect(measured.source).toContain('random');
+    // A layout the random rows do not hold is priced from its own balanced rows.
+    const priced = query(768, 4096);
+    expect(priced.latencyMs).toBeCloseTo(balancedMs(4096), 9);
+    expect(priced.source).toContain('balanced');
+  });
+
   it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {
     const r = db.query({
       kind: 'moe',

@@ -2,7 +2,7 @@
 
 from protocol import CaseError, UnsupportedCase
 
-MOE_DISTRIBUTIONS = ("balanced", "power_law_1.01", "power_law_1.2")
+MOE_DISTRIBUTIONS = ("balanced", "power_law_1.01", "power_law_1.2", "random")
 ELEMENTWISE_OPS = ("rms_norm", "silu_mul", "add", "rope", "embedding", "kv_write")
 NCCL_OPS = ("all_reduce", "all_gather", "reduce_scatter", "alltoall")
 

@@ -165,13 +165,14 @@ def routing_logits(torch, num_tokens, num_experts, topk, distribution, generator
     balanced: token t picks experts (t*k + j) mod E, so every expert gets T*k/E tokens.
     power_law_a: expert e (in a random order) has probability proportional to rank^-a; each
     token draws k distinct experts with those probabilities.
-    uniform: each token draws k distinct experts uniformly (what a load-balanced router does on
-    average). Not a collected distribution (cases.MOE_DISTRIBUTIONS): moe_routing_check.py uses it."""
+    random: each token draws k distinct experts uniformly and independently (what a load-balanced
+    router does on average: balanced in expectation, but a small batch touches fewer experts and a
+    large one loads them unevenly)."""
     T, E, k = num_tokens, num_experts, topk
     logits = torch.rand(T, E, generator=generator, device="cpu") * 0.1
     if distribution == "balanced":
         picks = (torch.arange(T).unsqueeze(1) * k + torch.arange(k).unsqueeze(0)) % E
-    elif distribution == "uniform":
+    elif distribution == "random":
         picks = torch.rand(T, E, generator=generator).argsort(dim=1)[:, :k]
     else:
         alpha = float(distribution.split("_")[-1])

@@ -44,7 +44,7 @@ def main():
                     "distribution": "balanced"}
             runs = [("balanced", 0)] + [("random", s) for s in range(seeds)]
             for routing, seed in runs:
-                run_case = case if routing == "balanced" else {**case, "distribution": "uniform"}
+                run_case = case if routing == "balanced" else {**case, "distribution": "random"}
                 run_seed = seed if routing == "balanced" else 1000 + seed
                 kernel = build_moe(run_case, seed=run_seed)
                 # The same logits again: build_moe draws its routing first from a generator seeded
