@@ -47,16 +47,19 @@ export function catalogModelSource(): ModelOpSource {
           ? prefillStep(step.batchSize, step.isl)
           : decodeStep(step.batchSize, step.kvLen);
       try {
-        // Each MoE shape under the routings the estimator asks for: 'random' (its default: independent
-        // picks), 'balanced' (the reference runner's, and what tables without random rows price
-        // random from) and one skewed routing.
+        // Each MoE shape under the routings the estimator asks for: 'balanced' (the reference
+        // runner's, and what random routing is priced from), one skewed routing, and 'random' (its
+        // default: independent picks) once every expert expects a pick (T k >= E). Below that one
+        // random draw is one sample of a quantity that varies a lot between draws (with EP it may
+        // put no token on the rank), while the balanced rows give its expectation (checked on the
+        // H200: docs/perf-database.md).
         const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
           (o) => o.query,
         );
         const routed = ops.flatMap((q) =>
           q.kind === 'moe'
             ? [
-                { ...q, distribution: 'random' as const },
+                ...(q.numTokens * q.topk >= q.numExperts ? [{ ...q, distribution: 'random' as const }] : []),
                 { ...q, distribution: 'power_law_1.01' as const },
               ]
             : [],
