@@ -590,16 +590,21 @@ export class TableDatabase implements PerfDatabase {
 
   /**
    * Independent uniform routing read from rows collected under it (the torch backend collects
-   * them), when they hold this expert layout: every shape axis exact or bracketed, tokens inside
-   * the measured range. Otherwise undefined, and the balanced rows price it (moeRandomRouting).
+   * them once every expert expects a pick), when they hold this expert layout: every shape axis
+   * exact or bracketed, and tokens inside the measured range or above it (held at the top row's
+   * utilisation). Below it, or for a layout they lack, undefined: the balanced rows price it
+   * (moeRandomRouting).
    */
   private moeMeasuredRandom(op: MoeQuery, solMs: number): Lookup | undefined {
     const handle = this.findGroup('moe', [op.dtype, 'random']);
     if (!handle) return undefined;
     this.setMoe(op);
     const found = this.lookup(handle, solMs, 1, '');
-    const kinds = handle.group.tree.traceKind;
-    for (let i = 0; i < kinds.length; i++) if (kinds[i]! > 1) return undefined;
+    const tree = handle.group.tree;
+    const tokens = tree.axes.length - 1;
+    for (let i = 0; i < tokens; i++) if (tree.traceKind[i]! > 1) return undefined;
+    const tokenKind = tree.traceKind[tokens]!;
+    if (tokenKind === 3 || (tokenKind === 2 && this.coords[tokens]! < tree.traceLo[tokens]!)) return undefined;
     return found;
   }
 

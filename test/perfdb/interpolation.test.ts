@@ -441,8 +441,9 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     writeCsv(join(root, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt'), [
       ...moeRows(tokens, layout(1536, 'balanced'), balancedMs),
       ...moeRows(tokens, layout(768, 'balanced'), balancedMs),
-      // Random picks load experts unevenly at prefill sizes: 20% dearer at 4096 tokens here.
-      ...moeRows(tokens, layout(1536, 'random'), (t) => balancedMs(t) * (t >= 4096 ? 1.2 : 1)),
+      // Collected once every expert expects a pick (16 tokens here); random picks load experts
+      // unevenly at prefill sizes: 20% dearer at 4096 tokens here.
+      ...moeRows([64, 512, 4096], layout(1536, 'random'), (t) => balancedMs(t) * (t >= 4096 ? 1.2 : 1)),
     ]);
     const moeDb = await openPerfDatabase({
       system: h200,
@@ -471,6 +472,10 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     const priced = query(768, 4096);
     expect(priced.latencyMs).toBeCloseTo(balancedMs(4096), 9);
     expect(priced.source).toContain('balanced');
+    // Above the random rows: held at their top row's utilisation, still from the random rows.
+    expect(query(1536, 8192).source).toContain('random');
+    // Below them (a decode batch): priced from the balanced rows (touched experts).
+    expect(query(1536, 8).source).toContain('balanced');
   });
 
   it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {
