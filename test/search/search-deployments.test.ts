@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/common/index.js';
 import {
+  compareByObjective,
+  type EvaluatedPoint,
   enumerateParallel,
   feasibleBatches,
   objectiveScore,
@@ -316,5 +318,34 @@ describe('candidate helpers', () => {
     const r = enumerateParallel(new FakeEstimator({ maxTp: 2 }), 8, WORKLOAD, { ppValues: [1] });
     expect(r.layouts.map((p) => p.tp)).toEqual([1, 2]);
     expect(r.rejected).toBe(2);
+  });
+});
+
+describe('ranking', () => {
+  it('breaks a throughput tie in favour of the shorter TTFT', () => {
+    const point = (ttftMs: number): EvaluatedPoint => {
+      const metrics = metricsOf(ttftMs, 27, 12_000, 6, WORKLOAD, 150);
+      return {
+        mode: 'agg',
+        config: {
+          mode: 'agg',
+          parallel: { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 },
+          batchSize: 8,
+          ctxTokens: 8192,
+        },
+        metrics,
+        replicas: 1,
+        gpusPerReplica: 6,
+        gpusUsed: 6,
+        totalTokensPerS: 12_000,
+        tokensPerSPerGpu: 2000,
+        tokensPerSPerUser: metrics.tokensPerSPerUser,
+        sla: { meets: true, failed: [], advisoryFailed: [], violation: 0 },
+      };
+    };
+    const ranked = [point(1600), point(180), point(800)].sort((a, b) =>
+      compareByObjective(a, b, 'tokens-per-gpu'),
+    );
+    expect(ranked.map((p) => p.metrics.ttftMs)).toEqual([180, 800, 1600]);
   });
 });
