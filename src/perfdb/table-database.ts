@@ -604,7 +604,8 @@ export class TableDatabase implements PerfDatabase {
     const tokens = tree.axes.length - 1;
     for (let i = 0; i < tokens; i++) if (tree.traceKind[i]! > 1) return undefined;
     const tokenKind = tree.traceKind[tokens]!;
-    if (tokenKind === 3 || (tokenKind === 2 && this.coords[tokens]! < tree.traceLo[tokens]!)) return undefined;
+    if (tokenKind === 3 || (tokenKind === 2 && this.coords[tokens]! < tree.traceLo[tokens]!))
+      return undefined;
     return found;
   }
 
