@@ -11,8 +11,9 @@ export interface GlobalOptions {
 // Colour only on a terminal: picocolors also turns it on when CI is set, which puts escape codes
 // into logs and into anything that parses the one-line error.
 function errorColors() {
-  const wanted = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
-  return picocolors.createColors(wanted || process.env.FORCE_COLOR !== undefined);
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return picocolors.createColors(force !== '0' && force !== 'false');
+  return picocolors.createColors(process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
 }
 
 export function reportError(error: unknown, debug: boolean): number {

@@ -215,21 +215,30 @@ async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatab
   return { db, system };
 }
 
-const ReferenceCsvRowSchema = z.object({
-  model: z.string().min(1),
-  tp: z.coerce.number().int().positive(),
-  phase: z.enum(['prefill', 'decode', 'mixed']),
-  batch: z.coerce.number().int().positive(),
-  isl: z.coerce.number().int().nonnegative(),
-  kv: z.coerce.number().int().nonnegative(),
-  layers: z.coerce.number().int().positive(),
-  latency_ms: z.coerce.number().positive(),
-  // How the reference run routed a MoE model's experts (older files: empty, i.e. balanced).
-  distribution: z
-    .enum(MOE_DISTRIBUTIONS)
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-});
+const ReferenceCsvRowSchema = z
+  .object({
+    model: z.string().min(1),
+    tp: z.coerce.number().int().positive(),
+    phase: z.enum(['prefill', 'decode', 'mixed']),
+    batch: z.coerce.number().int().positive(),
+    isl: z.coerce.number().int().nonnegative(),
+    kv: z.coerce.number().int().nonnegative(),
+    layers: z.coerce.number().int().positive(),
+    latency_ms: z.coerce.number().positive(),
+    // How the reference run routed a MoE model's experts (older files: empty, i.e. balanced).
+    distribution: z
+      .enum(MOE_DISTRIBUTIONS)
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+  })
+  .refine((r) => r.phase === 'decode' || r.isl > 0, {
+    message: 'prefill and mixed steps need isl > 0',
+    path: ['isl'],
+  })
+  .refine((r) => r.phase === 'prefill' || r.kv > 0, {
+    message: 'decode and mixed steps need kv > 0',
+    path: ['kv'],
+  });
 
 function registerReferenceCommands(silicon: Command, globals: () => GlobalOptions): void {
   silicon

@@ -1,6 +1,6 @@
 // The model-driven planner's op source backed by the models layer: the shipped catalog and
-// `decomposeStep` (the same decomposition the engine prices), in bf16 with balanced and
-// power-law MoE routing (the measured tables key both).
+// `decomposeStep` (the same decomposition the engine prices), in bf16, each MoE shape under
+// balanced, power-law and (where its rows stand for the expectation) random routing.
 import { InferplanError, UnknownNameError } from '../common/index.js';
 import {
   BF16_QUANT,
@@ -11,7 +11,7 @@ import {
   type ModelSpec,
   prefillStep,
 } from '../models/index.js';
-import type { OpQuery } from '../perfdb/index.js';
+import { type OpQuery, randomRoutingRowsApply } from '../perfdb/index.js';
 import type { ModelOpSource, StepShape } from './model-plan.js';
 
 export function catalogModelSource(): ModelOpSource {
@@ -49,17 +49,17 @@ export function catalogModelSource(): ModelOpSource {
       try {
         // Each MoE shape under the routings the estimator asks for: 'balanced' (the reference
         // runner's, and what random routing is priced from), one skewed routing, and 'random' (its
-        // default: independent picks) once every expert expects a pick (T k >= E). Below that one
-        // random draw is one sample of a quantity that varies a lot between draws (with EP it may
-        // put no token on the rank), while the balanced rows give its expectation (checked on the
-        // H200: docs/perf-database.md).
+        // default: independent picks) where each expert expects a few picks (randomRoutingRowsApply;
+        // below, the balanced rows give the expectation, checked on the H200: docs/perf-database.md).
         const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
           (o) => o.query,
         );
         const routed = ops.flatMap((q) =>
           q.kind === 'moe'
             ? [
-                ...(q.numTokens * q.topk >= q.numExperts ? [{ ...q, distribution: 'random' as const }] : []),
+                ...(randomRoutingRowsApply(q.numTokens, q.topk, q.numExperts)
+                  ? [{ ...q, distribution: 'random' as const }]
+                  : []),
                 { ...q, distribution: 'power_law_1.01' as const },
               ]
             : [],

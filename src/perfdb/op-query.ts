@@ -19,6 +19,16 @@ export type MoeDistribution = (typeof MOE_DISTRIBUTIONS)[number];
 export const MOE_ROUTINGS = ['random', 'balanced', 'power_law_1.01', 'power_law_1.2'] as const;
 export type MoeRouting = (typeof MOE_ROUTINGS)[number];
 
+/**
+ * Whether rows measured under 'random' routing stand for its expected cost: each expert expects
+ * at least 3 picks (T k >= 3 E), so a given expert goes unpicked in ~5% of draws ((1 - k/E)^T).
+ * With fewer, one measured draw is one sample of a cost that varies a lot between draws (under
+ * EP a rank's few experts may all go unpicked), and the balanced rows price the expectation.
+ */
+export function randomRoutingRowsApply(numTokens: number, topk: number, numExperts: number): boolean {
+  return numTokens * topk >= 3 * numExperts;
+}
+
 export const ELEMENTWISE_OPS = ['rms_norm', 'silu_mul', 'add', 'rope', 'embedding', 'kv_write'] as const;
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 

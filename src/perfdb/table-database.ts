@@ -22,6 +22,7 @@ import {
   type OpQuery,
   type PerfDatabase,
   type Provenance,
+  randomRoutingRowsApply,
 } from './op-query.js';
 import { canonicalDtype, SolModel, tableDtypeBytes } from './speed-of-light.js';
 import { groupKey, type IndexGroup, type TableIndex } from './table-index.js';
@@ -569,9 +570,11 @@ export class TableDatabase implements PerfDatabase {
     let handle = this.findGroup('moe', [dtype, op.distribution]);
     let note = '';
     if (!handle) {
-      // Nearest distribution by skew (balanced < power_law_1.01 < power_law_1.2).
+      // Nearest distribution by skew (balanced < power_law_1.01 < power_law_1.2). Random rows answer
+      // random routing only: they start where each expert expects a few picks, and balanced
+      // lookups (random routing's own pricing among them) must not land on them.
       const wanted = skewRank(op.distribution);
-      const order = [...MOE_DISTRIBUTIONS].sort(
+      const order = MOE_DISTRIBUTIONS.filter((d) => d !== 'random').sort(
         (a, b) => Math.abs(skewRank(a) - wanted) - Math.abs(skewRank(b) - wanted),
       );
       for (const d of order) {
@@ -590,19 +593,20 @@ export class TableDatabase implements PerfDatabase {
 
   /**
    * Independent uniform routing read from rows collected under it (the torch backend collects
-   * them once every expert expects a pick), when they hold this expert layout: every shape axis
-   * exact or bracketed, and tokens inside the measured range or above it (held at the top row's
-   * utilisation). Below it, or for a layout they lack, undefined: the balanced rows price it
-   * (moeRandomRouting).
+   * them where each expert expects a few picks: randomRoutingRowsApply), when they hold this exact
+   * expert layout and the token count is at or above their first row (held at the top row's
+   * utilisation above the last). Otherwise undefined: the balanced rows price it
+   * (moeRandomRouting). Exact layouts only: a bracket's other branch may itself be held.
    */
   private moeMeasuredRandom(op: MoeQuery, solMs: number): Lookup | undefined {
+    if (!randomRoutingRowsApply(op.numTokens, op.topk, op.numExperts)) return undefined;
     const handle = this.findGroup('moe', [op.dtype, 'random']);
     if (!handle) return undefined;
     this.setMoe(op);
     const found = this.lookup(handle, solMs, 1, '');
     const tree = handle.group.tree;
     const tokens = tree.axes.length - 1;
-    for (let i = 0; i < tokens; i++) if (tree.traceKind[i]! > 1) return undefined;
+    for (let i = 0; i < tokens; i++) if (tree.traceKind[i]! !== 0) return undefined;
     const tokenKind = tree.traceKind[tokens]!;
     if (tokenKind === 3 || (tokenKind === 2 && this.coords[tokens]! < tree.traceLo[tokens]!))
       return undefined;

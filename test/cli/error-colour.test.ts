@@ -41,4 +41,10 @@ describe('error colour', () => {
     const text = captureStderr(() => reportError(new InferplanError('bad --tp', 2), false));
     expect(text).toContain(`${String.fromCharCode(27)}[31merror:`);
   });
+
+  it('is plain with FORCE_COLOR=0', () => {
+    process.env.FORCE_COLOR = '0';
+    const text = captureStderr(() => reportError(new InferplanError('bad --tp', 2), false));
+    expect(text).toBe('error: bad --tp\n');
+  });
 });

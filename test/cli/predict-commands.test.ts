@@ -401,6 +401,18 @@ describe('inferplan silicon reference', () => {
     expect(r.stderr).toMatch(/bad\.csv:2: column 'phase'/);
   });
 
+  it('refuses a mixed step without its kv length', async () => {
+    const root = writeServingPerfData(undefined, 'torch');
+    const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'mixed.csv');
+    writeFileSync(
+      csv,
+      'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,mixed,8,512,0,32,20\n',
+    );
+    const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/mixed\.csv:2: column 'kv': decode and mixed steps need kv > 0/);
+  });
+
   it('reads the routing a MoE reference run used and refuses an unknown one', async () => {
     const root = writeServingPerfData(undefined, 'torch');
     const dir = mkdtempSync(join(tmpdir(), 'reference-'));

@@ -84,15 +84,15 @@ describe('model-driven plans', () => {
     expect(ops.some((o) => o.kind === 'comm' && o.op === 'all_reduce' && o.numGpus === 2)).toBe(true);
   });
 
-  it('asks for each MoE shape balanced and power_law_1.01, and random once every expert expects a pick', () => {
+  it('asks for each MoE shape balanced and power_law_1.01, and random once each expert expects 3 picks', () => {
     const routings = (batchSize: number) =>
       source
         .stepOps('Qwen/Qwen3-30B-A3B', 1, 1, { phase: 'generation', batchSize, isl: 0, kvLen: 1024 })
         .flatMap((o) => (o.kind === 'moe' ? [o.distribution] : []))
         .sort();
-    // 128 experts, top-8: 16 tokens make 128 picks.
-    expect(routings(8)).toEqual(['balanced', 'power_law_1.01']);
-    expect(routings(16)).toEqual(['balanced', 'power_law_1.01', 'random']);
+    // 128 experts, top-8: 48 tokens make 3 picks per expert.
+    expect(routings(32)).toEqual(['balanced', 'power_law_1.01']);
+    expect(routings(48)).toEqual(['balanced', 'power_law_1.01', 'random']);
   });
 
   it('snaps token counts up to the plan axis and maps each query to its table', () => {

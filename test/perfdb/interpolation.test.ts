@@ -441,9 +441,12 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     writeCsv(join(root, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt'), [
       ...moeRows(tokens, layout(1536, 'balanced'), balancedMs),
       ...moeRows(tokens, layout(768, 'balanced'), balancedMs),
-      // Collected once every expert expects a pick (16 tokens here); random picks load experts
-      // unevenly at prefill sizes: 20% dearer at 4096 tokens here.
+      // Collected where each expert expects 3 picks (48 tokens and up here); random picks load
+      // experts unevenly at prefill sizes: 20% dearer at 4096 tokens here.
       ...moeRows([64, 512, 4096], layout(1536, 'random'), (t) => balancedMs(t) * (t >= 4096 ? 1.2 : 1)),
+      ...moeRows([64, 512, 4096], layout(3072, 'random'), (t) => 2 * balancedMs(t)),
+      ...moeRows(tokens, layout(3072, 'balanced'), (t) => 2 * balancedMs(t)),
+      ...moeRows(tokens, layout(2048, 'balanced'), balancedMs),
     ]);
     const moeDb = await openPerfDatabase({
       system: h200,
@@ -476,6 +479,48 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
     expect(query(1536, 8192).source).toContain('random');
     // Below them (a decode batch): priced from the balanced rows (touched experts).
     expect(query(1536, 8).source).toContain('balanced');
+    // Between two random layouts (a bracket on inter): only exact layouts are read from random rows.
+    expect(query(2048, 4096).source).toContain('balanced');
+  });
+
+  it('never answers balanced or skewed routing from random rows', async () => {
+    const root = tempDir();
+    writeCsv(
+      join(root, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt'),
+      moeRows(
+        [64, 512, 4096],
+        {
+          moe_dtype: 'bfloat16',
+          hidden_size: 4096,
+          inter_size: 1536,
+          topk: 8,
+          num_experts: 128,
+          distribution: 'random',
+        },
+        (t) => 0.05 + 0.0002 * t,
+      ),
+    );
+    const moeDb = await openPerfDatabase({
+      system: h200,
+      backend: 'torch',
+      perfDataDir: root,
+      mode: 'silicon',
+    });
+    const query = (distribution: 'balanced' | 'power_law_1.01') => () =>
+      moeDb.query({
+        kind: 'moe',
+        dtype: 'bfloat16',
+        numTokens: 512,
+        hiddenSize: 4096,
+        interSize: 1536,
+        topk: 8,
+        numExperts: 128,
+        moeTp: 1,
+        moeEp: 1,
+        distribution,
+      });
+    expect(query('balanced')).toThrow(PerfDataMissingError);
+    expect(query('power_law_1.01')).toThrow(PerfDataMissingError);
   });
 
   it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {

@@ -2,7 +2,7 @@
 // beside decodes, priced from the embedded torch tables like any scheduler step.
 import { describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { loadModel } from '../../src/models/index.js';
+import { BF16_QUANT, decomposeStep, loadModel } from '../../src/models/index.js';
 import { openPerfDatabase } from '../../src/perfdb/index.js';
 import { predictReferenceStep, referenceStep } from '../../src/silicon/index.js';
 
@@ -26,6 +26,19 @@ describe('reference steps', () => {
       genRequests: 8,
       genKvLen: 2048,
     });
+  });
+
+  it('runs a mixed step as the chunk causal over itself and the decodes over their caches', () => {
+    const model = loadModel('meta-llama/Llama-3.1-8B');
+    const step = referenceStep({ tp: 1, layers: 32, batch: 32, isl: 1024, kv: 2048, phase: 'mixed' });
+    const ops = decomposeStep(model, { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 }, BF16_QUANT, step);
+    const ctx = ops.find((o) => o.name === 'context_attention');
+    const gen = ops.find((o) => o.name === 'generation_attention');
+    expect(ctx?.query).toMatchObject({ batchSize: 1, isl: 1024, prefix: 0 });
+    expect(gen?.query).toMatchObject({ batchSize: 32, kvLen: 2048 });
+    // Every other op runs over all 1024 + 32 tokens; the lm head over the chunk's last token and the decodes.
+    expect(ops.find((o) => o.name === 'qkv_proj')?.query).toMatchObject({ m: 1056 });
+    expect(ops.find((o) => o.name === 'lm_head')?.query).toMatchObject({ m: 33 });
   });
 
   it('prices a mixed step above its prompt chunk alone and below the chunk plus a separate decode step', async () => {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Device call on nvidia-h200-x2: whole-model reference steps at TP 2 with real NCCL all-reduces
+# (one process per GPU through torch.distributed.run; points scripts/device/tp2-points.jsonl),
+# -> tp2.jsonl and the CSV `inferplan silicon reference` reads
+# (data/reference/h200_sxm_torch_<version>_tp2_steps.csv). NVLink multicast off (env.sh).
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+NAME=${STEPS_NAME:-tp2}
+GPUS=$(python3 -c 'import torch; print(torch.cuda.device_count())')
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv
+echo "=== tp steps on $GPUS GPUs $(date -u +%FT%TZ)"
+timeout -k 10 ${REFERENCE_TIMEOUT_S:-420} python3 -m torch.distributed.run --standalone --nproc_per_node "$GPUS" \
+  workers/torch/reference_model.py --points "${REFERENCE_POINTS:-scripts/device/tp2-points.jsonl}" \
+  > "$OUT/$NAME.jsonl" 2> "$OUT/$NAME.err"
+echo "exit $?"; tail -5 "$OUT/$NAME.err"
+python3 scripts/device/reference-csv.py "$OUT/$NAME.jsonl" > "$OUT/${NAME}_steps.csv"
+cat "$OUT/${NAME}_steps.csv"
+echo "=== done $(date -u +%FT%TZ)"
