@@ -200,7 +200,7 @@ interface RunFlags extends ReferenceFlags {
   isl?: string;
   kv?: string;
   layers?: string;
-  gpu: string;
+  gpu?: string;
 }
 
 async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatabase; system: SystemSpec }> {
@@ -247,7 +247,11 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       'time a whole model step on this GPU (reference model from the torch kernels) beside the prediction',
     )
     .requiredOption('--model <id|path>', 'catalog id or Hugging Face config')
-    .option('--tp <n>', 'tensor parallel size of the step (one GPU runs its share)', '1')
+    .option(
+      '--tp <n>',
+      'tensor parallel size: one process per GPU, all-reducing over NCCL (dense models)',
+      '1',
+    )
     .requiredOption(
       '--phase <phase>',
       'prefill, decode or mixed (one prompt chunk of --isl tokens beside --batch decodes at --kv)',
@@ -256,7 +260,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     .option('--isl <n>', 'prompt tokens per request (prefill; mixed: the chunk)')
     .option('--kv <n>', 'cached tokens per request (decode, mixed)')
     .option('--layers <n>', 'run only the first N decoder layers (the prediction uses the same)')
-    .option('--gpu <id>', 'CUDA device', '0')
+    .option('--gpu <ids>', 'CUDA device (at --tp > 1: one per rank, comma-separated; default 0..tp-1)')
     .option('--system <name>', 'GPU system whose torch tables predict the step', 'h200_sxm')
     .option('--perf-data <dir>', 'perf data folder (default: embedded)')
     .option('--version <version>', 'torch version of the tables (default: newest)')
@@ -285,7 +289,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
         ...(point.phase !== 'decode' ? { isl: point.isl } : {}),
         ...(point.phase !== 'prefill' ? { kv: point.kv } : {}),
         layers: point.layers,
-        gpu: flags.gpu,
+        ...(flags.gpu ? { gpu: flags.gpu } : {}),
       });
       const row = { model: model.id, ...point, measuredMs: measured.latency_ms, ...prediction };
       if (globals().json) {

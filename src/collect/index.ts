@@ -43,6 +43,7 @@ export {
   type ReferenceMeasurement,
   type ReferenceStepRequest,
   referenceRequestJson,
+  referenceRunnerLaunch,
   runReferenceStep,
 } from './reference-runner.js';
 export { type ChartReport, writeSanityCharts } from './sanity-charts.js';

@@ -23,7 +23,7 @@ export interface ReferenceStepRequest {
   readonly layers?: number;
   /** Expert routing of a MoE model, drawn as the collector's moe table draws it (default balanced). */
   readonly distribution?: MoeDistribution;
-  /** CUDA device id (default 0). */
+  /** CUDA device id (default 0); at TP > 1 a comma list of TP ids (default 0..TP-1). */
   readonly gpu?: string;
   readonly python?: string;
   readonly timeoutS?: number;
@@ -79,18 +79,37 @@ export function referenceRequestJson(request: ReferenceStepRequest): string {
   });
 }
 
+/**
+ * The runner's arguments and visible GPUs: one process, or at TP > 1 one process per GPU under
+ * torch.distributed.run (each rank holds its shard and all-reduces over NCCL).
+ */
+export function referenceRunnerLaunch(request: ReferenceStepRequest): { args: string[]; gpus: string } {
+  const json = referenceRequestJson(request);
+  const script = [referenceScriptPath(), '--request', json];
+  if (request.tp <= 1) return { args: script, gpus: request.gpu ?? '0' };
+  const gpus = request.gpu ?? Array.from({ length: request.tp }, (_, i) => String(i)).join(',');
+  if (gpus.split(',').length !== request.tp)
+    throw new UsageError(
+      `--tp ${request.tp} runs on ${request.tp} GPUs; --gpu lists ${gpus.split(',').length}`,
+    );
+  return {
+    args: ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${request.tp}`, ...script],
+    gpus,
+  };
+}
+
 /** Run one reference step on the GPU and return what was measured (latency per step, ms). */
 export function runReferenceStep(request: ReferenceStepRequest): Promise<ReferenceMeasurement> {
-  const json = referenceRequestJson(request);
+  const launch = referenceRunnerLaunch(request);
   const python = request.python ?? defaultWorkerCommand()[0] ?? 'python3';
   const env = {
     ...process.env,
     ...SAFE_GPU_ENV,
     PYTHONUNBUFFERED: '1',
-    CUDA_VISIBLE_DEVICES: request.gpu ?? '0',
+    CUDA_VISIBLE_DEVICES: launch.gpus,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [referenceScriptPath(), '--request', json], {
+    const child = spawn(python, launch.args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { modelShapeOf, referenceRequestJson, runReferenceStep } from '../../src/collect/index.js';
+import {
+  modelShapeOf,
+  referenceRequestJson,
+  referenceRunnerLaunch,
+  runReferenceStep,
+} from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
 
 const llama = modelShapeOf(loadModel('meta-llama/Llama-3.1-8B'));
@@ -54,6 +59,23 @@ describe('reference runner (measuring side of silicon run)', () => {
     expect(
       JSON.parse(referenceRequestJson({ model: llama, tp: 1, phase: 'mixed', batch: 4, isl: 512, kv: 2048 })),
     ).toMatchObject({ phase: 'mixed', batch: 4, isl: 512, kv: 2048 });
+  });
+
+  it('runs TP > 1 as one process per GPU under torch.distributed.run', () => {
+    const one = referenceRunnerLaunch({ model: llama, tp: 1, phase: 'decode', batch: 8, kv: 1024 });
+    expect(one.gpus).toBe('0');
+    expect(one.args[0]).toMatch(/reference_model\.py$/);
+    const two = referenceRunnerLaunch({ model: llama, tp: 2, phase: 'decode', batch: 8, kv: 1024 });
+    expect(two.gpus).toBe('0,1');
+    expect(two.args.slice(0, 4)).toEqual([
+      '-m',
+      'torch.distributed.run',
+      '--standalone',
+      '--nproc_per_node=2',
+    ]);
+    expect(() =>
+      referenceRunnerLaunch({ model: llama, tp: 2, phase: 'decode', batch: 8, kv: 1024, gpu: '3' }),
+    ).toThrow(/--tp 2 runs on 2 GPUs; --gpu lists 1/);
   });
 
   it('reports a runner that cannot start as one collect failure', async () => {

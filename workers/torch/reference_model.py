@@ -5,8 +5,10 @@ Random weights; the layer order of torch-backend.md (rms_norm -> qkv -> rope -> 
 attention -> o -> add -> rms_norm -> MLP or router + moe -> add; final rms_norm and the lm-head
 on the last token of each request). Every decoder layer runs (no scaling): weights and caches
 cycle through WEIGHT_SETS distinct sets, each far larger than the L2 cache, so reuse never hits
-in cache while memory stays small. TP > 1 runs the per-GPU shard shapes on one GPU without the
-all-reduces (the caller adds communication). Prefill runs eagerly; decode is captured in a CUDA
+in cache while memory stays small. TP > 1 runs one process per GPU (launch under
+`python -m torch.distributed.run --standalone --nproc_per_node TP`): each rank holds its shard and
+the attention and MLP outputs are all-reduced over NCCL, as the op list prices them; rank 0
+prints. Dense models only at TP > 1 (the engine prices a MoE layer's experts split by EP). Prefill runs eagerly; decode is captured in a CUDA
 graph and timed as replays, as serving engines do. Each is run back to back for WARM_S first
 (the sustained-load clock). Both phases are also timed as graph replays (GPU time alone), as an
 eager step queued behind a GPU sleep (eager GPU time without host stalls) and as host enqueue
@@ -65,6 +67,12 @@ class ReferenceModel:
         import torch
 
         self.torch = torch
+        self.world = _world_size()
+        if tp != self.world:
+            raise ValueError(f"tp {tp} runs on {tp} processes, this run has {self.world}: launch it with "
+                             f"python -m torch.distributed.run --standalone --nproc_per_node {tp}")
+        if tp > 1 and shape.get("moe"):
+            raise ValueError("TP > 1 reference steps run dense models only")
         dev, dt = "cuda", torch.bfloat16
         self.h = h = shape["hiddenSize"]
         self.d = d = shape["headDim"]
@@ -167,7 +175,7 @@ class ReferenceModel:
             attn = torch.cat((chunk, self._decode_attention(q[s:], k[s:], v[s:], ws, window)), dim=0)
         else:
             attn = self._prefill_attention(q, k, v, ws, window, b, s)
-        x = residual + F.linear(attn, ws["o"])
+        x = residual + self._all_reduce(F.linear(attn, ws["o"]))
         residual = x
         y = F.rms_norm(x, (h,), ws["norm2"], 1e-6)
         if self.skip_ffn:
@@ -181,8 +189,14 @@ class ReferenceModel:
         else:
             gu = F.linear(y, ws["gate_up"])
             g, u = gu.chunk(2, dim=-1)
-            out = F.linear(F.silu(g) * u, ws["down"])
+            out = self._all_reduce(F.linear(F.silu(g) * u, ws["down"]))
         return residual + out
+
+    def _all_reduce(self, t):
+        """Sum a row-parallel GEMM's partial output over the TP ranks (in place; NCCL)."""
+        if self.world > 1:
+            self.torch.distributed.all_reduce(t)
+        return t
 
     def _decode_attention(self, q, k, v, ws, window):
         """One query per request over its cache (the new token's k/v written at position kv)."""
@@ -285,8 +299,30 @@ class ReferenceModel:
         return round(float(counts.max() / counts.mean()), 3)
 
 
+def _world_size():
+    import torch.distributed as dist
+
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
 def _warm(torch, fn, seconds=WARM_S):
-    """Run fn back to back for `seconds` (at least 3 times)."""
+    """Run fn back to back for `seconds` (at least 3 times). Under torch.distributed every rank runs
+    the same count (the slowest rank's estimate), so their collectives pair up."""
+    if _world_size() > 1:
+        import torch.distributed as dist
+
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        per_call = torch.tensor([time.perf_counter() - t0], device="cuda")
+        dist.all_reduce(per_call, op=dist.ReduceOp.MAX)
+        for i in range(max(3, int(seconds / max(float(per_call.item()), 1e-4)))):
+            fn()
+            if i % 4 == 3:
+                torch.cuda.synchronize()
+        torch.cuda.synchronize()
+        return
     t_end = time.perf_counter() + seconds
     done = 0
     while done < 3 or time.perf_counter() < t_end:
@@ -405,14 +441,31 @@ def main(argv):
     else:
         print(__doc__, file=sys.stderr)
         return 2
+    rank = _init_distributed()
     status = 0
     for request in requests:
         try:
-            print(json.dumps(run_request(request)), flush=True)
+            result = run_request(request)
+            if rank == 0:
+                print(json.dumps(result), flush=True)
         except Exception as error:  # noqa: BLE001 - one failed point does not stop the others
-            print(json.dumps({"error": f"{type(error).__name__}: {str(error)[:300]}", "request": request}), flush=True)
+            if rank == 0:
+                print(json.dumps({"error": f"{type(error).__name__}: {str(error)[:300]}", "request": request}),
+                      flush=True)
             status = 1
     return status
+
+
+def _init_distributed():
+    """Join the process group when launched by torch.distributed.run (WORLD_SIZE > 1); this rank."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0
+    import torch
+    import torch.distributed as dist
+
+    torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group("nccl", device_id=torch.device("cuda", torch.cuda.current_device()))
+    return dist.get_rank()
 
 
 if __name__ == "__main__":
