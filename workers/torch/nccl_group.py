@@ -1,6 +1,7 @@
 """NCCL collectives, one process per GPU (torch.distributed). The worker is rank 0 and starts
 helper ranks (this file run as a script) on first use; each case is broadcast to every rank,
-all ranks run it, and the slowest rank's median is the case latency."""
+all ranks run it, and the slowest rank's median is the case latency: replayed from a CUDA graph,
+as decode steps run them (the eager time is kept beside it)."""
 
 import os
 import socket
@@ -30,7 +31,9 @@ def _dtype(torch, name):
 
 
 def run_collective(case, warmup=5, runs=20):
-    """Time one collective on every rank; returns this rank's median per-call latency (ms)."""
+    """Time one collective on every rank: this rank's median per-call latency (ms) replayed from a
+    CUDA graph (`graph_ms`, None when capture failed, with `graph_error`) and launched eagerly
+    (`eager_ms`)."""
     import torch
     import torch.distributed as dist
 
@@ -75,17 +78,57 @@ def run_collective(case, warmup=5, runs=20):
         call()
     torch.cuda.synchronize()
     repeat = 10 if n * dt.itemsize < (8 << 20) else 2
-    samples = []
-    for _ in range(runs):
-        dist.barrier()
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
+
+    def timed(run):
+        samples = []
+        for _ in range(runs):
+            dist.barrier()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            run()
+            end.record()
+            end.synchronize()
+            samples.append(start.elapsed_time(end) / repeat)
+        return statistics.median(samples)
+
+    def eager():
         for _ in range(repeat):
             call()
-        end.record()
-        end.synchronize()
-        samples.append(start.elapsed_time(end) / repeat)
-    return statistics.median(samples)
+
+    eager_ms = timed(eager)
+    # Decode steps replay CUDA graphs, collectives included: time `repeat` calls captured in one
+    # graph too. Small messages cost a fraction of their eager time there (no per-call launch).
+    graph_ms, graph_error = None, None
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            call()
+        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            eager()
+        graph.replay()
+        torch.cuda.synchronize()
+        graph_ms = timed(graph.replay)
+        del graph
+    except Exception as error:  # noqa: BLE001 - recorded: the eager time stands
+        graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+    return {"graph_ms": graph_ms, "eager_ms": eager_ms, "graph_error": graph_error}
+
+
+def slowest_rank(mine):
+    """Every rank's timings reduced to the slowest (all ranks call it). A rank whose graph capture
+    failed makes the case eager on all of them."""
+    import torch
+    import torch.distributed as dist
+
+    t = torch.tensor([mine["graph_ms"] if mine["graph_ms"] is not None else -1.0, mine["eager_ms"],
+                      1.0 if mine["graph_ms"] is None else 0.0], device="cuda", dtype=torch.float64)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    graph_ms = None if t[2].item() > 0 else float(t[0].item())
+    return {"graph_ms": graph_ms, "eager_ms": float(t[1].item()), "graph_error": mine["graph_error"]}
 
 
 class NcclGroup:
@@ -111,15 +154,12 @@ class NcclGroup:
         dist.init_process_group("nccl", rank=0, world_size=world, device_id=torch.device("cuda", 0))
 
     def run(self, case):
-        import torch
+        """The case's timings: the slowest rank's graph-replay and eager per-call medians (ms)."""
         import torch.distributed as dist
 
         payload = [case]
         dist.broadcast_object_list(payload, src=0)
-        mine = run_collective(case)
-        t = torch.tensor([mine], device="cuda", dtype=torch.float64)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return float(t.item())
+        return slowest_rank(run_collective(case))
 
     def close(self):
         import torch.distributed as dist
@@ -149,9 +189,7 @@ def _helper_main(rank, world):
         case = payload[0]
         if case is None:
             break
-        mine = run_collective(case)
-        t = torch.tensor([mine], device="cuda", dtype=torch.float64)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        slowest_rank(run_collective(case))
     dist.destroy_process_group()
 
 

@@ -98,8 +98,12 @@ class Worker:
             from nccl_group import NcclGroup
 
             self.nccl = NcclGroup(world, list(range(world)))
-        latency = self.nccl.run(case)
-        timing = {"latency_ms": latency, "runs": 20, "repeat_n": 1, "used_cuda_graph": False, "timed_ms": latency * 20}
+        measured = self.nccl.run(case)
+        used_graph = measured["graph_ms"] is not None
+        latency = measured["graph_ms"] if used_graph else measured["eager_ms"]
+        timing = {"latency_ms": latency, "runs": 20, "repeat_n": 1, "used_cuda_graph": used_graph,
+                  "timed_ms": latency * 20, "eager_latency_ms": measured["eager_ms"],
+                  "graph_error": measured["graph_error"]}
         return self._result(None, timing, start, "nccl", {})
 
     def _result(self, case_id, timing, start, kernel_source, info):
