@@ -2,7 +2,8 @@
 # Device call on nvidia-h200-x2: whole-model reference steps at TP 2 with real NCCL all-reduces
 # (one process per GPU through torch.distributed.run; points scripts/device/tp2-points.jsonl),
 # -> tp2.jsonl and the CSV `inferplan silicon reference` reads
-# (data/reference/h200_sxm_torch_<version>_tp2_steps.csv). NVLink multicast off (env.sh).
+# (data/reference/h200_sxm_torch_<version>_tp2_steps.csv). NVLink multicast off (env.sh). Other
+# points: REFERENCE_POINTS=FILE STEPS_NAME=NAME (e.g. scripts/device/tp2-moe-points.jsonl).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 NAME=${STEPS_NAME:-tp2}

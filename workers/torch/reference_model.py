@@ -8,7 +8,8 @@ cycle through WEIGHT_SETS distinct sets, each far larger than the L2 cache, so r
 in cache while memory stays small. TP > 1 runs one process per GPU (launch under
 `python -m torch.distributed.run --standalone --nproc_per_node TP`): each rank holds its shard and
 the attention and MLP outputs are all-reduced over NCCL, as the op list prices them; rank 0
-prints. Dense models only at TP > 1 (the engine prices a MoE layer's experts split by EP). Prefill runs eagerly; decode is captured in a CUDA
+prints. A MoE layer's experts are split by EP over the ranks (each holds E / tp whole experts
+and the partial outputs are all-reduced), as the engine prices it. Prefill runs eagerly; decode is captured in a CUDA
 graph and timed as replays, as serving engines do. Each is run back to back for WARM_S first
 (the sustained-load clock). Both phases are also timed as graph replays (GPU time alone), as an
 eager step queued behind a GPU sleep (eager GPU time without host stalls) and as host enqueue
@@ -71,8 +72,6 @@ class ReferenceModel:
         if tp != self.world:
             raise ValueError(f"tp {tp} runs on {tp} processes, this run has {self.world}: launch it with "
                              f"python -m torch.distributed.run --standalone --nproc_per_node {tp}")
-        if tp > 1 and shape.get("moe"):
-            raise ValueError("TP > 1 reference steps run dense models only")
         dev, dt = "cuda", torch.bfloat16
         self.h = h = shape["hiddenSize"]
         self.d = d = shape["headDim"]
@@ -97,10 +96,11 @@ class ReferenceModel:
                   "qkv": rnd((n + 2 * nkv) * d, h), "o": rnd(h, n * d), "qk_norm": torch.ones(d, device=dev, dtype=dt)}
             if self.moe:
                 e, inter = self.moe["numExperts"], self.moe["expertInterSize"]
-                local_i = inter // tp
+                # Experts split by EP over the TP ranks (moe_tp 1, moe_ep tp), as the engine prices a
+                # MoE layer on tp GPUs: each rank holds E / tp whole experts.
                 ws["router"] = rnd(e, h)
-                ws["w13"] = rnd(e, 2 * local_i, h)
-                ws["w2"] = rnd(e, h, local_i)
+                ws["w13"] = rnd(e // tp, 2 * inter, h)
+                ws["w2"] = rnd(e // tp, h, inter)
             else:
                 inter = shape["interSize"] // tp
                 ws["gate_up"] = rnd(2 * inter, h)
@@ -117,7 +117,9 @@ class ReferenceModel:
             from kernels import routing_logits
 
             e = self.moe["numExperts"]
-            self.expert_ends = torch.arange(1, e + 1, device=dev, dtype=torch.int64)
+            # Picks of experts past this rank's E / tp sort last and fall outside (kernels.moe_forward);
+            # under balanced or random routing every block of E / tp experts carries the same load.
+            self.expert_ends = torch.arange(1, e // tp + 1, device=dev, dtype=torch.int64)
             gen = torch.Generator(device="cpu").manual_seed(0)
             # As build_moe draws them (same generator, seed and dtype): the table's routing.
             self.routing = routing_logits(torch, T, e, self.moe["topk"], distribution, gen, dev).to(dt)
@@ -185,7 +187,8 @@ class ReferenceModel:
 
             # The router GEMM is paid for; the experts follow the table's routing (module docstring).
             F.linear(y, ws["router"])
-            out = moe_forward(torch, y, self.routing, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends)
+            out = self._all_reduce(
+                moe_forward(torch, y, self.routing, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends))
         else:
             gu = F.linear(y, ws["gate_up"])
             g, u = gu.chunk(2, dim=-1)
