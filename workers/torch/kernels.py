@@ -159,10 +159,13 @@ def build_generation_attention(case):
     return Kernel(step, "torch_sdpa", {"sdpa_backend": backend, "cache_copies": copies}, keep=(q, caches))
 
 
-def routing_logits(torch, num_tokens, num_experts, topk, distribution, generator, dev):
+def routing_logits(torch, num_tokens, num_experts, topk, distribution, generator, dev, ep=1):
     """Router logits whose top-k picks follow the named distribution (fp32 [T, E]).
 
-    balanced: token t picks experts (t*k + j) mod E, so every expert gets T*k/E tokens.
+    balanced: the T*k picks go round-robin over the experts (every expert gets T*k/E tokens), in
+    an order that alternates between the ep ranks' blocks of E/ep experts (pick i goes to block
+    i mod ep), so each rank gets T*k/ep of them at any T, as a balanced router spreads them. (With
+    ep = 1: token t picks experts (t*k + j) mod E.)
     power_law_a: expert e (in a random order) has probability proportional to rank^-a; each
     token draws k distinct experts with those probabilities.
     random: each token draws k distinct experts uniformly and independently (what a load-balanced
@@ -171,7 +174,9 @@ def routing_logits(torch, num_tokens, num_experts, topk, distribution, generator
     T, E, k = num_tokens, num_experts, topk
     logits = torch.rand(T, E, generator=generator, device="cpu") * 0.1
     if distribution == "balanced":
-        picks = (torch.arange(T).unsqueeze(1) * k + torch.arange(k).unsqueeze(0)) % E
+        i = torch.arange(T).unsqueeze(1) * k + torch.arange(k).unsqueeze(0)
+        per_rank = E // ep
+        picks = (i % ep) * per_rank + (i // ep) % per_rank
     elif distribution == "random":
         picks = torch.rand(T, E, generator=generator).argsort(dim=1)[:, :k]
     else:
@@ -214,7 +219,7 @@ def build_moe(case, seed=0):
     dev = "cuda"
     dt = torch.bfloat16
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    logits = routing_logits(torch, T, E, k, case["distribution"], gen, dev).to(dt)
+    logits = routing_logits(torch, T, E, k, case["distribution"], gen, dev, ep).to(dt)
     x = torch.randn(T, h, device=dev, dtype=dt)
     # Stored [E, N, K] so the transposed view passed to _grouped_mm is the column-major B it wants.
     w13 = torch.randn(local_e, 2 * local_i, h, device=dev, dtype=dt) * 0.02

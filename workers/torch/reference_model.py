@@ -122,7 +122,7 @@ class ReferenceModel:
             self.expert_ends = torch.arange(1, e // tp + 1, device=dev, dtype=torch.int64)
             gen = torch.Generator(device="cpu").manual_seed(0)
             # As build_moe draws them (same generator, seed and dtype): the table's routing.
-            self.routing = routing_logits(torch, T, e, self.moe["topk"], distribution, gen, dev).to(dt)
+            self.routing = routing_logits(torch, T, e, self.moe["topk"], distribution, gen, dev, tp).to(dt)
         self.ids = torch.randint(0, self.vocab, (T,), device=dev)
         max_pos = max(kv_len + 1, tokens_per_request) + 1
         inv = 1.0 / (500000.0 ** (torch.arange(0, d, 2, device=dev).float() / d))
