@@ -19,7 +19,7 @@ import {
   searchDeployments,
 } from '../search/index.js';
 import type { Workload } from '../serving/index.js';
-import { accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
+import { measuredAccuracy } from '../silicon/index.js';
 import {
   addContextOptions,
   addWorkloadOptions,
@@ -241,14 +241,12 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
       const header =
         `${ctx.model.id} on ${totalGpus} x ${ctx.system.name}${decodeCtx ? ` (decode on ${decodeCtx.system.name})` : ''}, ` +
         `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
-      // How far such predictions landed from real serving runs, for the winner's backend and mode.
+      // How far such predictions landed from measurements, for the winner's backend and mode.
       const accuracy = result.best
-        ? accuracyFor(loadAccuracyProfile(), ctx.backend, result.best.mode)
+        ? measuredAccuracy(ctx.backend, ctx.system.name, result.best.mode)
         : undefined;
       const report =
-        header +
-        renderSearchReport(result) +
-        (accuracy ? `Measured accuracy: ${accuracyLine(accuracy)}\n` : '');
+        header + renderSearchReport(result) + (accuracy ? `Measured accuracy: ${accuracy.line}\n` : '');
       if (flags.saveDir)
         await writeSearchSaveDir(flags.saveDir, { result, experiments: [experiment], reportText: report });
       if (globals().json) {

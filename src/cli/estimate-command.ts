@@ -6,7 +6,7 @@ import { decodeStep, prefillStep } from '../models/index.js';
 import { renderTable } from '../report/index.js';
 import { describeParallel } from '../search/index.js';
 import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
-import { type AccuracyEntry, accuracyFor, accuracyLine, loadAccuracyProfile } from '../silicon/index.js';
+import { type MeasuredAccuracy, measuredAccuracy } from '../silicon/index.js';
 import {
   addContextOptions,
   addWorkloadOptions,
@@ -125,7 +125,7 @@ function metricsTable(
   config: ServingConfig,
   workload: Workload,
   m: ServingMetrics,
-  accuracy: AccuracyEntry | undefined,
+  accuracy: MeasuredAccuracy | undefined,
 ): string {
   const rows: [string, string][] = [
     ['model', ctx.model.id],
@@ -155,8 +155,8 @@ function metricsTable(
     ],
     ['data behind it', provenanceLine(m)],
   ];
-  // How far this kind of prediction landed from real serving runs (data/accuracy/).
-  if (accuracy) rows.push(['measured accuracy', accuracyLine(accuracy)]);
+  // How far this kind of prediction landed from measurements (data/accuracy/).
+  if (accuracy) rows.push(['measured accuracy', accuracy.line]);
   if (m.energyJPerToken !== undefined)
     rows.push(['energy', `${fmt(m.energyJPerToken, 3)} J/token at ${fmt(m.powerWPerGpu ?? 0, 0)} W/GPU`]);
   return renderTable(['metric', 'value'], rows);
@@ -286,9 +286,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
       const workload = workloadFromFlags(flags);
       const config = configFrom(flags, ctx);
       const metrics = ctx.estimator.estimate(config, workload);
-      // Static estimates are not what serving benchmarks measure: no accuracy to quote.
-      const accuracy =
-        config.mode === 'static' ? undefined : accuracyFor(loadAccuracyProfile(), ctx.backend, config.mode);
+      const accuracy = measuredAccuracy(ctx.backend, ctx.system.name, config.mode);
       if (globals().json) {
         printJson({
           model: ctx.model.id,
@@ -313,7 +311,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
             provenance: metrics.provenance,
             ...(metrics.energyJPerToken !== undefined ? { energy_j_per_token: metrics.energyJPerToken } : {}),
           },
-          ...(accuracy ? { measured_accuracy: accuracy } : {}),
+          ...(accuracy ? { measured_accuracy: accuracy.json } : {}),
         });
         return;
       }

@@ -27,6 +27,7 @@ import {
   type SiliconPrediction,
   type SiliconReport,
   siliconConcurrency,
+  stepAccuracy,
 } from '../silicon/index.js';
 import { parseDatabaseMode, parseNumber, parsePositiveInt } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
@@ -307,7 +308,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     });
 
   silicon
-    .command('reference <csv>')
+    .command('reference <csv...>')
     .description(
       'predict recorded reference-step measurements (e.g. data/reference/*.csv) and report the error',
     )
@@ -316,53 +317,80 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     .option('--version <version>', 'torch version of the tables (default: newest)')
     .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'silicon')
     .option('--systems-dir <dir...>', 'extra directories of system YAML files')
-    .action(async (csvPath: string, flags: ReferenceFlags) => {
-      let records: Record<string, string>[];
-      try {
-        records = parseCsv(readFileSync(csvPath, 'utf8'), {
-          columns: true,
-          skip_empty_lines: true,
-          trim: true,
-        });
-      } catch (error) {
-        throw new InvalidInputError(
-          `${csvPath}: cannot read as CSV (${(error as Error).message.split('\n')[0]})`,
-        );
-      }
+    .option(
+      '--save-accuracy <file>',
+      'write the median and p90 step-time errors (JSON; `estimate` quotes data/accuracy/torch-steps.json)',
+    )
+    .action(async (csvPaths: string[], flags: ReferenceFlags & { saveAccuracy?: string }) => {
       const { db, system } = await openTorchDatabase(flags);
       const rows: (ReferenceRow & ReferencePrediction)[] = [];
-      records.forEach((record, index) => {
-        const parsed = ReferenceCsvRowSchema.safeParse(record);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          throw new InvalidInputError(
-            `${csvPath}:${index + 2}: column '${issue.path.join('.')}': ${issue.message}`,
-          );
-        }
-        const r = parsed.data;
-        const model = loadModel(r.model);
-        const point: ReferencePoint = {
-          tp: r.tp,
-          phase: r.phase,
-          batch: r.batch,
-          isl: r.isl,
-          kv: r.kv,
-          layers: r.layers,
-          ...(r.distribution ? { distribution: r.distribution } : {}),
-        };
-        rows.push({
-          model: model.id,
-          ...point,
-          measuredMs: r.latency_ms,
-          ...predictReferenceStep(model, system, db, point),
-        });
-      });
+      for (const csvPath of csvPaths) rows.push(...predictReferenceCsv(csvPath, db, system));
+      if (flags.saveAccuracy) {
+        const accuracy = stepAccuracy(
+          rows.map((r) => ((r.predictedMs - r.measuredMs) / r.measuredMs) * 100),
+          {
+            backend: 'torch',
+            system: system.name,
+            measurements: csvPaths.map((p) => basename(p)),
+            measuredAt: new Date().toISOString().slice(0, 10),
+          },
+        );
+        await writeFileAtomic(flags.saveAccuracy, `${JSON.stringify(accuracy, null, 2)}\n`);
+      }
       if (globals().json) {
         printJson(rows);
         return;
       }
       process.stdout.write(referenceTable(rows));
     });
+}
+
+/** Each row of one reference-step CSV beside its prediction; a bad row names file, line and column. */
+function predictReferenceCsv(
+  csvPath: string,
+  db: PerfDatabase,
+  system: SystemSpec,
+): (ReferenceRow & ReferencePrediction)[] {
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(readFileSync(csvPath, 'utf8'), {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+    });
+  } catch (error) {
+    throw new InvalidInputError(
+      `${csvPath}: cannot read as CSV (${(error as Error).message.split('\n')[0]})`,
+    );
+  }
+  const rows: (ReferenceRow & ReferencePrediction)[] = [];
+  records.forEach((record, index) => {
+    const parsed = ReferenceCsvRowSchema.safeParse(record);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidInputError(
+        `${csvPath}:${index + 2}: column '${issue.path.join('.')}': ${issue.message}`,
+      );
+    }
+    const r = parsed.data;
+    const model = loadModel(r.model);
+    const point: ReferencePoint = {
+      tp: r.tp,
+      phase: r.phase,
+      batch: r.batch,
+      isl: r.isl,
+      kv: r.kv,
+      layers: r.layers,
+      ...(r.distribution ? { distribution: r.distribution } : {}),
+    };
+    rows.push({
+      model: model.id,
+      ...point,
+      measuredMs: r.latency_ms,
+      ...predictReferenceStep(model, system, db, point),
+    });
+  });
+  return rows;
 }
 
 export function registerSiliconCommand(program: Command, globals: () => GlobalOptions): void {

@@ -97,3 +97,95 @@ export function accuracyLine(entry: AccuracyEntry): string {
     `p90 ${entry.ttft_p90_ape_pct}%; TPOT median ${entry.tpot_median_ape_pct}%, p90 ${entry.tpot_p90_ape_pct}%`
   );
 }
+
+const StepAccuracySchema = z.object({
+  backend: z.string(),
+  system: z.string(),
+  /** The reference-step files compared (file names). */
+  measurements: z.array(z.string()),
+  measured_at: z.string(),
+  steps: z.number().int().positive(),
+  median_ape_pct: z.number(),
+  p90_ape_pct: z.number(),
+});
+
+/**
+ * How far a backend's step-time predictions landed from whole-model steps timed on the GPU
+ * (`silicon reference --save-accuracy`): what can be said of the torch backend, whose serving
+ * TTFT / TPOT has no measured runs to compare with.
+ */
+export type StepAccuracy = z.infer<typeof StepAccuracySchema>;
+
+/** The embedded step accuracy of the torch tables (data/accuracy/torch-steps.json). */
+export const EMBEDDED_STEP_ACCURACY = join(DATA_DIR, 'accuracy', 'torch-steps.json');
+
+/** Median and p90 absolute % error of predicted vs measured step times. */
+export function stepAccuracy(
+  errorsPct: readonly number[],
+  source: { backend: string; system: string; measurements: readonly string[]; measuredAt: string },
+): StepAccuracy {
+  const sorted = errorsPct.map(Math.abs).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return {
+    backend: source.backend,
+    system: source.system,
+    measurements: [...source.measurements],
+    measured_at: source.measuredAt,
+    steps: sorted.length,
+    median_ape_pct: round1(at(0.5)),
+    p90_ape_pct: round1(at(0.9)),
+  };
+}
+
+/** Reads a step-accuracy file; a missing embedded one is undefined, a malformed file an error. */
+export function loadStepAccuracy(path: string = EMBEDDED_STEP_ACCURACY): StepAccuracy | undefined {
+  if (!existsSync(path)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(
+      `${path}: not JSON (${(error as Error).message}); regenerate it with silicon reference --save-accuracy`,
+    );
+  }
+  const parsed = StepAccuracySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(`${path}: field '${issue.path.join('.')}': ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** One line for reports: the step-time error, and that serving figures of the backend are unmeasured. */
+export function stepAccuracyLine(entry: StepAccuracy): string {
+  return (
+    `${entry.backend} step times vs ${entry.steps} steps timed on ${entry.system}: error median ` +
+    `${entry.median_ape_pct}%, p90 ${entry.p90_ape_pct}% (serving TTFT/TPOT unmeasured)`
+  );
+}
+
+/** What is known of how far a prediction of this kind lands from measurements, for reports. */
+export interface MeasuredAccuracy {
+  readonly line: string;
+  readonly json: AccuracyEntry | StepAccuracy;
+}
+
+/**
+ * The measured accuracy to quote beside an estimate: for a backend with measured serving runs
+ * (data/accuracy/silicon-dev.json), its TTFT / TPOT errors in that mode (none for static
+ * estimates, which benchmarks do not measure); for the torch backend, its step-time error on the
+ * system its reference steps were timed on (data/accuracy/torch-steps.json).
+ */
+export function measuredAccuracy(
+  backend: string,
+  system: string,
+  mode: string,
+): MeasuredAccuracy | undefined {
+  if (backend === 'torch') {
+    const steps = loadStepAccuracy();
+    return steps && steps.system === system ? { line: stepAccuracyLine(steps), json: steps } : undefined;
+  }
+  if (mode === 'static') return undefined;
+  const entry = accuracyFor(loadAccuracyProfile(), backend, mode);
+  return entry ? { line: accuracyLine(entry), json: entry } : undefined;
+}

@@ -4,7 +4,14 @@ export {
   accuracyFor,
   accuracyLine,
   accuracyProfile,
+  EMBEDDED_STEP_ACCURACY,
   loadAccuracyProfile,
+  loadStepAccuracy,
+  type MeasuredAccuracy,
+  measuredAccuracy,
+  type StepAccuracy,
+  stepAccuracy,
+  stepAccuracyLine,
 } from './accuracy-profile.js';
 export {
   predictReferenceStep,

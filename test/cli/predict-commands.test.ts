@@ -383,6 +383,28 @@ describe('inferplan silicon reference', () => {
     expect(text.stdout).toMatch(/mean absolute error [\d.]+% over 2 steps/);
   });
 
+  it('reads several files and saves their step accuracy', async () => {
+    const root = writeServingPerfData(undefined, 'torch');
+    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
+    const header = 'model,tp,phase,batch,isl,kv,layers,latency_ms';
+    const a = join(dir, 'a.csv');
+    const b = join(dir, 'b.csv');
+    writeFileSync(a, `${header}\nmeta-llama/Llama-3.1-8B,1,prefill,1,1024,0,32,30\n`);
+    writeFileSync(b, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5\n`);
+    const out = join(dir, 'steps.json');
+    const r = await runCli(['silicon', 'reference', a, b, '--perf-data', root, '--save-accuracy', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/over 2 steps/);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved).toMatchObject({
+      backend: 'torch',
+      system: 'h200_sxm',
+      steps: 2,
+      measurements: ['a.csv', 'b.csv'],
+    });
+    expect(saved.median_ape_pct).toBeGreaterThanOrEqual(0);
+  });
+
   it('silicon run refuses an unknown phase before touching a GPU', async () => {
     const r = await runCli(['silicon', 'run', '--model', 'meta-llama/Llama-3.1-8B', '--phase', 'sideways']);
     expect(r.code).toBe(2);

@@ -8,8 +8,11 @@ import {
   accuracyLine,
   accuracyProfile,
   loadAccuracyProfile,
+  loadStepAccuracy,
+  measuredAccuracy,
   SiliconRowSchema,
   scorePredictions,
+  stepAccuracy,
 } from '../../src/silicon/index.js';
 
 function row(id: string, backend: string) {
@@ -106,5 +109,37 @@ describe('error contributions', () => {
     const all = report.partitions.find((p) => p.partition === 'all')!;
     expect(sglang!.ttftPoints + vllm!.ttftPoints).toBeCloseTo(all.ttftMapePct, 12);
     expect(sglang!.tpotPoints + vllm!.tpotPoints).toBeCloseTo(all.tpotMapePct, 12);
+  });
+});
+
+describe('step accuracy of the torch backend', () => {
+  it('takes the median and p90 of the absolute step errors', () => {
+    const a = stepAccuracy([-10, 1, -2, 3, 4, 5, -6, 7, 8, 9], {
+      backend: 'torch',
+      system: 'h200_sxm',
+      measurements: ['a.csv'],
+      measuredAt: '2026-11-23',
+    });
+    expect(a).toMatchObject({ steps: 10, median_ape_pct: 5, p90_ape_pct: 9 });
+  });
+
+  it('is quoted for torch estimates on the system its steps were timed on, serving profiles elsewhere', () => {
+    const embedded = loadStepAccuracy();
+    expect(embedded?.backend).toBe('torch');
+    const torch = measuredAccuracy('torch', embedded!.system, 'agg');
+    expect(torch?.line).toMatch(
+      /^torch step times vs \d+ steps timed on h200_sxm: error median [\d.]+%, p90 [\d.]+%/,
+    );
+    expect(measuredAccuracy('torch', 'h200_sxm', 'static')?.line).toBe(torch?.line);
+    expect(measuredAccuracy('torch', 'b200_sxm', 'agg')).toBeUndefined();
+    // Serving profiles: none for static estimates, which benchmarks do not measure.
+    expect(measuredAccuracy('vllm', 'h200_sxm', 'agg')?.line).toMatch(/^vllm agg, \d+ measured runs/);
+    expect(measuredAccuracy('vllm', 'h200_sxm', 'static')).toBeUndefined();
+  });
+
+  it('names the file and field of a malformed step-accuracy file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'steps-')), 'torch-steps.json');
+    writeFileSync(file, JSON.stringify({ backend: 'torch', system: 'h200_sxm', steps: 0 }));
+    expect(() => loadStepAccuracy(file)).toThrow(/torch-steps\.json: field 'measurements'/);
   });
 });
