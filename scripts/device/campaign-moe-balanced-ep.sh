@@ -8,8 +8,7 @@
 set -uo pipefail
 source scripts/device/common.sh
 T=h200_sxm/torch/2.11.0
-mkdir -p "$W/out/$T"
-cp -r data/collected/$T/. "$W/out/$T/"
+seed_collection "$T"
 python3 - "$W/out/$T/moe_perf.txt" <<'PY'
 import csv, sys
 path = sys.argv[1]
@@ -26,8 +25,6 @@ timeout -k 60 ${CAMPAIGN_S:-480} $IP collect --model all --tp 1,2,4,8 --ops moe 
   --out "$W/out" --checkpoint-dir "$W/out/.checkpoints/torch-moe-balanced-ep" > "$W/run-moe-balanced-ep.log" 2>&1
 echo "exit $?"
 tail -8 "$W/run-moe-balanced-ep.log"
-for f in moe_perf.txt collection_meta.yaml collection_summary.json quality_gates.json charts/moe_latency.svg charts/moe_sol.svg; do
-  cp "$W/out/$T/$f" "$OUT/" 2>/dev/null || echo "missing $f"
-done
+send_back "$T" moe_perf.txt collection_meta.yaml collection_summary.json quality_gates.json charts/moe_latency.svg charts/moe_sol.svg
 cp "$W/run-moe-balanced-ep.log" "$OUT/"
 echo "=== done $(date -u +%FT%TZ)"

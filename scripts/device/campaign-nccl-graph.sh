@@ -6,17 +6,14 @@
 set -uo pipefail
 source scripts/device/common.sh
 T=h200_sxm/torch/2.11.0
-mkdir -p "$W/out/$T"
-cp -r data/collected/$T/. "$W/out/$T/"
+seed_collection "$T"
 nvidia-smi topo -m 2>&1 | head -4
 echo "=== nccl (graph) $(date -u +%FT%TZ)"
 timeout -k 60 ${CAMPAIGN_S:-420} $IP collect --ops nccl --gpus 0,1 --out "$W/out" \
   --checkpoint-dir "$W/out/.checkpoints/torch-nccl-graph" > "$W/run-nccl-graph.log" 2>&1
 echo "exit $?"
 tail -12 "$W/run-nccl-graph.log"
-for f in nccl_perf.txt collection_meta.yaml collection_summary.json quality_gates.json; do
-  cp "$W/out/$T/$f" "$OUT/" 2>/dev/null || echo "missing $f"
-done
+send_back "$T" nccl_perf.txt collection_meta.yaml collection_summary.json quality_gates.json
 cp "$W/run-nccl-graph.log" "$OUT/"
 grep -E ",(32768|262144|4194304)," "$W/out/$T/nccl_perf.txt" | grep all_reduce | head -8
 echo "=== done $(date -u +%FT%TZ)"

@@ -34,3 +34,8 @@ PY
 }
 # At most 8 files come back from $OUT: logs travel inside the state tarball.
 save_state() { tar -czf "$OUT/state.tar.gz" -C "$W" . ; ls -la "$OUT"; }
+# Seed the output folder with the shipped collection of table folder $1 (e.g. h200_sxm/torch/2.11.0):
+# a campaign there merges its rows by key and is recorded beside the earlier campaigns.
+seed_collection() { mkdir -p "$W/out/$1"; cp -r "data/collected/$1/." "$W/out/$1/"; }
+# Send back files of table folder $1 (paths below it) through $OUT.
+send_back() { local t=$1; shift; for f in "$@"; do cp "$W/out/$t/$f" "$OUT/" 2>/dev/null || echo "missing $f"; done; }

@@ -64,16 +64,21 @@ function round1(value: number): number {
 
 /** Reads a profile; a missing embedded one is undefined, a malformed file is an error naming it. */
 export function loadAccuracyProfile(path: string = EMBEDDED_ACCURACY_PROFILE): AccuracyProfile | undefined {
+  return readAccuracyFile(path, AccuracyProfileSchema, 'silicon compare --save-accuracy');
+}
+
+/** A JSON file of one of the schemas above: undefined when absent, an error naming file and field. */
+function readAccuracyFile<T>(path: string, schema: z.ZodType<T>, regenerate: string): T | undefined {
   if (!existsSync(path)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new InvalidInputError(
-      `${path}: not JSON (${(error as Error).message}); regenerate it with silicon compare --save-accuracy`,
+      `${path}: not JSON (${(error as Error).message}); regenerate it with ${regenerate}`,
     );
   }
-  const parsed = AccuracyProfileSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`${path}: field '${issue.path.join('.')}': ${issue.message}`);
@@ -139,21 +144,7 @@ export function stepAccuracy(
 
 /** Reads a step-accuracy file; a missing embedded one is undefined, a malformed file an error. */
 export function loadStepAccuracy(path: string = EMBEDDED_STEP_ACCURACY): StepAccuracy | undefined {
-  if (!existsSync(path)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError(
-      `${path}: not JSON (${(error as Error).message}); regenerate it with silicon reference --save-accuracy`,
-    );
-  }
-  const parsed = StepAccuracySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(`${path}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  return parsed.data;
+  return readAccuracyFile(path, StepAccuracySchema, 'silicon reference --save-accuracy');
 }
 
 /** One line for reports: the step-time error, and that serving figures of the backend are unmeasured. */
