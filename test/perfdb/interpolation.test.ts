@@ -7,6 +7,7 @@ import { parquetLatencyFloorMs } from '../../src/perfdb/file-loaders.js';
 import { lendHostBoundTables } from '../../src/perfdb/host-bound-tables.js';
 import {
   loadTableIndex,
+  type MoeQuery,
   type OpQuery,
   openPerfDatabase,
   scanPerfDataDir,
@@ -26,6 +27,23 @@ import {
 } from './perf-fixtures.js';
 
 const h200 = new SystemRegistry().get('h200_sxm');
+
+/** A MoE query of the 128-expert top-8 layout (hidden 4096) with the given fields replaced. */
+function moeQuery(fields: Partial<MoeQuery>): MoeQuery {
+  return {
+    kind: 'moe',
+    dtype: 'bfloat16',
+    numTokens: 512,
+    hiddenSize: 4096,
+    interSize: 1536,
+    topk: 8,
+    numExperts: 128,
+    moeTp: 1,
+    moeEp: 1,
+    distribution: 'balanced',
+    ...fields,
+  };
+}
 
 describe('interpolation, SOL and database modes', () => {
   let dir: string;
@@ -395,18 +413,7 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
       mode: 'silicon',
     });
     const query = (numTokens: number, distribution: 'random' | 'balanced') =>
-      moeDb.query({
-        kind: 'moe',
-        dtype: 'bfloat16',
-        numTokens,
-        hiddenSize: 4096,
-        interSize: 1536,
-        topk: 8,
-        numExperts: 128,
-        moeTp: 1,
-        moeEp: 1,
-        distribution,
-      });
+      moeDb.query(moeQuery({ numTokens, distribution }));
     const touched = (t: number) => 128 * (1 - (1 - 8 / 128) ** t);
     // Below E / k tokens: the balanced cost at touched / k tokens, 49.1 of 64 experts at 8 tokens.
     expect(query(8, 'random').latencyMs).toBe(query(touched(8) / 8, 'balanced').latencyMs);
@@ -455,18 +462,7 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
       mode: 'silicon',
     });
     const query = (interSize: number, numTokens: number) =>
-      moeDb.query({
-        kind: 'moe',
-        dtype: 'bfloat16',
-        numTokens,
-        hiddenSize: 4096,
-        interSize,
-        topk: 8,
-        numExperts: 128,
-        moeTp: 1,
-        moeEp: 1,
-        distribution: 'random',
-      });
+      moeDb.query(moeQuery({ interSize, numTokens, distribution: 'random' }));
     const measured = query(1536, 4096);
     expect(measured.latencyMs).toBeCloseTo(balancedMs(4096) * 1.2, 9);
     expect(measured.provenance).toBe('measured');
@@ -507,18 +503,7 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
       mode: 'silicon',
     });
     const query = (distribution: 'balanced' | 'power_law_1.01') => () =>
-      moeDb.query({
-        kind: 'moe',
-        dtype: 'bfloat16',
-        numTokens: 512,
-        hiddenSize: 4096,
-        interSize: 1536,
-        topk: 8,
-        numExperts: 128,
-        moeTp: 1,
-        moeEp: 1,
-        distribution,
-      });
+      moeDb.query(moeQuery({ distribution }));
     expect(query('balanced')).toThrow(PerfDataMissingError);
     expect(query('power_law_1.01')).toThrow(PerfDataMissingError);
   });
