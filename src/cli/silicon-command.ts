@@ -1,12 +1,12 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
 
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
-import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
+import { DATA_DIR, InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
@@ -20,6 +20,8 @@ import { renderTable, toCsv } from '../report/index.js';
 import {
   accuracyProfile,
   compareSiliconRows,
+  EMBEDDED_STEP_ACCURACY,
+  loadStepAccuracy,
   predictReferenceStep,
   type ReferencePoint,
   type ReferencePrediction,
@@ -308,9 +310,9 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     });
 
   silicon
-    .command('reference <csv...>')
+    .command('reference [csv...]')
     .description(
-      'predict recorded reference-step measurements (e.g. data/reference/*.csv) and report the error',
+      'predict recorded reference-step measurements and report the error (no files: the shipped H200 steps behind data/accuracy/torch-steps.json)',
     )
     .option('--system <name>', 'GPU system whose torch tables predict the steps', 'h200_sxm')
     .option('--perf-data <dir>', 'perf data folder (default: embedded)')
@@ -322,16 +324,17 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       'write the median and p90 step-time errors (JSON; `estimate` quotes data/accuracy/torch-steps.json)',
     )
     .action(async (csvPaths: string[], flags: ReferenceFlags & { saveAccuracy?: string }) => {
+      const files = csvPaths.length > 0 ? csvPaths : shippedReferenceFiles();
       const { db, system } = await openTorchDatabase(flags);
       const rows: (ReferenceRow & ReferencePrediction)[] = [];
-      for (const csvPath of csvPaths) rows.push(...predictReferenceCsv(csvPath, db, system));
+      for (const csvPath of files) rows.push(...predictReferenceCsv(csvPath, db, system));
       if (flags.saveAccuracy) {
         const accuracy = stepAccuracy(
           rows.map((r) => ((r.predictedMs - r.measuredMs) / r.measuredMs) * 100),
           {
             backend: 'torch',
             system: system.name,
-            measurements: csvPaths.map((p) => basename(p)),
+            measurements: files.map((p) => basename(p)),
             measuredAt: new Date().toISOString().slice(0, 10),
           },
         );
@@ -343,6 +346,14 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       }
       process.stdout.write(referenceTable(rows));
     });
+}
+
+/** The reference-step files the shipped step accuracy was measured on (data/reference/). */
+function shippedReferenceFiles(): string[] {
+  const accuracy = loadStepAccuracy();
+  if (!accuracy)
+    throw new InvalidInputError(`${EMBEDDED_STEP_ACCURACY} is missing: name the CSV files to compare`);
+  return accuracy.measurements.map((name) => join(DATA_DIR, 'reference', name));
 }
 
 /** Each row of one reference-step CSV beside its prediction; a bad row names file, line and column. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DATA_DIR } from '../../src/common/index.js';
 import { runCli } from '../helpers/run-cli.js';
 import { writeServingPerfData } from '../helpers/serving-perf-fixture.js';
 
@@ -403,6 +404,17 @@ describe('inferplan silicon reference', () => {
       measurements: ['a.csv', 'b.csv'],
     });
     expect(saved.median_ape_pct).toBeGreaterThanOrEqual(0);
+  });
+
+  it('with no files, predicts the shipped H200 steps behind the torch step accuracy', async () => {
+    const r = await runCli(['--json', 'silicon', 'reference']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { measuredMs: number; predictedMs: number }[];
+    const shipped = JSON.parse(readFileSync(join(DATA_DIR, 'accuracy', 'torch-steps.json'), 'utf8'));
+    expect(rows).toHaveLength(shipped.steps);
+    const errors = rows.map((x) => Math.abs(x.predictedMs / x.measuredMs - 1) * 100).sort((a, b) => a - b);
+    // The shipped figure is the median of these very steps with the shipped tables.
+    expect(errors[Math.ceil(errors.length / 2) - 1]).toBeCloseTo(shipped.median_ape_pct, 0);
   });
 
   it('silicon run refuses an unknown phase before touching a GPU', async () => {
