@@ -6,7 +6,7 @@ import datetime
 import json
 import sys
 
-COLUMNS = ["device", "torch", "date", "model", "tp", "phase", "batch", "isl", "kv", "layers", "latency_ms",
+COLUMNS = ["device", "torch", "date", "model", "tp", "dp", "phase", "batch", "isl", "kv", "layers", "latency_ms",
            "eager_latency_ms", "graph_latency_ms", "host_enqueue_ms", "host_synced",
            "eager_sm_clock_mhz", "graph_sm_clock_mhz",
            "queued_eager_ms", "queued_synced", "used_cuda_graph",

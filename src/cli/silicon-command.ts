@@ -152,7 +152,7 @@ interface ReferenceRow extends ReferencePoint {
 function referenceTable(rows: readonly (ReferenceRow & ReferencePrediction)[]): string {
   const body = rows.map((r) => [
     r.model,
-    `${r.tp}`,
+    r.dp && r.dp > 1 ? `${r.tp} dp${r.dp}` : `${r.tp}`,
     r.phase,
     `${r.batch}`,
     r.phase === 'prefill'
@@ -198,6 +198,7 @@ interface ReferenceFlags {
 interface RunFlags extends ReferenceFlags {
   model: string;
   tp: string;
+  dp: string;
   phase: string;
   batch: string;
   isl?: string;
@@ -222,6 +223,8 @@ const ReferenceCsvRowSchema = z
   .object({
     model: z.string().min(1),
     tp: z.coerce.number().int().positive(),
+    // Older files have no dp column: one rank of attention.
+    dp: z.union([z.literal('').transform(() => 1), z.coerce.number().int().positive()]).optional(),
     phase: z.enum(['prefill', 'decode', 'mixed']),
     batch: z.coerce.number().int().positive(),
     isl: z.coerce.number().int().nonnegative(),
@@ -250,11 +253,8 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       'time a whole model step on this GPU (reference model from the torch kernels) beside the prediction',
     )
     .requiredOption('--model <id|path>', 'catalog id or Hugging Face config')
-    .option(
-      '--tp <n>',
-      'tensor parallel size: one process per GPU, all-reducing over NCCL (dense models)',
-      '1',
-    )
+    .option('--tp <n>', 'tensor parallel size: one process per GPU, all-reducing over NCCL', '1')
+    .option('--dp <n>', 'attention data-parallel ranks (MoE models at --tp 1; --batch per rank)', '1')
     .requiredOption(
       '--phase <phase>',
       'prefill, decode or mixed (one prompt chunk of --isl tokens beside --batch decodes at --kv)',
@@ -263,7 +263,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
     .option('--isl <n>', 'prompt tokens per request (prefill; mixed: the chunk)')
     .option('--kv <n>', 'cached tokens per request (decode, mixed)')
     .option('--layers <n>', 'run only the first N decoder layers (the prediction uses the same)')
-    .option('--gpu <ids>', 'CUDA device (at --tp > 1: one per rank, comma-separated; default 0..tp-1)')
+    .option('--gpu <ids>', 'CUDA device (one per rank, comma-separated; default 0..tp x dp - 1)')
     .option('--system <name>', 'GPU system whose torch tables predict the step', 'h200_sxm')
     .option('--perf-data <dir>', 'perf data folder (default: embedded)')
     .option('--version <version>', 'torch version of the tables (default: newest)')
@@ -275,8 +275,10 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       }
       const model = loadModel(flags.model);
       const { db, system } = await openTorchDatabase(flags);
+      const dp = parsePositiveInt('--dp', flags.dp);
       const point: ReferencePoint = {
         tp: parsePositiveInt('--tp', flags.tp),
+        ...(dp > 1 ? { dp } : {}),
         phase: flags.phase,
         batch: parsePositiveInt('--batch', flags.batch),
         isl: flags.phase !== 'decode' ? parsePositiveInt('--isl', flags.isl) : 0,
@@ -287,6 +289,7 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       const measured = await runReferenceStep({
         model: modelShapeOf(model),
         tp: point.tp,
+        ...(point.dp ? { dp: point.dp } : {}),
         phase: point.phase,
         batch: point.batch,
         ...(point.phase !== 'decode' ? { isl: point.isl } : {}),
@@ -387,6 +390,7 @@ function predictReferenceCsv(
     const model = loadModel(r.model);
     const point: ReferencePoint = {
       tp: r.tp,
+      ...(r.dp && r.dp > 1 ? { dp: r.dp } : {}),
       phase: r.phase,
       batch: r.batch,
       isl: r.isl,

@@ -12,6 +12,8 @@ import { SAFE_GPU_ENV } from './worker-process.js';
 export interface ReferenceStepRequest {
   readonly model: ModelShape;
   readonly tp: number;
+  /** Attention data-parallel ranks (MoE models at tp 1); default 1. */
+  readonly dp?: number;
   /** mixed: one prompt chunk of `isl` tokens beside `batch` decodes at `kv`. */
   readonly phase: 'prefill' | 'decode' | 'mixed';
   readonly batch: number;
@@ -32,6 +34,7 @@ export interface ReferenceStepRequest {
 export const ReferenceMeasurementSchema = z.object({
   model: z.string().nullable(),
   tp: z.number().int(),
+  dp: z.number().int().optional(),
   phase: z.enum(['prefill', 'decode', 'mixed']),
   batch: z.number().int(),
   isl: z.number().int(),
@@ -66,10 +69,12 @@ export function referenceRequestJson(request: ReferenceStepRequest): string {
     throw new UsageError(`a ${request.phase} reference step needs --isl > 0`);
   if (request.phase !== 'prefill' && !(request.kv && request.kv > 0))
     throw new UsageError(`a ${request.phase} reference step needs --kv > 0`);
-  if (!(request.batch > 0 && request.tp > 0)) throw new UsageError('--batch and --tp must be positive');
+  if (!(request.batch > 0 && request.tp > 0 && (request.dp ?? 1) > 0))
+    throw new UsageError('--batch, --tp and --dp must be positive');
   return JSON.stringify({
     model: request.model,
     tp: request.tp,
+    dp: request.dp ?? 1,
     phase: request.phase,
     batch: request.batch,
     isl: request.isl ?? 0,
@@ -80,20 +85,21 @@ export function referenceRequestJson(request: ReferenceStepRequest): string {
 }
 
 /**
- * The runner's arguments and visible GPUs: one process, or at TP > 1 one process per GPU under
- * torch.distributed.run (each rank holds its shard and all-reduces over NCCL).
+ * The runner's arguments and visible GPUs: one process, or at tp x dp > 1 one process per GPU under
+ * torch.distributed.run (each rank holds its shard and exchanges over NCCL).
  */
 export function referenceRunnerLaunch(request: ReferenceStepRequest): { args: string[]; gpus: string } {
   const json = referenceRequestJson(request);
   const script = [referenceScriptPath(), '--request', json];
-  if (request.tp <= 1) return { args: script, gpus: request.gpu ?? '0' };
-  const gpus = request.gpu ?? Array.from({ length: request.tp }, (_, i) => String(i)).join(',');
-  if (gpus.split(',').length !== request.tp)
+  const ranks = request.tp * (request.dp ?? 1);
+  if (ranks <= 1) return { args: script, gpus: request.gpu ?? '0' };
+  const gpus = request.gpu ?? Array.from({ length: ranks }, (_, i) => String(i)).join(',');
+  if (gpus.split(',').length !== ranks)
     throw new UsageError(
-      `--tp ${request.tp} runs on ${request.tp} GPUs; --gpu lists ${gpus.split(',').length}`,
+      `--tp x --dp = ${ranks} runs on ${ranks} GPUs; --gpu lists ${gpus.split(',').length}`,
     );
   return {
-    args: ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${request.tp}`, ...script],
+    args: ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${ranks}`, ...script],
     gpus,
   };
 }

@@ -8,6 +8,8 @@ import type { MoeDistribution, PerfDatabase } from '../perfdb/index.js';
 
 export interface ReferencePoint {
   readonly tp: number;
+  /** Attention data-parallel ranks (MoE models at tp 1; `batch` is per rank); default 1. */
+  readonly dp?: number;
   /** mixed: one prompt chunk of `isl` tokens beside `batch` decodes at `kv` (a continuous-batching step). */
   readonly phase: 'prefill' | 'decode' | 'mixed';
   /** Requests in the step (mixed: the decoding ones). */
@@ -76,12 +78,13 @@ export function predictReferenceStep(
     profile: backendProfile('torch'),
     moeDistribution: point.distribution ?? 'balanced',
   });
+  const dp = point.dp ?? 1;
   const parallel = {
     tp: point.tp,
     pp: 1,
-    attentionDp: 1,
+    attentionDp: dp,
     moeTp: shortened.moe ? 1 : point.tp,
-    moeEp: shortened.moe ? point.tp : 1,
+    moeEp: shortened.moe ? point.tp * dp : 1,
   };
   const latency = engine.stepLatency(parallel, referenceStep(point));
   const p = latency.msByProvenance;

@@ -435,6 +435,24 @@ describe('inferplan silicon reference', () => {
     expect(r.stderr).toMatch(/bad\.csv:2: column 'phase'/);
   });
 
+  it('reads attention-DP steps (dp column) of MoE models', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
+    const csv = join(dir, 'dp.csv');
+    writeFileSync(
+      csv,
+      'model,tp,dp,phase,batch,isl,kv,layers,latency_ms,distribution\n' +
+        'Qwen/Qwen3-30B-A3B,1,2,decode,32,1,2048,48,20,random\n' +
+        'Qwen/Qwen3-30B-A3B,2,,decode,32,1,2048,48,20,random\n',
+    );
+    const r = await runCli(['--json', 'silicon', 'reference', csv]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { dp?: number; tp: number; predictedMs: number }[];
+    expect(rows[0]).toMatchObject({ tp: 1, dp: 2 });
+    expect(rows[1]!.dp).toBeUndefined();
+    // Attention DP gathers both ranks' tokens for the experts: not the TP 2 step.
+    expect(rows[0]!.predictedMs).not.toBeCloseTo(rows[1]!.predictedMs, 3);
+  });
+
   it('refuses a mixed step without its kv length', async () => {
     const root = writeServingPerfData(undefined, 'torch');
     const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'mixed.csv');

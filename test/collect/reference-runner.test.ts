@@ -75,7 +75,10 @@ describe('reference runner (measuring side of silicon run)', () => {
     ]);
     expect(() =>
       referenceRunnerLaunch({ model: llama, tp: 2, phase: 'decode', batch: 8, kv: 1024, gpu: '3' }),
-    ).toThrow(/--tp 2 runs on 2 GPUs; --gpu lists 1/);
+    ).toThrow(/--tp x --dp = 2 runs on 2 GPUs; --gpu lists 1/);
+    const dp = referenceRunnerLaunch({ model: llama, tp: 1, dp: 2, phase: 'decode', batch: 8, kv: 1024 });
+    expect(dp.args[3]).toBe('--nproc_per_node=2');
+    expect(JSON.parse(dp.args.at(-1)!)).toMatchObject({ tp: 1, dp: 2 });
   });
 
   it('reports a runner that cannot start as one collect failure', async () => {

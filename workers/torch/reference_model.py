@@ -9,7 +9,9 @@ in cache while memory stays small. TP > 1 runs one process per GPU (launch under
 `python -m torch.distributed.run --standalone --nproc_per_node TP`): each rank holds its shard and
 the attention and MLP outputs are all-reduced over NCCL, as the op list prices them; rank 0
 prints. A MoE layer's experts are split by EP over the ranks (each holds E / tp whole experts
-and the partial outputs are all-reduced), as the engine prices it. Prefill runs eagerly; decode is captured in a CUDA
+and the partial outputs are all-reduced), as the engine prices it. "dp": N (MoE models, tp 1)
+runs attention data-parallel on N ranks, each with its own `batch` requests: the experts (E / N
+per rank) see every rank's tokens, gathered before and reduce-scattered after. Prefill runs eagerly; decode is captured in a CUDA
 graph and timed as replays, as serving engines do. Each is run back to back for WARM_S first
 (the sustained-load clock). Both phases are also timed as graph replays (GPU time alone), as an
 eager step queued behind a GPU sleep (eager GPU time without host stalls) and as host enqueue
@@ -30,7 +32,7 @@ random weights routes very unevenly (a handful of experts take most tokens at sm
 
 Usage: reference_model.py --request JSON        (one step; prints one JSON line)
        reference_model.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
-A request: {"model": {...ModelShape...}, "tp": 1, "phase": "prefill"|"decode"|"mixed", "batch": 1,
+A request: {"model": {...ModelShape...}, "tp": 1, "dp": 1, "phase": "prefill"|"decode"|"mixed", "batch": 1,
             "isl": 128, "kv": 0, "layers": null, "distribution": "balanced", "gc": "default"}"""
 
 import gc
@@ -64,14 +66,18 @@ def _rotate_half(torch, x):
 
 
 class ReferenceModel:
-    def __init__(self, shape, tp, batch, tokens_per_request, kv_len, phase, layers, distribution="balanced"):
+    def __init__(self, shape, tp, batch, tokens_per_request, kv_len, phase, layers, distribution="balanced", dp=1):
         import torch
 
         self.torch = torch
         self.world = _world_size()
-        if tp != self.world:
-            raise ValueError(f"tp {tp} runs on {tp} processes, this run has {self.world}: launch it with "
-                             f"python -m torch.distributed.run --standalone --nproc_per_node {tp}")
+        if tp * dp != self.world:
+            raise ValueError(f"tp {tp} x dp {dp} runs on {tp * dp} processes, this run has {self.world}: launch it "
+                             f"with python -m torch.distributed.run --standalone --nproc_per_node {tp * dp}")
+        if dp > 1 and (tp > 1 or not shape.get("moe")):
+            raise ValueError("attention DP reference steps run MoE models at tp 1 (each rank its own requests)")
+        # Ranks the experts are split over (EP): the TP ranks, or the attention-DP ranks.
+        self.dp, self.ep = dp, tp * dp
         dev, dt = "cuda", torch.bfloat16
         self.h = h = shape["hiddenSize"]
         self.d = d = shape["headDim"]
@@ -99,8 +105,8 @@ class ReferenceModel:
                 # Experts split by EP over the TP ranks (moe_tp 1, moe_ep tp), as the engine prices a
                 # MoE layer on tp GPUs: each rank holds E / tp whole experts.
                 ws["router"] = rnd(e, h)
-                ws["w13"] = rnd(e // tp, 2 * inter, h)
-                ws["w2"] = rnd(e // tp, h, inter)
+                ws["w13"] = rnd(e // self.ep, 2 * inter, h)
+                ws["w2"] = rnd(e // self.ep, h, inter)
             else:
                 inter = shape["interSize"] // tp
                 ws["gate_up"] = rnd(2 * inter, h)
@@ -119,10 +125,14 @@ class ReferenceModel:
             e = self.moe["numExperts"]
             # Picks of experts past this rank's E / tp sort last and fall outside (kernels.moe_forward);
             # under balanced or random routing every block of E / tp experts carries the same load.
-            self.expert_ends = torch.arange(1, e // tp + 1, device=dev, dtype=torch.int64)
+            self.expert_ends = torch.arange(1, e // self.ep + 1, device=dev, dtype=torch.int64)
             gen = torch.Generator(device="cpu").manual_seed(0)
-            # As build_moe draws them (same generator, seed and dtype): the table's routing.
-            self.routing = routing_logits(torch, T, e, self.moe["topk"], distribution, gen, dev, tp).to(dt)
+            # As build_moe draws them (same generator, seed and dtype): the table's routing, over the
+            # tokens the experts see (every DP rank's, gathered).
+            self.routing = routing_logits(torch, T * dp, e, self.moe["topk"], distribution, gen, dev, self.ep).to(dt)
+            if dp > 1:
+                self.gathered = torch.empty(T * dp, h, device=dev, dtype=dt)
+                self.scattered = torch.empty(T, h, device=dev, dtype=dt)
         self.ids = torch.randint(0, self.vocab, (T,), device=dev)
         max_pos = max(kv_len + 1, tokens_per_request) + 1
         inv = 1.0 / (500000.0 ** (torch.arange(0, d, 2, device=dev).float() / d))
@@ -187,8 +197,18 @@ class ReferenceModel:
 
             # The router GEMM is paid for; the experts follow the table's routing (module docstring).
             F.linear(y, ws["router"])
-            out = self._all_reduce(
-                moe_forward(torch, y, self.routing, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends))
+            if self.dp > 1:
+                # Attention DP: every rank's tokens gathered for the experts, the outputs summed and
+                # scattered back (all_gather + reduce_scatter, as the op list prices it).
+                dist = torch.distributed
+                dist.all_gather_into_tensor(self.gathered, y)
+                full = moe_forward(torch, self.gathered, self.routing, ws["w13"], ws["w2"], self.moe["topk"],
+                                   self.expert_ends)
+                dist.reduce_scatter_tensor(self.scattered, full)
+                out = self.scattered
+            else:
+                out = self._all_reduce(
+                    moe_forward(torch, y, self.routing, ws["w13"], ws["w2"], self.moe["topk"], self.expert_ends))
         else:
             gu = F.linear(y, ws["gate_up"])
             g, u = gu.chunk(2, dim=-1)
@@ -383,7 +403,7 @@ def run_request(request):
     started = time.perf_counter()
     with torch.inference_mode():
         model = ReferenceModel(request["model"], int(request.get("tp", 1)), batch, tokens, kv, phase,
-                               request.get("layers"), distribution)
+                               request.get("layers"), distribution, int(request.get("dp", 1)))
         model.skip_ffn = bool(request.get("skip_ffn"))
         _warm(torch, model.step)
         if request.get("gc") == "frozen":
@@ -422,7 +442,8 @@ def run_request(request):
     del model
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "phase": phase, "batch": batch,
+    out = {"model": request["model"].get("id"), "tp": int(request.get("tp", 1)), "dp": int(request.get("dp", 1)),
+           "phase": phase, "batch": batch,
            "isl": 1 if phase == "decode" else tokens, "kv": kv,
            "layers": request.get("layers") or request["model"]["numLayers"], "latency_ms": latency_ms,
            "eager_latency_ms": eager_ms, "eager_samples_ms": [round(v, 4) for v in eager_samples],
