@@ -26,6 +26,7 @@ import {
   buildRoleContexts,
   type ContextFlags,
   type DeploymentContext,
+  estimateBasis,
   parseNumber,
   parsePositiveInt,
   workloadFromFlags,
@@ -243,7 +244,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
       // How far such predictions landed from measurements, for the winner's backend and mode.
       const accuracy = result.best
-        ? measuredAccuracy(ctx.backend, ctx.system.name, result.best.mode)
+        ? measuredAccuracy(ctx.backend, ctx.system.name, result.best.mode, estimateBasis(ctx, flags.perfData))
         : undefined;
       const report =
         header + renderSearchReport(result) + (accuracy ? `Measured accuracy: ${accuracy.line}\n` : '');

@@ -25,6 +25,7 @@ import {
   type ServingEstimatorHandle,
   type Workload,
 } from '../serving/index.js';
+import type { EstimateBasis } from '../silicon/index.js';
 
 export interface ContextFlags {
   readonly model: string;
@@ -53,6 +54,15 @@ export interface DeploymentContext {
   readonly mode: DatabaseMode;
   readonly estimator: ServingEstimatorHandle;
   readonly systems: SystemRegistry;
+}
+
+/** What an estimate from this context rests on (which measured accuracy describes it). */
+export function estimateBasis(ctx: DeploymentContext, perfData: string | undefined): EstimateBasis {
+  return {
+    databaseMode: ctx.mode,
+    embeddedData: perfData === undefined,
+    bf16: ctx.quant.gemm === 'bfloat16' && (ctx.model.moe === undefined || ctx.quant.moe === 'bfloat16'),
+  };
 }
 
 /** Options every predicting command takes. */

@@ -13,6 +13,7 @@ import {
   buildContext,
   type ContextFlags,
   type DeploymentContext,
+  estimateBasis,
   parsePositiveInt,
   workloadFromFlags,
 } from './deployment-context.js';
@@ -286,7 +287,12 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
       const workload = workloadFromFlags(flags);
       const config = configFrom(flags, ctx);
       const metrics = ctx.estimator.estimate(config, workload);
-      const accuracy = measuredAccuracy(ctx.backend, ctx.system.name, config.mode);
+      const accuracy = measuredAccuracy(
+        ctx.backend,
+        ctx.system.name,
+        config.mode,
+        estimateBasis(ctx, flags.perfData),
+      );
       if (globals().json) {
         printJson({
           model: ctx.model.id,

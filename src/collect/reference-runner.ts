@@ -121,7 +121,15 @@ export function runReferenceStep(request: ReferenceStepRequest): Promise<Referen
     });
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), (request.timeoutS ?? 600) * 1000);
+    // SIGTERM first: torch.distributed.run passes it on to its ranks (a SIGKILL would leave them
+    // holding GPUs); SIGKILL if anything is still there after a grace period.
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      },
+      (request.timeoutS ?? 600) * 1000,
+    );
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
     });

@@ -130,15 +130,18 @@ export function stepAccuracy(
   source: { backend: string; system: string; measurements: readonly string[]; measuredAt: string },
 ): StepAccuracy {
   const sorted = errorsPct.map(Math.abs).sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const n = sorted.length;
+  // Median: the middle value, or the mean of the two middle ones; p90: nearest rank.
+  const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  const p90 = sorted[Math.min(n - 1, Math.ceil(0.9 * n) - 1)]!;
   return {
     backend: source.backend,
     system: source.system,
     measurements: [...source.measurements],
     measured_at: source.measuredAt,
-    steps: sorted.length,
-    median_ape_pct: round1(at(0.5)),
-    p90_ape_pct: round1(at(0.9)),
+    steps: n,
+    median_ape_pct: round1(median),
+    p90_ape_pct: round1(p90),
   };
 }
 
@@ -161,18 +164,31 @@ export interface MeasuredAccuracy {
   readonly json: AccuracyEntry | StepAccuracy;
 }
 
+/** What the figures of an estimate rest on, beyond backend, system and mode. */
+export interface EstimateBasis {
+  /** Database mode (silicon, hybrid, empirical, sol). */
+  readonly databaseMode: string;
+  /** Whether the estimate uses the shipped tables (no --perf-data). */
+  readonly embeddedData: boolean;
+  /** Whether every GEMM / MoE format is bf16, as in the reference steps. */
+  readonly bf16: boolean;
+}
+
 /**
  * The measured accuracy to quote beside an estimate: for a backend with measured serving runs
  * (data/accuracy/silicon-dev.json), its TTFT / TPOT errors in that mode (none for static
  * estimates, which benchmarks do not measure); for the torch backend, its step-time error on the
- * system its reference steps were timed on (data/accuracy/torch-steps.json).
+ * system its reference steps were timed on (data/accuracy/torch-steps.json), only where the
+ * estimate stands where those steps did: the shipped tables, silicon mode, bf16 formats.
  */
 export function measuredAccuracy(
   backend: string,
   system: string,
   mode: string,
+  basis: EstimateBasis,
 ): MeasuredAccuracy | undefined {
   if (backend === 'torch') {
+    if (!(basis.embeddedData && basis.databaseMode === 'silicon' && basis.bf16)) return undefined;
     const steps = loadStepAccuracy();
     return steps && steps.system === system ? { line: stepAccuracyLine(steps), json: steps } : undefined;
   }

@@ -5,6 +5,7 @@ export {
   accuracyLine,
   accuracyProfile,
   EMBEDDED_STEP_ACCURACY,
+  type EstimateBasis,
   loadAccuracyProfile,
   loadStepAccuracy,
   type MeasuredAccuracy,

@@ -112,6 +112,8 @@ describe('error contributions', () => {
   });
 });
 
+const SHIPPED = { databaseMode: 'silicon', embeddedData: true, bf16: true };
+
 describe('step accuracy of the torch backend', () => {
   it('takes the median and p90 of the absolute step errors', () => {
     const a = stepAccuracy([-10, 1, -2, 3, 4, 5, -6, 7, 8, 9], {
@@ -120,21 +122,31 @@ describe('step accuracy of the torch backend', () => {
       measurements: ['a.csv'],
       measuredAt: '2026-11-23',
     });
-    expect(a).toMatchObject({ steps: 10, median_ape_pct: 5, p90_ape_pct: 9 });
+    // Median of ten: the mean of the fifth and sixth (5 and 6).
+    expect(a).toMatchObject({ steps: 10, median_ape_pct: 5.5, p90_ape_pct: 9 });
   });
 
   it('is quoted for torch estimates on the system its steps were timed on, serving profiles elsewhere', () => {
     const embedded = loadStepAccuracy();
     expect(embedded?.backend).toBe('torch');
-    const torch = measuredAccuracy('torch', embedded!.system, 'agg');
+    const torch = measuredAccuracy('torch', embedded!.system, 'agg', SHIPPED);
     expect(torch?.line).toMatch(
       /^torch step times vs \d+ steps timed on h200_sxm: error median [\d.]+%, p90 [\d.]+%/,
     );
-    expect(measuredAccuracy('torch', 'h200_sxm', 'static')?.line).toBe(torch?.line);
-    expect(measuredAccuracy('torch', 'b200_sxm', 'agg')).toBeUndefined();
+    expect(measuredAccuracy('torch', 'h200_sxm', 'static', SHIPPED)?.line).toBe(torch?.line);
+    expect(measuredAccuracy('torch', 'b200_sxm', 'agg', SHIPPED)).toBeUndefined();
+    // Only where the estimate stands where the reference steps did.
+    for (const basis of [
+      { ...SHIPPED, databaseMode: 'sol' },
+      { ...SHIPPED, embeddedData: false },
+      { ...SHIPPED, bf16: false },
+    ])
+      expect(measuredAccuracy('torch', 'h200_sxm', 'agg', basis)).toBeUndefined();
     // Serving profiles: none for static estimates, which benchmarks do not measure.
-    expect(measuredAccuracy('vllm', 'h200_sxm', 'agg')?.line).toMatch(/^vllm agg, \d+ measured runs/);
-    expect(measuredAccuracy('vllm', 'h200_sxm', 'static')).toBeUndefined();
+    expect(measuredAccuracy('vllm', 'h200_sxm', 'agg', SHIPPED)?.line).toMatch(
+      /^vllm agg, \d+ measured runs/,
+    );
+    expect(measuredAccuracy('vllm', 'h200_sxm', 'static', SHIPPED)).toBeUndefined();
   });
 
   it('names the file and field of a malformed step-accuracy file', () => {

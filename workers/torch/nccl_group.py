@@ -98,7 +98,7 @@ def run_collective(case, warmup=5, runs=20):
     eager_ms = timed(eager)
     # Decode steps replay CUDA graphs, collectives included: time `repeat` calls captured in one
     # graph too. Small messages cost a fraction of their eager time there (no per-call launch).
-    graph_ms, graph_error = None, None
+    graph_ms, graph_error, graph = None, None, None
     try:
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
@@ -109,12 +109,19 @@ def run_collective(case, warmup=5, runs=20):
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             eager()
+    except Exception as error:  # noqa: BLE001 - recorded: the eager time stands
+        graph = None
+        graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+    # Every rank replays (the collectives pair up) or none does.
+    flag = torch.tensor([1.0 if graph is not None else 0.0], device=dev)
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    if flag.item() > 0:
         graph.replay()
         torch.cuda.synchronize()
         graph_ms = timed(graph.replay)
-        del graph
-    except Exception as error:  # noqa: BLE001 - recorded: the eager time stands
-        graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+    elif graph is not None:
+        graph_error = "graph capture failed on another rank"
+    del graph
     return {"graph_ms": graph_ms, "eager_ms": eager_ms, "graph_error": graph_error}
 
 

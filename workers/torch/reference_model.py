@@ -77,7 +77,9 @@ class ReferenceModel:
         if dp > 1 and (tp > 1 or not shape.get("moe")):
             raise ValueError("attention DP reference steps run MoE models at tp 1 (each rank its own requests)")
         # Ranks the experts are split over (EP): the TP ranks, or the attention-DP ranks.
-        self.dp, self.ep = dp, tp * dp
+        self.tp, self.dp, self.ep = tp, dp, tp * dp
+        if shape.get("moe") and shape["moe"]["numExperts"] % self.ep:
+            raise ValueError(f"{shape['moe']['numExperts']} experts do not split over {self.ep} ranks")
         dev, dt = "cuda", torch.bfloat16
         self.h = h = shape["hiddenSize"]
         self.d = d = shape["headDim"]
@@ -130,6 +132,12 @@ class ReferenceModel:
             # As build_moe draws them (same generator, seed and dtype): the table's routing, over the
             # tokens the experts see (every DP rank's, gathered).
             self.routing = routing_logits(torch, T * dp, e, self.moe["topk"], distribution, gen, dev, self.ep).to(dt)
+            if self.ep > 1:
+                # This rank's experts are block `rank` of the E / ep-expert blocks: rotate their columns
+                # to the front, where moe_forward takes the local ones, so each rank runs its own
+                # block's load (the step waits for the busiest rank, as in an engine).
+                rank = torch.distributed.get_rank()
+                self.routing = torch.roll(self.routing, shifts=-rank * (e // self.ep), dims=1)
             if dp > 1:
                 self.gathered = torch.empty(T * dp, h, device=dev, dtype=dt)
                 self.scattered = torch.empty(T, h, device=dev, dtype=dt)
@@ -216,8 +224,9 @@ class ReferenceModel:
         return residual + out
 
     def _all_reduce(self, t):
-        """Sum a row-parallel GEMM's partial output over the TP ranks (in place; NCCL)."""
-        if self.world > 1:
+        """Sum a row-parallel GEMM's partial output over the TP ranks (in place; NCCL). Attention-DP
+        ranks hold whole heads of their own requests: nothing to sum there."""
+        if self.tp > 1:
             self.torch.distributed.all_reduce(t)
         return t
 
@@ -322,6 +331,15 @@ class ReferenceModel:
         return round(float(counts.max() / counts.mean()), 3)
 
 
+def _all_ranks_agree(torch, ok):
+    """Whether `ok` holds on every rank (one MIN all-reduce under torch.distributed)."""
+    if _world_size() <= 1:
+        return ok
+    flag = torch.tensor([1.0 if ok else 0.0], device="cuda")
+    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MIN)
+    return flag.item() > 0
+
+
 def _world_size():
     import torch.distributed as dist
 
@@ -334,11 +352,16 @@ def _warm(torch, fn, seconds=WARM_S):
     if _world_size() > 1:
         import torch.distributed as dist
 
-        torch.cuda.synchronize()
-        t0 = time.perf_counter()
+        # The first call pays one-off setup (library handles, lazy kernels): time the next two.
         fn()
-        torch.cuda.synchronize()
-        per_call = torch.tensor([time.perf_counter() - t0], device="cuda")
+        times = []
+        for _ in range(2):
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            fn()
+            torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        per_call = torch.tensor([min(times)], device="cuda")
         dist.all_reduce(per_call, op=dist.ReduceOp.MAX)
         for i in range(max(3, int(seconds / max(float(per_call.item()), 1e-4)))):
             fn()
@@ -416,6 +439,7 @@ def run_request(request):
         queued_ms, queued_synced = model.queued_step_ms()
         graph_ms = graph_clock = None
         graph_error = None
+        graph = None
         try:
             stream = torch.cuda.Stream()
             stream.wait_stream(torch.cuda.current_stream())
@@ -425,11 +449,16 @@ def run_request(request):
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
                 model.step()
+        except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
+            graph = None
+            graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        # Every rank replays (its collectives pair up) or none does.
+        if _all_ranks_agree(torch, graph is not None):
             _warm(torch, graph.replay)
             graph_ms, _, graph_clock = _time(torch, graph.replay, 7 if phase == "prefill" else 20)
-            del graph
-        except Exception as error:  # noqa: BLE001 - recorded: eager numbers stand
-            graph_error = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        elif graph is not None:
+            graph_error = "graph capture failed on another rank"
+        del graph
         # What a serving engine does: prefill eager, decode replayed from a graph.
         used_graph = phase == "decode" and graph_ms is not None
         latency_ms = graph_ms if used_graph else eager_ms
@@ -477,6 +506,11 @@ def main(argv):
                 print(json.dumps({"error": f"{type(error).__name__}: {str(error)[:300]}", "request": request}),
                       flush=True)
             status = 1
+            if _world_size() > 1:
+                # The other ranks may be waiting in a collective this rank will never join: end the
+                # group (torch.distributed.run stops the rest) rather than hang.
+                print(f"rank {rank}: {type(error).__name__}: {str(error)[:300]}", file=sys.stderr, flush=True)
+                os._exit(1)
     return status
 
 
