@@ -4,20 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { writeServingPerfData } from '../helpers/serving-perf-fixture.js';
+import { llamaFixtureFlags, writeServingPerfData } from '../helpers/serving-perf-fixture.js';
 
 let perfData = '';
 let dir = '';
-const base = () => [
-  '--model',
-  'meta-llama/Llama-3.1-8B',
-  '--system',
-  'h200_sxm',
-  '--backend',
-  'vllm',
-  '--perf-data',
-  perfData,
-];
+const base = () => llamaFixtureFlags(perfData);
 
 beforeAll(() => {
   perfData = writeServingPerfData();

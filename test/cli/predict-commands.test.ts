@@ -1,23 +1,14 @@
 // CLI tests of the predicting commands against a real perf-data tree on disk (written here).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR } from '../../src/common/index.js';
 import { runCli } from '../helpers/run-cli.js';
-import { writeServingPerfData } from '../helpers/serving-perf-fixture.js';
+import { llamaFixtureFlags, writeServingPerfData } from '../helpers/serving-perf-fixture.js';
 
 let perfData = '';
-const base = () => [
-  '--model',
-  'meta-llama/Llama-3.1-8B',
-  '--system',
-  'h200_sxm',
-  '--backend',
-  'vllm',
-  '--perf-data',
-  perfData,
-];
+const base = () => llamaFixtureFlags(perfData);
 
 beforeAll(() => {
   perfData = writeServingPerfData();
@@ -361,12 +352,20 @@ describe('inferplan silicon compare', () => {
 });
 
 describe('inferplan silicon reference', () => {
+  let root = '';
+  beforeAll(() => {
+    root = writeServingPerfData(undefined, 'torch');
+  });
+  // A measurement file in a fresh folder, so files of the same name never meet.
+  const referenceCsv = (name: string, text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'reference-')), name);
+    writeFileSync(file, text);
+    return file;
+  };
+
   it('predicts recorded whole-step measurements from the torch tables and reports the error', async () => {
-    const root = writeServingPerfData(undefined, 'torch');
-    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
-    const csv = join(dir, 'steps.csv');
-    writeFileSync(
-      csv,
+    const csv = referenceCsv(
+      'steps.csv',
       [
         'device,torch,date,model,tp,phase,batch,isl,kv,layers,latency_ms',
         'NVIDIA H200,2.11.0,2026-11-23,meta-llama/Llama-3.1-8B,1,prefill,1,1024,0,32,30',
@@ -385,14 +384,10 @@ describe('inferplan silicon reference', () => {
   });
 
   it('reads several files and saves their step accuracy', async () => {
-    const root = writeServingPerfData(undefined, 'torch');
-    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
     const header = 'model,tp,phase,batch,isl,kv,layers,latency_ms';
-    const a = join(dir, 'a.csv');
-    const b = join(dir, 'b.csv');
-    writeFileSync(a, `${header}\nmeta-llama/Llama-3.1-8B,1,prefill,1,1024,0,32,30\n`);
-    writeFileSync(b, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5\n`);
-    const out = join(dir, 'steps.json');
+    const a = referenceCsv('a.csv', `${header}\nmeta-llama/Llama-3.1-8B,1,prefill,1,1024,0,32,30\n`);
+    const b = referenceCsv('b.csv', `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5\n`);
+    const out = join(dirname(a), 'steps.json');
     const r = await runCli(['silicon', 'reference', a, b, '--perf-data', root, '--save-accuracy', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/over 2 steps/);
@@ -426,10 +421,8 @@ describe('inferplan silicon reference', () => {
   });
 
   it('names the file, line and column of a bad row', async () => {
-    const root = writeServingPerfData(undefined, 'torch');
-    const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'bad.csv');
-    writeFileSync(
-      csv,
+    const csv = referenceCsv(
+      'bad.csv',
       'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,sideways,1,1,0,32,1\n',
     );
     const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
@@ -438,10 +431,8 @@ describe('inferplan silicon reference', () => {
   });
 
   it('reads attention-DP steps (dp column) of MoE models', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
-    const csv = join(dir, 'dp.csv');
-    writeFileSync(
-      csv,
+    const csv = referenceCsv(
+      'dp.csv',
       'model,tp,dp,phase,batch,isl,kv,layers,latency_ms,distribution\n' +
         'Qwen/Qwen3-30B-A3B,1,2,decode,32,1,2048,48,20,random\n' +
         'Qwen/Qwen3-30B-A3B,2,,decode,32,1,2048,48,20,random\n',
@@ -456,10 +447,8 @@ describe('inferplan silicon reference', () => {
   });
 
   it('refuses a mixed step without its kv length', async () => {
-    const root = writeServingPerfData(undefined, 'torch');
-    const csv = join(mkdtempSync(join(tmpdir(), 'reference-')), 'mixed.csv');
-    writeFileSync(
-      csv,
+    const csv = referenceCsv(
+      'mixed.csv',
       'model,tp,phase,batch,isl,kv,layers,latency_ms\nmeta-llama/Llama-3.1-8B,1,mixed,8,512,0,32,20\n',
     );
     const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
@@ -468,16 +457,15 @@ describe('inferplan silicon reference', () => {
   });
 
   it('reads the routing a MoE reference run used and refuses an unknown one', async () => {
-    const root = writeServingPerfData(undefined, 'torch');
-    const dir = mkdtempSync(join(tmpdir(), 'reference-'));
     const header = 'model,tp,phase,batch,isl,kv,layers,latency_ms,distribution';
-    const good = join(dir, 'good.csv');
-    writeFileSync(good, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,balanced\n`);
+    const good = referenceCsv(
+      'good.csv',
+      `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,balanced\n`,
+    );
     const ok = await runCli(['--json', 'silicon', 'reference', good, '--perf-data', root]);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)[0]).toMatchObject({ distribution: 'balanced' });
-    const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,zipf\n`);
+    const bad = referenceCsv('bad.csv', `${header}\nmeta-llama/Llama-3.1-8B,1,decode,8,1,1024,4,1.5,zipf\n`);
     const r = await runCli(['silicon', 'reference', bad, '--perf-data', root]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.csv:2: column 'distribution'/);

@@ -146,3 +146,17 @@ export function writeServingPerfData(root = tempDir('inferplan-perf-'), backend 
   writeCsv(join(root, 'h200_sxm', 'nccl', '2.27.0', 'nccl_perf.txt'), nccl());
   return root;
 }
+
+/** The flags that point a predicting command at Llama 3.1 8B on the fixture tree at `root`. */
+export function llamaFixtureFlags(root: string): string[] {
+  return [
+    '--model',
+    'meta-llama/Llama-3.1-8B',
+    '--system',
+    'h200_sxm',
+    '--backend',
+    'vllm',
+    '--perf-data',
+    root,
+  ];
+}

@@ -627,25 +627,26 @@ describe('host-bound decode-attention tables', () => {
     batchSize: 8,
     kvLen: 1024,
   } as const;
-
-  it("answers a host-bound table's ops from the fastest other engine's table, and says so", async () => {
+  // vLLM's table with `vllmHostMs` of host work per call beside SGLang's kernel-time table.
+  const writeEngineTables = (vllmHostMs: number) => {
     const root = tempDir();
     writeCsv(
       join(root, 'h200_sxm', 'vllm', '0.14.0', 'generation_mla_perf.txt'),
-      mlaRows('VLLM', '0.14.0', 0.15),
+      mlaRows('VLLM', '0.14.0', vllmHostMs),
     );
     writeCsv(
       join(root, 'h200_sxm', 'sglang', '0.5.9', 'generation_mla_perf.txt'),
       mlaRows('SGLang', '0.5.9', 0),
     );
+    return root;
+  };
+  const open = (root: string, backend: string, warn?: (m: string) => void) =>
+    openPerfDatabase({ system: h200, backend, perfDataDir: root, mode: 'silicon', warn });
+
+  it("answers a host-bound table's ops from the fastest other engine's table, and says so", async () => {
+    const root = writeEngineTables(0.15);
     const warnings: string[] = [];
-    const vllm = await openPerfDatabase({
-      system: h200,
-      backend: 'vllm',
-      perfDataDir: root,
-      mode: 'silicon',
-      warn: (m) => warnings.push(m),
-    });
+    const vllm = await open(root, 'vllm', (m) => warnings.push(m));
     const r = vllm.query(query);
     expect(r.latencyMs).toBeCloseTo(0.01 + 8 * 1024 * 2e-7, 9);
     expect(r.source).toMatch(/^generation_mla\(sglang 0\.5\.9\)\[/);
@@ -653,12 +654,7 @@ describe('host-bound decode-attention tables', () => {
       /vllm 0\.14\.0 generation_mla is host-bound .*using sglang 0\.5\.9's/,
     );
     // The fast engine keeps its own table.
-    const sglang = await openPerfDatabase({
-      system: h200,
-      backend: 'sglang',
-      perfDataDir: root,
-      mode: 'silicon',
-    });
+    const sglang = await open(root, 'sglang');
     expect(sglang.query(query).source).toMatch(/^generation_mla\[/);
   });
 
@@ -694,22 +690,8 @@ describe('host-bound decode-attention tables', () => {
   });
 
   it('keeps a table whose small calls are within 4x of the other engines', async () => {
-    const root = tempDir();
     // vLLM's smallest calls 0.03 ms against SGLang's 0.01 ms: slower, not host-bound.
-    writeCsv(
-      join(root, 'h200_sxm', 'vllm', '0.14.0', 'generation_mla_perf.txt'),
-      mlaRows('VLLM', '0.14.0', 0.03),
-    );
-    writeCsv(
-      join(root, 'h200_sxm', 'sglang', '0.5.9', 'generation_mla_perf.txt'),
-      mlaRows('SGLang', '0.5.9', 0),
-    );
-    const vllm = await openPerfDatabase({
-      system: h200,
-      backend: 'vllm',
-      perfDataDir: root,
-      mode: 'silicon',
-    });
+    const vllm = await open(writeEngineTables(0.03), 'vllm');
     expect(vllm.query(query).source).toMatch(/^generation_mla\[/);
     expect(vllm.query(query).latencyMs).toBeCloseTo(0.03, 9);
   });
