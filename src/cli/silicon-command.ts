@@ -1,33 +1,26 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
 
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { z } from 'zod';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
-import { DATA_DIR, InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
+import { UsageError, writeFileAtomic } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
-import {
-  type DatabaseMode,
-  MOE_DISTRIBUTIONS,
-  openPerfDatabase,
-  type PerfDatabase,
-} from '../perfdb/index.js';
+import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { renderTable, toCsv } from '../report/index.js';
 import {
   accuracyProfile,
   compareSiliconRows,
-  EMBEDDED_STEP_ACCURACY,
-  loadStepAccuracy,
+  predictReferenceCsv,
   predictReferenceStep,
   type ReferencePoint,
   type ReferencePrediction,
+  type ReferenceRow,
   readSiliconCsv,
   type SiliconPrediction,
   type SiliconReport,
+  shippedReferenceFiles,
   siliconConcurrency,
   stepAccuracy,
 } from '../silicon/index.js';
@@ -144,11 +137,6 @@ export function renderSiliconReport(report: SiliconReport, problems: number): st
   return out;
 }
 
-interface ReferenceRow extends ReferencePoint {
-  readonly model: string;
-  readonly measuredMs: number;
-}
-
 function referenceTable(rows: readonly (ReferenceRow & ReferencePrediction)[]): string {
   const body = rows.map((r) => [
     r.model,
@@ -218,33 +206,6 @@ async function openTorchDatabase(flags: ReferenceFlags): Promise<{ db: PerfDatab
   });
   return { db, system };
 }
-
-const ReferenceCsvRowSchema = z
-  .object({
-    model: z.string().min(1),
-    tp: z.coerce.number().int().positive(),
-    // Older files have no dp column: one rank of attention.
-    dp: z.union([z.literal('').transform(() => 1), z.coerce.number().int().positive()]).optional(),
-    phase: z.enum(['prefill', 'decode', 'mixed']),
-    batch: z.coerce.number().int().positive(),
-    isl: z.coerce.number().int().nonnegative(),
-    kv: z.coerce.number().int().nonnegative(),
-    layers: z.coerce.number().int().positive(),
-    latency_ms: z.coerce.number().positive(),
-    // How the reference run routed a MoE model's experts (older files: empty, i.e. balanced).
-    distribution: z
-      .enum(MOE_DISTRIBUTIONS)
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-  })
-  .refine((r) => r.phase === 'decode' || r.isl > 0, {
-    message: 'prefill and mixed steps need isl > 0',
-    path: ['isl'],
-  })
-  .refine((r) => r.phase === 'prefill' || r.kv > 0, {
-    message: 'decode and mixed steps need kv > 0',
-    path: ['kv'],
-  });
 
 function registerReferenceCommands(silicon: Command, globals: () => GlobalOptions): void {
   silicon
@@ -349,63 +310,6 @@ function registerReferenceCommands(silicon: Command, globals: () => GlobalOption
       }
       process.stdout.write(referenceTable(rows));
     });
-}
-
-/** The reference-step files the shipped step accuracy was measured on (data/reference/). */
-function shippedReferenceFiles(): string[] {
-  const accuracy = loadStepAccuracy();
-  if (!accuracy)
-    throw new InvalidInputError(`${EMBEDDED_STEP_ACCURACY} is missing: name the CSV files to compare`);
-  return accuracy.measurements.map((name) => join(DATA_DIR, 'reference', name));
-}
-
-/** Each row of one reference-step CSV beside its prediction; a bad row names file, line and column. */
-function predictReferenceCsv(
-  csvPath: string,
-  db: PerfDatabase,
-  system: SystemSpec,
-): (ReferenceRow & ReferencePrediction)[] {
-  let records: Record<string, string>[];
-  try {
-    records = parseCsv(readFileSync(csvPath, 'utf8'), {
-      columns: true,
-      skip_empty_lines: true,
-      trim: true,
-    });
-  } catch (error) {
-    throw new InvalidInputError(
-      `${csvPath}: cannot read as CSV (${(error as Error).message.split('\n')[0]})`,
-    );
-  }
-  const rows: (ReferenceRow & ReferencePrediction)[] = [];
-  records.forEach((record, index) => {
-    const parsed = ReferenceCsvRowSchema.safeParse(record);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InvalidInputError(
-        `${csvPath}:${index + 2}: column '${issue.path.join('.')}': ${issue.message}`,
-      );
-    }
-    const r = parsed.data;
-    const model = loadModel(r.model);
-    const point: ReferencePoint = {
-      tp: r.tp,
-      ...(r.dp && r.dp > 1 ? { dp: r.dp } : {}),
-      phase: r.phase,
-      batch: r.batch,
-      isl: r.isl,
-      kv: r.kv,
-      layers: r.layers,
-      ...(r.distribution ? { distribution: r.distribution } : {}),
-    };
-    rows.push({
-      model: model.id,
-      ...point,
-      measuredMs: r.latency_ms,
-      ...predictReferenceStep(model, system, db, point),
-    });
-  });
-  return rows;
 }
 
 export function registerSiliconCommand(program: Command, globals: () => GlobalOptions): void {

@@ -21,6 +21,11 @@ export {
   referenceStep,
   truncateLayers,
 } from './reference-compare.js';
+export {
+  predictReferenceCsv,
+  type ReferenceRow,
+  shippedReferenceFiles,
+} from './reference-csv.js';
 export { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
   type BenchmarkClient,
