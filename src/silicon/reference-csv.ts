@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { DATA_DIR, InvalidInputError } from '../common/index.js';
+import { DATA_DIR, InferplanError, InvalidInputError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
-import { loadModel } from '../models/index.js';
+import { loadModel, type ModelSpec } from '../models/index.js';
 import { MOE_DISTRIBUTIONS, type PerfDatabase } from '../perfdb/index.js';
 import { EMBEDDED_STEP_ACCURACY, loadStepAccuracy } from './accuracy-profile.js';
 import { predictReferenceStep, type ReferencePoint, type ReferencePrediction } from './reference-compare.js';
@@ -79,7 +79,13 @@ function predictReferenceCsv(
       );
     }
     const r = parsed.data;
-    const model = loadModel(r.model);
+    let model: ModelSpec;
+    try {
+      model = loadModel(r.model);
+    } catch (error) {
+      if (!(error instanceof InferplanError)) throw error;
+      throw new InvalidInputError(`${csvPath}:${index + 2}: column 'model': ${error.message}`);
+    }
     const point: ReferencePoint = {
       tp: r.tp,
       ...(r.dp && r.dp > 1 ? { dp: r.dp } : {}),

@@ -446,6 +446,17 @@ describe('inferplan silicon reference', () => {
     expect(rows[0]!.predictedMs).not.toBeCloseTo(rows[1]!.predictedMs, 3);
   });
 
+  it('names the file and line of an unknown model', async () => {
+    const csv = referenceCsv(
+      'unknown.csv',
+      'model,tp,phase,batch,isl,kv,layers,latency_ms\nacme/NoSuchModel-7B,1,decode,8,1,1024,4,1.5\n',
+    );
+    const r = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/unknown\.csv:2: column 'model': .*NoSuchModel/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('refuses a mixed step without its kv length', async () => {
     const csv = referenceCsv(
       'mixed.csv',
