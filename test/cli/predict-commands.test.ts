@@ -398,7 +398,12 @@ describe('inferplan silicon reference', () => {
       steps: 2,
       measurements: ['a.csv', 'b.csv'],
     });
-    expect(saved.median_ape_pct).toBeGreaterThanOrEqual(0);
+    // Two steps: the median is the mean of their absolute errors, rounded to 0.1%.
+    const json = await runCli(['--json', 'silicon', 'reference', a, b, '--perf-data', root]);
+    const rows = JSON.parse(json.stdout) as { measuredMs: number; predictedMs: number }[];
+    const errors = rows.map((x) => Math.abs(x.predictedMs / x.measuredMs - 1) * 100);
+    expect(saved.median_ape_pct).toBeCloseTo((errors[0]! + errors[1]!) / 2, 1);
+    expect(saved.p90_ape_pct).toBeCloseTo(Math.max(...errors), 1);
   });
 
   it('with no files, predicts the shipped H200 steps behind the torch step accuracy', async () => {
