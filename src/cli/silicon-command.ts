@@ -57,6 +57,7 @@ function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
     'tpot_abs_pct_error',
     'predicted_tokens_per_s_per_gpu',
     'measured_share',
+    'measured_sol_utilisation',
     'failure',
   ];
   const rows = predictions.map((p) => {
@@ -79,6 +80,7 @@ function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
       p.tpotErrorPct,
       p.metrics?.tokensPerSPerGpu,
       p.metrics ? p.metrics.provenance.measured + p.metrics.provenance.interpolated : undefined,
+      p.solUtilisation,
       p.failure,
     ];
   });

@@ -14,6 +14,7 @@ export {
   stepAccuracy,
   stepAccuracyLine,
 } from './accuracy-profile.js';
+export { checkMeasurement, type MeasurementCheck, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 export {
   predictReferenceStep,
   type ReferencePoint,

@@ -6,8 +6,9 @@ import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { createEstimator, type ServingMetrics } from '../serving/index.js';
+import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
-import type { SiliconRow } from './silicon-row.js';
+import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
 
 export interface SiliconPrediction {
   readonly row: SiliconRow;
@@ -15,6 +16,11 @@ export interface SiliconPrediction {
   readonly failure?: string;
   readonly ttftErrorPct?: number;
   readonly tpotErrorPct?: number;
+  /**
+   * Share of the GPUs' speed-of-light time the row's own measurements need (measurement-check.ts);
+   * absent where the row does not record its clients or, disaggregated, its worker counts.
+   */
+  readonly solUtilisation?: number;
 }
 
 export interface PartitionScore {
@@ -113,11 +119,17 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const unheld = unheldLayout(config, estimator, workload);
     if (unheld) return { row, failure: `InfeasibleError: ${unheld}` };
     const metrics = estimator.estimate(sizeUnrecordedWorkers(config, row, estimator, workload), workload);
+    const recorded =
+      siliconConcurrency(row) !== undefined &&
+      (config.mode !== 'disagg' ||
+        (row.prefill_num_workers !== undefined && row.decode_num_workers !== undefined));
+    const check = recorded ? checkMeasurement(row, config, estimator, workload) : undefined;
     return {
       row,
       metrics,
       ttftErrorPct: absPctError(metrics.ttftMs, row.silicon_ttft_ms),
       tpotErrorPct: absPctError(metrics.tpotMs, row.silicon_tpot_ms),
+      ...(check ? { solUtilisation: check.solUtilisation } : {}),
     };
   } catch (error) {
     if (error instanceof InferplanError) return { row, failure: `${error.name}: ${error.message}` };
@@ -136,19 +148,29 @@ function failureReason(message: string): string {
     .trim();
 }
 
-const PARTITIONS: readonly [string, (row: SiliconRow) => string][] = [
+/** Whether a row's measurements fit its recorded deployment at the speed of light. */
+function measurementVerdict(p: SiliconPrediction): string {
+  if (p.solUtilisation === undefined) return 'not checkable';
+  return p.solUtilisation > SOL_UTILISATION_LIMIT ? 'beyond speed of light' : 'within speed of light';
+}
+
+const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
   ['all', () => 'all'],
-  ['system', (r) => r.system],
-  ['backend', (r) => r.backend],
-  ['mode', (r) => r.mode],
-  ['backend+mode', (r) => `${r.backend} ${r.mode}`],
-  ['model', (r) => r.model_path],
+  ['system', (p) => p.row.system],
+  ['backend', (p) => p.row.backend],
+  ['mode', (p) => p.row.mode],
+  ['backend+mode', (p) => `${p.row.backend} ${p.row.mode}`],
+  ['model', (p) => p.row.model_path],
   // Disaggregated rows without worker counts are predicted for an assumed deployment
   // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.
   [
     'deployment',
-    (r) => (r.mode === 'agg' || r.decode_num_workers !== undefined ? 'as recorded' : 'workers assumed'),
+    (p) =>
+      p.row.mode === 'agg' || p.row.decode_num_workers !== undefined ? 'as recorded' : 'workers assumed',
   ],
+  // Rows whose own numbers need more than the GPUs' speed of light ran something unrecorded
+  // (speculative decoding, prefix-cache hits, fewer requests in flight): scored apart, never dropped.
+  ['measurement', measurementVerdict],
 ];
 
 export function scorePredictions(predictions: readonly SiliconPrediction[]): SiliconReport {
@@ -156,7 +178,7 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
   for (const [partition, keyOf] of PARTITIONS) {
     const groups = new Map<string, SiliconPrediction[]>();
     for (const p of predictions) {
-      const key = keyOf(p.row);
+      const key = keyOf(p);
       const list = groups.get(key) ?? [];
       list.push(p);
       groups.set(key, list);

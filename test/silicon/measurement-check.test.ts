@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { SystemRegistry } from '../../src/hardware/index.js';
+import { loadModel, resolveQuant } from '../../src/models/index.js';
+import { createEstimator, type ServingMetrics } from '../../src/serving/index.js';
+import {
+  checkMeasurement,
+  predictRow,
+  rowToConfig,
+  SiliconRowSchema,
+  scorePredictions,
+} from '../../src/silicon/index.js';
+import { formulaDatabase } from '../helpers/formula-database.js';
+
+const systems = new SystemRegistry();
+
+function aggRow(extra: Record<string, string>) {
+  return SiliconRowSchema.parse({
+    id: 'agg1',
+    silicon_data_source: 'silicon_concurrency=16',
+    backend: 'vllm',
+    model_path: 'meta-llama/Llama-3.1-8B-Instruct',
+    system: 'h200_sxm',
+    mode: 'agg',
+    isl: '1000',
+    osl: '101',
+    batch_size: '16',
+    tp_size: '1',
+    silicon_ttft_ms: '100',
+    silicon_tpot_ms: '20',
+    ...extra,
+  });
+}
+
+function estimatorFor(row: ReturnType<typeof aggRow>) {
+  const model = loadModel(row.model_path);
+  const system = systems.get(row.system);
+  return {
+    model,
+    estimator: createEstimator({
+      model,
+      system,
+      db: formulaDatabase(),
+      quant: resolveQuant(model, system.gpu.sm_version, {}),
+      backend: 'vllm',
+    }),
+  };
+}
+
+const shape = (ctx: number, gen: number, kv: number) => ({
+  ctxRequests: ctx > 0 ? 1 : 0,
+  ctxTokens: ctx,
+  ctxPrefix: 0,
+  genRequests: gen,
+  genKvLen: kv,
+  genTokensPerRequest: 1,
+});
+
+describe('checkMeasurement (speed-of-light load a measured row implies)', () => {
+  const workload = { isl: 1000, osl: 101, prefix: 0, nextn: 0, nextnAccept: 0 };
+
+  it("prices the row's own Little's-law load at the speed of light", () => {
+    const row = aggRow({});
+    const { model, estimator } = estimatorFor(row);
+    const config = rowToConfig(row, model);
+    if (config.mode !== 'agg') throw new Error('an agg row makes an agg config');
+    const check = checkMeasurement(row, config, estimator, workload)!;
+    // 16 clients, each request 100 ms + 100 x 20 ms: 16 / 2100 requests per ms, 2000 ms decoding.
+    const perMs = 16 / 2100;
+    expect(check.decodingPerRank).toBeCloseTo(perMs * 2000, 9);
+    const p = estimator.engine.stepLatency(config.parallel, shape(1000, 0, 0));
+    const d = estimator.engine.stepLatency(config.parallel, shape(0, Math.round(perMs * 2000), 1051));
+    expect(p.solMs).toBeGreaterThan(0);
+    expect(check.solUtilisation).toBeCloseTo(Math.max(perMs * p.solMs, d.solMs / 20), 9);
+  });
+
+  it('finds a TPOT below the decode step speed of light impossible', () => {
+    const row = aggRow({ silicon_tpot_ms: '0.01' });
+    const { model, estimator } = estimatorFor(row);
+    const check = checkMeasurement(row, rowToConfig(row, model), estimator, workload)!;
+    expect(check.solUtilisation).toBeGreaterThan(1);
+  });
+
+  it('has nothing to say about a row of one output token', () => {
+    const row = aggRow({ osl: '1' });
+    const { model, estimator } = estimatorFor(row);
+    const check = checkMeasurement(row, rowToConfig(row, model), estimator, { ...workload, osl: 1 });
+    expect(check).toBeUndefined();
+  });
+});
+
+describe('silicon compare scores rows beyond the speed of light apart', () => {
+  const predict = (row: ReturnType<typeof aggRow>) =>
+    predictRow(row, { systems, openDatabase: () => formulaDatabase() });
+
+  it('checks rows with recorded clients, not rows without them', () => {
+    const checked = predict(aggRow({}));
+    expect(checked.failure).toBeUndefined();
+    expect(checked.solUtilisation).toBeGreaterThan(0);
+    const unrecorded = predict(aggRow({ silicon_data_source: 'no concurrency here' }));
+    expect(unrecorded.failure).toBeUndefined();
+    expect(unrecorded.solUtilisation).toBeUndefined();
+  });
+
+  it('puts each row under its verdict, keeping every row in "all"', () => {
+    const metrics = { ttftMs: 100, tpotMs: 10 } as ServingMetrics;
+    const row = aggRow({});
+    const report = scorePredictions([
+      { row, metrics, ttftErrorPct: 10, tpotErrorPct: 1, solUtilisation: 0.5 },
+      { row, metrics, ttftErrorPct: 90, tpotErrorPct: 200, solUtilisation: 1.5 },
+      { row, metrics, ttftErrorPct: 30, tpotErrorPct: 3 },
+    ]);
+    const verdicts = report.partitions.filter((p) => p.partition === 'measurement');
+    expect(verdicts.map((p) => [p.value, p.ttftMapePct, p.tpotMapePct])).toEqual([
+      ['beyond speed of light', 90, 200],
+      ['not checkable', 30, 3],
+      ['within speed of light', 10, 1],
+    ]);
+    expect(report.partitions.find((p) => p.partition === 'all')!.predicted).toBe(3);
+  });
+});
