@@ -19,7 +19,7 @@ import {
   searchDeployments,
 } from '../search/index.js';
 import type { Workload } from '../serving/index.js';
-import { measuredAccuracy } from '../silicon/index.js';
+import { clientsPerRank, measuredAccuracy } from '../silicon/index.js';
 import {
   addContextOptions,
   addWorkloadOptions,
@@ -244,7 +244,13 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
       // How far such predictions landed from measurements, for the winner's backend and mode.
       const accuracy = result.best
-        ? measuredAccuracy(ctx.backend, ctx.system.name, result.best.mode, estimateBasis(ctx, flags.perfData))
+        ? measuredAccuracy(
+            ctx.backend,
+            ctx.system.name,
+            result.best.mode,
+            estimateBasis(ctx, flags.perfData),
+            clientsPerRank(result.best.config, result.best.metrics.concurrency),
+          )
         : undefined;
       const report =
         header + renderSearchReport(result) + (accuracy ? `Measured accuracy: ${accuracy.line}\n` : '');

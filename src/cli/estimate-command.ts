@@ -6,7 +6,7 @@ import { decodeStep, prefillStep } from '../models/index.js';
 import { renderTable } from '../report/index.js';
 import { describeParallel } from '../search/index.js';
 import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
-import { type MeasuredAccuracy, measuredAccuracy } from '../silicon/index.js';
+import { clientsPerRank, type MeasuredAccuracy, measuredAccuracy } from '../silicon/index.js';
 import {
   addContextOptions,
   addWorkloadOptions,
@@ -292,6 +292,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
         ctx.system.name,
         config.mode,
         estimateBasis(ctx, flags.perfData),
+        config.mode === 'static' ? undefined : clientsPerRank(config, metrics.concurrency),
       );
       if (globals().json) {
         printJson({

@@ -5,11 +5,35 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DATA_DIR, InvalidInputError } from '../common/index.js';
+import type { ServingConfig } from '../serving/index.js';
 import type { SiliconReport } from './silicon-compare.js';
+
+/**
+ * Clients per engine rank (attention-DP rank; decode rank when disaggregated), bucketed: TTFT error
+ * grows with load (queueing), so an estimate quotes the error measured at a load like its own.
+ */
+export const LOAD_BUCKETS = ['1-8', '9-64', '65+'] as const;
+export type LoadBucket = (typeof LOAD_BUCKETS)[number];
+
+export function loadBucket(clientsPerRank: number): LoadBucket {
+  if (clientsPerRank <= 8) return '1-8';
+  return clientsPerRank <= 64 ? '9-64' : '65+';
+}
+
+/** Clients per engine rank of a deployment driven by `clients` closed-loop clients. */
+export function clientsPerRank(config: ServingConfig, clients: number): number {
+  if (config.mode === 'disagg') return clients / (config.decode.workers * config.decode.parallel.attentionDp);
+  return clients / config.parallel.attentionDp;
+}
+
+/** Fewest measured rows behind a load-specific entry; thinner buckets fall back to backend x mode. */
+export const MIN_ROWS_PER_LOAD_ENTRY = 10;
 
 const AccuracyEntrySchema = z.object({
   backend: z.string(),
   mode: z.enum(['agg', 'disagg']),
+  /** Present on entries measured at one load (LOAD_BUCKETS); absent on the backend x mode whole. */
+  clients_per_rank: z.enum(LOAD_BUCKETS).optional(),
   rows: z.number().int().nonnegative(),
   ttft_median_ape_pct: z.number(),
   ttft_p90_ape_pct: z.number(),
@@ -31,18 +55,27 @@ export type AccuracyProfile = z.infer<typeof AccuracyProfileSchema>;
 /** The embedded profile (measured on the development set of real serving runs). */
 export const EMBEDDED_ACCURACY_PROFILE = join(DATA_DIR, 'accuracy', 'silicon-dev.json');
 
-/** The backend x mode partitions of a report as a profile. */
+/**
+ * The backend x mode partitions of a report as a profile, with each backend x mode x load
+ * partition of at least MIN_ROWS_PER_LOAD_ENTRY rows as an entry of its own.
+ */
 export function accuracyProfile(
   report: SiliconReport,
   source: { measurements: string; perfData: string; measuredAt: string },
 ): AccuracyProfile {
   const entries: AccuracyEntry[] = [];
   for (const p of report.partitions) {
-    if (p.partition !== 'backend+mode' || p.predicted === 0) continue;
-    const [backend, mode] = p.value.split(' ') as [string, 'agg' | 'disagg'];
+    const [backend, mode, load] = p.value.split(' ') as [string, 'agg' | 'disagg', string | undefined];
+    const whole = p.partition === 'backend+mode' && p.predicted > 0;
+    const atLoad =
+      p.partition === 'backend+mode+load' &&
+      p.predicted >= MIN_ROWS_PER_LOAD_ENTRY &&
+      LOAD_BUCKETS.includes(load as LoadBucket);
+    if (!whole && !atLoad) continue;
     entries.push({
       backend,
       mode,
+      ...(atLoad ? { clients_per_rank: load as LoadBucket } : {}),
       rows: p.predicted,
       ttft_median_ape_pct: round1(p.ttftMedianApePct),
       ttft_p90_ape_pct: round1(p.ttftP90ApePct),
@@ -86,19 +119,29 @@ function readAccuracyFile<T>(path: string, schema: z.ZodType<T>, regenerate: str
   return parsed.data;
 }
 
-/** The profile's entry for a backend and mode, if it measured any such rows. */
+/**
+ * The profile's entry for a backend and mode: the one measured at the given load (clients per
+ * rank) where the profile has it, else the backend x mode whole; undefined if it measured none.
+ */
 export function accuracyFor(
   profile: AccuracyProfile | undefined,
   backend: string,
   mode: string,
+  clientsPerRankNow?: number,
 ): AccuracyEntry | undefined {
-  return profile?.entries.find((e) => e.backend === backend && e.mode === mode);
+  const entries = profile?.entries.filter((e) => e.backend === backend && e.mode === mode) ?? [];
+  const bucket = clientsPerRankNow === undefined ? undefined : loadBucket(clientsPerRankNow);
+  return (
+    (bucket && entries.find((e) => e.clients_per_rank === bucket)) ??
+    entries.find((e) => e.clients_per_rank === undefined)
+  );
 }
 
-/** One line for reports: "vllm agg, 216 measured runs: TTFT error median 22.9%, p90 63.4%; TPOT ...". */
+/** One line for reports: "vllm agg at 9-64 clients per rank, 130 measured runs: TTFT error median ...". */
 export function accuracyLine(entry: AccuracyEntry): string {
+  const load = entry.clients_per_rank ? ` at ${entry.clients_per_rank} clients per rank` : '';
   return (
-    `${entry.backend} ${entry.mode}, ${entry.rows} measured runs: TTFT error median ${entry.ttft_median_ape_pct}%, ` +
+    `${entry.backend} ${entry.mode}${load}, ${entry.rows} measured runs: TTFT error median ${entry.ttft_median_ape_pct}%, ` +
     `p90 ${entry.ttft_p90_ape_pct}%; TPOT median ${entry.tpot_median_ape_pct}%, p90 ${entry.tpot_p90_ape_pct}%`
   );
 }
@@ -177,7 +220,7 @@ export interface EstimateBasis {
 /**
  * The measured accuracy to quote beside an estimate: for a backend with measured serving runs
  * (data/accuracy/silicon-dev.json), its TTFT / TPOT errors in that mode (none for static
- * estimates, which benchmarks do not measure); for the torch backend, its step-time error on the
+ * estimates, which benchmarks do not measure), at the estimate's load where measured; for the torch backend, its step-time error on the
  * system its reference steps were timed on (data/accuracy/torch-steps.json), only where the
  * estimate stands where those steps did: the shipped tables, silicon mode, bf16 formats.
  */
@@ -186,6 +229,7 @@ export function measuredAccuracy(
   system: string,
   mode: string,
   basis: EstimateBasis,
+  clientsPerRankNow?: number,
 ): MeasuredAccuracy | undefined {
   if (backend === 'torch') {
     if (!(basis.embeddedData && basis.databaseMode === 'silicon' && basis.bf16)) return undefined;
@@ -193,6 +237,6 @@ export function measuredAccuracy(
     return steps && steps.system === system ? { line: stepAccuracyLine(steps), json: steps } : undefined;
   }
   if (mode === 'static') return undefined;
-  const entry = accuracyFor(loadAccuracyProfile(), backend, mode);
+  const entry = accuracyFor(loadAccuracyProfile(), backend, mode, clientsPerRankNow);
   return entry ? { line: accuracyLine(entry), json: entry } : undefined;
 }

@@ -6,6 +6,7 @@ import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { createEstimator, type ServingMetrics } from '../serving/index.js';
+import { loadBucket } from './accuracy-profile.js';
 import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
 import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
@@ -154,12 +155,28 @@ function measurementVerdict(p: SiliconPrediction): string {
   return p.solUtilisation > SOL_UTILISATION_LIMIT ? 'beyond speed of light' : 'within speed of light';
 }
 
+/**
+ * A row's clients per engine rank (attention-DP rank; decode rank when disaggregated), bucketed;
+ * 'unknown' for disaggregated rows that do not record their decode workers.
+ */
+function rowLoad(row: SiliconRow): string {
+  if (row.mode === 'disagg' && row.decode_num_workers === undefined) return 'unknown';
+  const clients = siliconConcurrency(row) ?? row.batch_size ?? row.decode_batch_size ?? 1;
+  const ranks =
+    row.mode === 'disagg'
+      ? row.decode_num_workers! * (row.decode_attention_dp_size ?? 1)
+      : (row.attention_dp_size ?? 1);
+  return loadBucket(clients / ranks);
+}
+
 const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
   ['all', () => 'all'],
   ['system', (p) => p.row.system],
   ['backend', (p) => p.row.backend],
   ['mode', (p) => p.row.mode],
   ['backend+mode', (p) => `${p.row.backend} ${p.row.mode}`],
+  // Queueing makes TTFT error grow with load: `estimate` quotes the error at its own load.
+  ['backend+mode+load', (p) => `${p.row.backend} ${p.row.mode} ${rowLoad(p.row)}`],
   ['model', (p) => p.row.model_path],
   // Disaggregated rows without worker counts are predicted for an assumed deployment
   // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.

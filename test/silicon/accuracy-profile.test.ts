@@ -7,6 +7,7 @@ import {
   accuracyFor,
   accuracyLine,
   accuracyProfile,
+  clientsPerRank,
   loadAccuracyProfile,
   loadStepAccuracy,
   measuredAccuracy,
@@ -15,9 +16,10 @@ import {
   stepAccuracy,
 } from '../../src/silicon/index.js';
 
-function row(id: string, backend: string) {
+function row(id: string, backend: string, source = '') {
   return SiliconRowSchema.parse({
     id,
+    silicon_data_source: source,
     backend,
     model_path: 'Qwen/Qwen3-32B',
     system: 'h200_sxm',
@@ -85,6 +87,56 @@ describe('accuracy profile', () => {
     expect(embedded).toBeDefined();
     for (const backend of ['vllm', 'sglang', 'trtllm'])
       expect(accuracyFor(embedded, backend, 'agg')).toBeDefined();
+  });
+});
+
+describe('accuracy at the load of an estimate', () => {
+  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
+  // Ten vllm rows at 32 clients (TTFT 20% off), three at 4 clients (2% off): too few for an entry.
+  const predictions = [
+    ...Array.from({ length: 10 }, (_, i) => ({
+      row: row(`busy${i}`, 'vllm', 'silicon_concurrency=32'),
+      metrics,
+      ttftErrorPct: 20,
+      tpotErrorPct: 4,
+    })),
+    ...Array.from({ length: 3 }, (_, i) => ({
+      row: row(`idle${i}`, 'vllm', 'silicon_concurrency=4'),
+      metrics,
+      ttftErrorPct: 2,
+      tpotErrorPct: 1,
+    })),
+  ];
+  const profile = accuracyProfile(scorePredictions(predictions), {
+    measurements: 'rows.csv',
+    perfData: 'tables',
+    measuredAt: '2026-11-23',
+  });
+
+  it('keeps a load entry only where enough rows were measured at that load', () => {
+    expect(profile.entries.map((e) => [e.clients_per_rank ?? 'all loads', e.rows])).toEqual([
+      ['all loads', 13],
+      ['9-64', 10],
+    ]);
+  });
+
+  it("quotes the entry at the estimate's load, else the backend x mode whole", () => {
+    const busy = accuracyFor(profile, 'vllm', 'agg', 40)!;
+    expect([busy.clients_per_rank, busy.ttft_median_ape_pct]).toEqual(['9-64', 20]);
+    expect(accuracyLine(busy)).toMatch(
+      /^vllm agg at 9-64 clients per rank, 10 measured runs: TTFT error median 20%/,
+    );
+    // No entry at 1-8 clients: the whole, 13 rows (median 20%, as 10 of 13 rows are 20% off).
+    const idle = accuracyFor(profile, 'vllm', 'agg', 2)!;
+    expect([idle.clients_per_rank, idle.rows]).toEqual([undefined, 13]);
+    expect(accuracyFor(profile, 'vllm', 'agg')!.rows).toBe(13);
+  });
+
+  it('counts clients per attention-DP rank, and per decode rank when disaggregated', () => {
+    const parallel = { tp: 1, pp: 1, attentionDp: 4, moeTp: 1, moeEp: 4 };
+    expect(clientsPerRank({ mode: 'agg', parallel, batchSize: 64, ctxTokens: 8192 }, 64)).toBe(16);
+    const role = { parallel, batchSize: 64, workers: 2 };
+    expect(clientsPerRank({ mode: 'disagg', prefill: role, decode: role }, 64)).toBe(8);
   });
 });
 
