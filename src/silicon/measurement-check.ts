@@ -10,9 +10,9 @@
 // summed because a step that carries both reads the weights once). A row above 1 ran something its columns do not
 // record: speculative decoding, prefix-cache hits, other parallelism, fewer requests in flight
 // than its concurrency. Model-independent but for the speed of light: no table or fitted constant.
-import type { StepShape } from '../models/index.js';
+import { decodeStep, prefillStep } from '../models/index.js';
 import type { ServingConfig, ServingEstimatorHandle, Workload } from '../serving/index.js';
-import type { SiliconRow } from './silicon-row.js';
+import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
 
 export interface MeasurementCheck {
   /** Share of the GPUs' speed-of-light time the measured load needs (above 1: impossible). */
@@ -24,32 +24,12 @@ export interface MeasurementCheck {
 /** Rows needing more than the GPUs' whole speed-of-light time did not run as recorded. */
 export const SOL_UTILISATION_LIMIT = 1;
 
-function ctxStep(isl: number): StepShape {
-  return {
-    ctxRequests: 1,
-    ctxTokens: isl,
-    ctxPrefix: 0,
-    genRequests: 0,
-    genKvLen: 0,
-    genTokensPerRequest: 1,
-  };
-}
-
-function genStep(requests: number, kvLen: number): StepShape {
-  return {
-    ctxRequests: 0,
-    ctxTokens: 0,
-    ctxPrefix: 0,
-    genRequests: requests,
-    genKvLen: kvLen,
-    genTokensPerRequest: 1,
-  };
-}
-
 /**
  * The speed-of-light load a measured row implies (see the file comment). Aggregated rows: one
  * worker does both phases. Disaggregated rows: each role on its own workers, the larger of the two
- * loads. Undefined where the row lacks what it takes (clients, a TPOT over one token).
+ * loads. Undefined where the row does not record what it takes: its clients, a TPOT over one
+ * token and, disaggregated, both worker counts (a check of an assumed deployment says nothing of
+ * the measurement).
  */
 export function checkMeasurement(
   row: SiliconRow,
@@ -57,7 +37,10 @@ export function checkMeasurement(
   estimator: Pick<ServingEstimatorHandle, 'engine' | 'decodeEngine'>,
   workload: Workload,
 ): MeasurementCheck | undefined {
+  const recordsWorkers = row.prefill_num_workers !== undefined && row.decode_num_workers !== undefined;
   if (config.mode === 'static' || config.clients === undefined || workload.osl < 2) return undefined;
+  if (siliconConcurrency(row) === undefined || (config.mode === 'disagg' && !recordsWorkers))
+    return undefined;
   const ttft = row.silicon_ttft_ms;
   const tpot = row.silicon_tpot_ms;
   if (!(ttft > 0 && tpot > 0)) return undefined;
@@ -68,21 +51,21 @@ export function checkMeasurement(
     const ranks = config.parallel.attentionDp;
     const perRank = requestsPerMs / ranks;
     const decoding = Math.max(1, perRank * decodeMs);
-    const prefillSol = estimator.engine.stepLatency(config.parallel, ctxStep(workload.isl)).solMs;
+    const prefillSol = estimator.engine.stepLatency(config.parallel, prefillStep(1, workload.isl)).solMs;
     const decodeSol = estimator.engine.stepLatency(
       config.parallel,
-      genStep(Math.round(decoding), kvLen),
+      decodeStep(Math.round(decoding), kvLen),
     ).solMs;
     return { solUtilisation: Math.max(perRank * prefillSol, decodeSol / tpot), decodingPerRank: decoding };
   }
   const { prefill, decode } = config;
   const prefillRanks = prefill.workers * prefill.parallel.attentionDp;
   const decodeRanks = decode.workers * decode.parallel.attentionDp;
-  const prefillSol = estimator.engine.stepLatency(prefill.parallel, ctxStep(workload.isl)).solMs;
+  const prefillSol = estimator.engine.stepLatency(prefill.parallel, prefillStep(1, workload.isl)).solMs;
   const decoding = Math.max(1, (requestsPerMs * decodeMs) / decodeRanks);
   const decodeSol = estimator.decodeEngine.stepLatency(
     decode.parallel,
-    genStep(Math.round(decoding), kvLen),
+    decodeStep(Math.round(decoding), kvLen),
   ).solMs;
   return {
     solUtilisation: Math.max((requestsPerMs / prefillRanks) * prefillSol, decodeSol / tpot),

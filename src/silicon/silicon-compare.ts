@@ -6,10 +6,10 @@ import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, resolveQuant } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
 import { createEstimator, type ServingMetrics } from '../serving/index.js';
-import { loadBucket } from './accuracy-profile.js';
+import { clientsPerRank, loadBucket } from './accuracy-profile.js';
 import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
-import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
+import type { SiliconRow } from './silicon-row.js';
 
 export interface SiliconPrediction {
   readonly row: SiliconRow;
@@ -22,6 +22,8 @@ export interface SiliconPrediction {
    * absent where the row does not record its clients or, disaggregated, its worker counts.
    */
   readonly solUtilisation?: number;
+  /** Clients per engine rank of the recorded deployment (absent where workers were assumed). */
+  readonly clientsPerRank?: number;
 }
 
 export interface PartitionScore {
@@ -119,18 +121,21 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const config = rowToConfig(row, model);
     const unheld = unheldLayout(config, estimator, workload);
     if (unheld) return { row, failure: `InfeasibleError: ${unheld}` };
-    const metrics = estimator.estimate(sizeUnrecordedWorkers(config, row, estimator, workload), workload);
-    const recorded =
-      siliconConcurrency(row) !== undefined &&
-      (config.mode !== 'disagg' ||
-        (row.prefill_num_workers !== undefined && row.decode_num_workers !== undefined));
-    const check = recorded ? checkMeasurement(row, config, estimator, workload) : undefined;
+    const deployed = sizeUnrecordedWorkers(config, row, estimator, workload);
+    const metrics = estimator.estimate(deployed, workload);
+    const check = checkMeasurement(row, config, estimator, workload);
+    // The load the row ran at, on the deployment it records (unknown where workers were assumed).
+    const recordedLoad =
+      deployed.mode !== 'static' && (config.mode === 'agg' || row.decode_num_workers !== undefined)
+        ? clientsPerRank(deployed, metrics.concurrency)
+        : undefined;
     return {
       row,
       metrics,
       ttftErrorPct: absPctError(metrics.ttftMs, row.silicon_ttft_ms),
       tpotErrorPct: absPctError(metrics.tpotMs, row.silicon_tpot_ms),
       ...(check ? { solUtilisation: check.solUtilisation } : {}),
+      ...(recordedLoad !== undefined ? { clientsPerRank: recordedLoad } : {}),
     };
   } catch (error) {
     if (error instanceof InferplanError) return { row, failure: `${error.name}: ${error.message}` };
@@ -155,20 +160,6 @@ function measurementVerdict(p: SiliconPrediction): string {
   return p.solUtilisation > SOL_UTILISATION_LIMIT ? 'beyond speed of light' : 'within speed of light';
 }
 
-/**
- * A row's clients per engine rank (attention-DP rank; decode rank when disaggregated), bucketed;
- * 'unknown' for disaggregated rows that do not record their decode workers.
- */
-function rowLoad(row: SiliconRow): string {
-  if (row.mode === 'disagg' && row.decode_num_workers === undefined) return 'unknown';
-  const clients = siliconConcurrency(row) ?? row.batch_size ?? row.decode_batch_size ?? 1;
-  const ranks =
-    row.mode === 'disagg'
-      ? row.decode_num_workers! * (row.decode_attention_dp_size ?? 1)
-      : (row.attention_dp_size ?? 1);
-  return loadBucket(clients / ranks);
-}
-
 const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
   ['all', () => 'all'],
   ['system', (p) => p.row.system],
@@ -176,7 +167,11 @@ const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
   ['mode', (p) => p.row.mode],
   ['backend+mode', (p) => `${p.row.backend} ${p.row.mode}`],
   // Queueing makes TTFT error grow with load: `estimate` quotes the error at its own load.
-  ['backend+mode+load', (p) => `${p.row.backend} ${p.row.mode} ${rowLoad(p.row)}`],
+  [
+    'backend+mode+load',
+    (p) =>
+      `${p.row.backend} ${p.row.mode} ${p.clientsPerRank === undefined ? 'unknown' : loadBucket(p.clientsPerRank)}`,
+  ],
   ['model', (p) => p.row.model_path],
   // Disaggregated rows without worker counts are predicted for an assumed deployment
   // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.

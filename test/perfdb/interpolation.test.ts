@@ -197,18 +197,7 @@ describe('interpolation, SOL and database modes', () => {
   });
 
   it('raises PerfDataMissingError for an op kind without a table, naming the data', () => {
-    const q: OpQuery = {
-      kind: 'moe',
-      dtype: 'bfloat16',
-      numTokens: 16,
-      hiddenSize: 4096,
-      interSize: 1536,
-      topk: 8,
-      numExperts: 128,
-      moeTp: 1,
-      moeEp: 1,
-      distribution: 'balanced',
-    };
+    const q = moeQuery({ numTokens: 16 });
     expect(() => silicon.query(q)).toThrow(
       /no usable perf data for moe .* on h200_sxm\/vllm\/0.9.0 \(no moe table\)/,
     );

@@ -16,10 +16,9 @@ import {
   stepAccuracy,
 } from '../../src/silicon/index.js';
 
-function row(id: string, backend: string, source = '') {
+function row(id: string, backend: string) {
   return SiliconRowSchema.parse({
     id,
-    silicon_data_source: source,
     backend,
     model_path: 'Qwen/Qwen3-32B',
     system: 'h200_sxm',
@@ -95,14 +94,16 @@ describe('accuracy at the load of an estimate', () => {
   // Ten vllm rows at 32 clients (TTFT 20% off), three at 4 clients (2% off): too few for an entry.
   const predictions = [
     ...Array.from({ length: 10 }, (_, i) => ({
-      row: row(`busy${i}`, 'vllm', 'silicon_concurrency=32'),
+      row: row(`busy${i}`, 'vllm'),
       metrics,
+      clientsPerRank: 32,
       ttftErrorPct: 20,
       tpotErrorPct: 4,
     })),
     ...Array.from({ length: 3 }, (_, i) => ({
-      row: row(`idle${i}`, 'vllm', 'silicon_concurrency=4'),
+      row: row(`idle${i}`, 'vllm'),
       metrics,
+      clientsPerRank: 4,
       ttftErrorPct: 2,
       tpotErrorPct: 1,
     })),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { loadModel, resolveQuant } from '../../src/models/index.js';
+import { decodeStep, loadModel, prefillStep, resolveQuant } from '../../src/models/index.js';
 import { createEstimator, type ServingMetrics } from '../../src/serving/index.js';
 import {
   checkMeasurement,
@@ -46,15 +46,6 @@ function estimatorFor(row: ReturnType<typeof aggRow>) {
   };
 }
 
-const shape = (ctx: number, gen: number, kv: number) => ({
-  ctxRequests: ctx > 0 ? 1 : 0,
-  ctxTokens: ctx,
-  ctxPrefix: 0,
-  genRequests: gen,
-  genKvLen: kv,
-  genTokensPerRequest: 1,
-});
-
 describe('checkMeasurement (speed-of-light load a measured row implies)', () => {
   const workload = { isl: 1000, osl: 101, prefix: 0, nextn: 0, nextnAccept: 0 };
 
@@ -67,8 +58,8 @@ describe('checkMeasurement (speed-of-light load a measured row implies)', () => 
     // 16 clients, each request 100 ms + 100 x 20 ms: 16 / 2100 requests per ms, 2000 ms decoding.
     const perMs = 16 / 2100;
     expect(check.decodingPerRank).toBeCloseTo(perMs * 2000, 9);
-    const p = estimator.engine.stepLatency(config.parallel, shape(1000, 0, 0));
-    const d = estimator.engine.stepLatency(config.parallel, shape(0, Math.round(perMs * 2000), 1051));
+    const p = estimator.engine.stepLatency(config.parallel, prefillStep(1, 1000));
+    const d = estimator.engine.stepLatency(config.parallel, decodeStep(Math.round(perMs * 2000), 1051));
     expect(p.solMs).toBeGreaterThan(0);
     expect(check.solUtilisation).toBeCloseTo(Math.max(perMs * p.solMs, d.solMs / 20), 9);
   });
@@ -99,6 +90,35 @@ describe('silicon compare scores rows beyond the speed of light apart', () => {
     const unrecorded = predict(aggRow({ silicon_data_source: 'no concurrency here' }));
     expect(unrecorded.failure).toBeUndefined();
     expect(unrecorded.solUtilisation).toBeUndefined();
+  });
+
+  it('records the load a row ran at and checks it, neither where disaggregated workers are assumed', () => {
+    expect(predict(aggRow({ silicon_data_source: 'silicon_concurrency=32' })).clientsPerRank).toBe(32);
+    const disagg = (workers: Record<string, string>) =>
+      predict(
+        SiliconRowSchema.parse({
+          id: 'd1',
+          silicon_data_source: 'silicon_concurrency=64',
+          backend: 'vllm',
+          model_path: 'meta-llama/Llama-3.1-8B-Instruct',
+          system: 'h200_sxm',
+          mode: 'disagg',
+          isl: '1000',
+          osl: '101',
+          prefill_tp_size: '1',
+          decode_tp_size: '1',
+          silicon_ttft_ms: '100',
+          silicon_tpot_ms: '20',
+          ...workers,
+        }),
+      );
+    const recorded = disagg({ prefill_num_workers: '1', decode_num_workers: '4' });
+    expect(recorded.clientsPerRank).toBe(16);
+    expect(recorded.solUtilisation).toBeGreaterThan(0);
+    const assumed = disagg({});
+    expect(assumed.failure).toBeUndefined();
+    expect(assumed.clientsPerRank).toBeUndefined();
+    expect(assumed.solUtilisation).toBeUndefined();
   });
 
   it('puts each row under its verdict, keeping every row in "all"', () => {
