@@ -68,6 +68,18 @@ export function arrivalLagSteps(overlap: boolean): number {
 
 export interface AggSimulationResult {
   readonly meanTtftMs: number;
+  /** Parts of meanTtftMs: waiting for the first step carrying the prompt, ... */
+  readonly meanQueueMs: number;
+  /** ... from that step to the end of the one finishing the prompt, ... */
+  readonly meanPrefillMs: number;
+  /** ... and the overlap scheduler's late hand-out of the first token. */
+  readonly meanHandOutMs: number;
+  /**
+   * Share of the time requests spent decoding that decode work takes: decode-only steps whole,
+   * steps carrying prefill at what the same decodes cost alone (a prefill-only step: nothing),
+   * over every decoding request's steps. The rest of TPOT is other requests' prefill.
+   */
+  readonly decodeShare: number;
   readonly meanTpotMs: number;
   readonly meanRequestLatencyMs: number;
   /** Output tokens per second of one rank over the whole run. */
@@ -87,6 +99,8 @@ interface Request {
   osl: number;
   prefillLeft: number;
   prefillDone: number;
+  /** Start of the first step that carried the prompt; -1 until then. */
+  firstScheduledMs: number;
   firstTokenMs: number;
   /** Decode-step counter value when the request started decoding. */
   decodeStart: number;
@@ -175,6 +189,12 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   let completed = 0;
   let steps = 0;
   let sumTtft = 0;
+  let sumQueue = 0;
+  let sumHandOut = 0;
+  // Wall time of steps while requests were decoding, and what their decodes alone would cost,
+  // each step weighted by the requests decoding through it (as their TPOTs see it).
+  let decodingWallMs = 0;
+  let decodeWorkMs = 0;
   let sumTpot = 0;
   let tpotSamples = 0;
   let sumLatency = 0;
@@ -193,6 +213,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       osl,
       prefillLeft: Math.max(1, isl - input.prefix),
       prefillDone: 0,
+      firstScheduledMs: -1,
       firstTokenMs: -1,
       decodeStart: 0,
       decodeEnd: 0,
@@ -213,6 +234,8 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const finish = (r: Request): void => {
     completed++;
     sumTtft += r.firstTokenMs + r.outputLagMs - r.arrivalMs;
+    sumQueue += r.firstScheduledMs - r.arrivalMs;
+    sumHandOut += r.outputLagMs;
     if (r.osl > 1) {
       sumTpot += (now - r.firstTokenMs) / (r.osl - 1);
       tpotSamples++;
@@ -281,6 +304,8 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         genTokensPerRequest: input.genTokensPerRequest,
       });
       now += k * ms;
+      decodingWallMs += k * ms * nDecoding;
+      decodeWorkMs += k * ms * nDecoding;
       ranSteps(ms, k);
       decodeCounter += k;
       retireFinished();
@@ -314,6 +339,24 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         genKvLen: decodesInStep > 0 ? bucketKvLen(kvMean) : 0,
         genTokensPerRequest: input.genTokensPerRequest,
       });
+      for (let i = 0; i < takes.length; i++) {
+        const r = prefilling[prefillingHead + i]!;
+        if (r.firstScheduledMs < 0) r.firstScheduledMs = now;
+      }
+      if (nDecoding > 0) {
+        decodingWallMs += ms * nDecoding;
+        if (decodesInStep > 0)
+          decodeWorkMs +=
+            nDecoding *
+            input.stepMs({
+              ctxRequests: 0,
+              ctxTokens: 0,
+              ctxPrefix: 0,
+              genRequests: decodesInStep,
+              genKvLen: bucketKvLen(kvMean),
+              genTokensPerRequest: input.genTokensPerRequest,
+            });
+      }
       now += ms;
       ranSteps(ms, 1);
       if (decodesInStep > 0) {
@@ -340,10 +383,15 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     }
   }
   const durationMs = Math.max(now, 1e-9);
+  const done = Math.max(1, completed);
   return {
-    meanTtftMs: sumTtft / Math.max(1, completed),
+    meanTtftMs: sumTtft / done,
+    meanQueueMs: sumQueue / done,
+    meanPrefillMs: (sumTtft - sumQueue - sumHandOut) / done,
+    meanHandOutMs: sumHandOut / done,
+    decodeShare: decodingWallMs > 0 ? Math.min(1, decodeWorkMs / decodingWallMs) : 1,
     meanTpotMs: sumTpot / Math.max(1, tpotSamples),
-    meanRequestLatencyMs: sumLatency / Math.max(1, completed),
+    meanRequestLatencyMs: sumLatency / done,
     outputTokensPerS: (outputTokens / durationMs) * 1000,
     requestsPerS: (completed / durationMs) * 1000,
     steps,

@@ -274,6 +274,8 @@ class ServingEstimator implements Estimator {
       {
         ttftMs,
         tpotMs,
+        ttftParts: { overheadMs: 0, queueMs: 0, prefillMs: ttftMs, handOffMs: 0 },
+        tpotParts: { decodeMs: tpotMs, prefillInterferenceMs: 0 },
         tokensPerS,
         requestsPerS: (config.batchSize / totalMs) * 1000,
         concurrency: config.batchSize,
@@ -327,6 +329,16 @@ class ServingEstimator implements Estimator {
       {
         ttftMs: sim.meanTtftMs + this.profile.requestOverheadMs,
         tpotMs: sim.meanTpotMs,
+        ttftParts: {
+          overheadMs: this.profile.requestOverheadMs,
+          queueMs: sim.meanQueueMs,
+          prefillMs: sim.meanPrefillMs,
+          handOffMs: sim.meanHandOutMs,
+        },
+        tpotParts: {
+          decodeMs: sim.meanTpotMs * sim.decodeShare,
+          prefillInterferenceMs: sim.meanTpotMs * (1 - sim.decodeShare),
+        },
         tokensPerS: sim.outputTokensPerS * p.attentionDp,
         requestsPerS: sim.requestsPerS * p.attentionDp,
         concurrency: clients,
@@ -409,12 +421,13 @@ class ServingEstimator implements Estimator {
     // The decode worker takes the transferred request up mid-step, after the steps it has planned,
     // and an overlap scheduler hands the first token out a step later (as in the agg simulation).
     const handOffSteps = arrivalLagSteps(this.profile.overlapsHostWork);
-    const ttftMs =
-      prefillServiceMs +
-      (Number.isFinite(waitMs) ? waitMs : prefillServiceMs) +
-      transferMs +
-      handOffSteps * decodeStepMs(dBatch) +
-      this.profile.requestOverheadMs;
+    const ttftParts = {
+      overheadMs: this.profile.requestOverheadMs,
+      queueMs: Number.isFinite(waitMs) ? waitMs : prefillServiceMs,
+      prefillMs: prefillServiceMs,
+      handOffMs: transferMs + handOffSteps * decodeStepMs(dBatch),
+    };
+    const ttftMs = ttftParts.prefillMs + ttftParts.queueMs + ttftParts.handOffMs + ttftParts.overheadMs;
     const tpotMs = tpotAt(dBatch);
     const gpusPerReplica =
       prefill.workers * gpusPerWorker(prefill.parallel) + decode.workers * gpusPerWorker(decode.parallel);
@@ -434,6 +447,8 @@ class ServingEstimator implements Estimator {
       {
         ttftMs,
         tpotMs,
+        ttftParts,
+        tpotParts: { decodeMs: tpotMs, prefillInterferenceMs: 0 },
         tokensPerS,
         requestsPerS: ratePerMs * 1000,
         concurrency: config.clients ?? ratePerMs * requestLatencyMs,

@@ -15,6 +15,8 @@ export type {
   ServingConfig,
   ServingMetrics,
   StaticConfig,
+  TpotParts,
+  TtftParts,
   WorkerParallel,
   Workload,
 } from './serving-types.js';

@@ -58,10 +58,38 @@ export type ServingConfig = AggConfig | DisaggConfig | StaticConfig;
 /** Share of predicted time by provenance (sums to 1). */
 export type ProvenanceShares = Readonly<Record<Provenance, number>>;
 
+/** Where a request's time to first token goes; the parts sum to ttftMs. */
+export interface TtftParts {
+  /** The serving stack outside the GPU steps (HTTP, tokenisation, routing): the backend's request overhead. */
+  readonly overheadMs: number;
+  /**
+   * Waiting before the first step that carries the prompt: behind the running step, the steps
+   * already planned and other requests' prefills (aggregated); the prefill queue (disaggregated).
+   */
+  readonly queueMs: number;
+  /** From the first step carrying the prompt to the end of the step that finishes it. */
+  readonly prefillMs: number;
+  /**
+   * After the prefill: an overlap scheduler's one-step-late hand-out of the first token; with
+   * disaggregation the KV transfer and the decode worker taking the request up.
+   */
+  readonly handOffMs: number;
+}
+
+/** Where the time between output tokens goes; the parts sum to tpotMs. */
+export interface TpotParts {
+  /** Decode work: decode-only steps at the running batch, per output token. */
+  readonly decodeMs: number;
+  /** What steps carrying other requests' prefill add on top (their prefill work, prefill-only steps). */
+  readonly prefillInterferenceMs: number;
+}
+
 export interface ServingMetrics {
   readonly ttftMs: number;
   /** Time per output token after the first. */
   readonly tpotMs: number;
+  readonly ttftParts: TtftParts;
+  readonly tpotParts: TpotParts;
   /** ttft + tpot * (osl - 1). */
   readonly requestLatencyMs: number;
   readonly tokensPerSPerUser: number;

@@ -36,6 +36,13 @@ describe('inferplan estimate', () => {
       /measured accuracy .*vllm agg at 9-64 clients per rank, \d+ measured runs: TTFT error median [\d.]+%/,
     );
     expect(r.stdout).toMatch(/tp2, batch 16/);
+    // Where TTFT and TPOT go, the parts summing to the totals printed above them.
+    const ttft = Number(/TTFT\s*│\s*([\d,.]+) ms/.exec(r.stdout)![1]!.replaceAll(',', ''));
+    const parts = /serving stack ([\d,.]+) \+ queue ([\d,.]+) \+ prefill ([\d,.]+) ms/.exec(r.stdout);
+    expect(parts).not.toBeNull();
+    const sum = parts!.slice(1).reduce((acc, v) => acc + Number(v.replaceAll(',', '')), 0);
+    expect(Math.abs(sum - ttft)).toBeLessThanOrEqual(0.2);
+    expect(r.stdout).toMatch(/decode [\d.]+ \+ other requests' prefill [\d.]+ ms/);
   });
 
   it('--detail adds the per-op table with provenance and the memory breakdown', async () => {
@@ -78,6 +85,10 @@ describe('inferplan estimate', () => {
     const m = out.metrics;
     expect(m['gpus']).toBe(3);
     expect(m['request_latency_ms']).toBeCloseTo(m['ttft_ms']! + m['tpot_ms']! * 999, 3);
+    const parts = (out.metrics as unknown as { ttft_parts_ms: Record<string, number> }).ttft_parts_ms;
+    const sum = Object.values(parts).reduce((acc, v) => acc + v, 0);
+    expect(sum).toBeCloseTo(m['ttft_ms']!, 6);
+    expect(parts['hand_off']).toBeGreaterThan(0);
   });
 
   it('names the rule an impossible parallel layout breaks', async () => {

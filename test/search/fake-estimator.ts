@@ -51,6 +51,8 @@ export function metricsOf(
   return {
     ttftMs,
     tpotMs: tpot,
+    ttftParts: { overheadMs: 0, queueMs: 0, prefillMs: ttftMs, handOffMs: 0 },
+    tpotParts: { decodeMs: tpot, prefillInterferenceMs: 0 },
     requestLatencyMs: ttftMs + tpot * (workload.osl - 1),
     tokensPerSPerUser: 1000 / tpot,
     tokensPerSPerGpu: tokensPerS / gpus,

@@ -77,6 +77,62 @@ describe('simulateAgg', () => {
     expect(steps.some((s) => s.ctxRequests > 0 && s.genRequests > 0)).toBe(true);
   });
 
+  it('splits TTFT into queue, prefill and hand-out, and TPOT into decode work and prefill interference', () => {
+    // The prefill-first case above: A prefills at 0-10 (queue 0), B waits for it and prefills at
+    // 10-20 (queue 10); A decodes through B's prefill-only step (10 ms, no decode work) and the
+    // joint decode step (5 ms); B through the joint step only. Per request TPOT: A 15 = 5 + 10,
+    // B 5 = 5 + 0; means: decode 5, interference 5.
+    const input = { ...base, concurrency: 2, ctxTokens: 100, isl: 100, osl: 2, totalRequests: 2 };
+    const r = simulateAgg({ ...input, policy: 'prefill-first' });
+    expect(r.meanQueueMs).toBeCloseTo(5);
+    expect(r.meanPrefillMs).toBeCloseTo(10);
+    expect(r.meanHandOutMs).toBeCloseTo(0);
+    expect(r.meanQueueMs + r.meanPrefillMs + r.meanHandOutMs).toBeCloseTo(r.meanTtftMs);
+    expect(r.meanTpotMs * r.decodeShare).toBeCloseTo(5);
+    // One client never waits and nothing interrupts its decodes; an overlap scheduler's late
+    // hand-out is its own part.
+    const alone = simulateAgg({
+      ...base,
+      concurrency: 1,
+      ctxTokens: 1000,
+      isl: 100,
+      osl: 10,
+      totalRequests: 3,
+    });
+    expect([alone.meanQueueMs, alone.meanPrefillMs, alone.decodeShare]).toEqual([0, 10, 1]);
+    const overlapped = simulateAgg({
+      ...base,
+      concurrency: 1,
+      ctxTokens: 1000,
+      isl: 100,
+      osl: 10,
+      totalRequests: 3,
+      overlapScheduler: true,
+    });
+    expect(overlapped.meanHandOutMs).toBeCloseTo(5);
+    expect(overlapped.meanQueueMs + overlapped.meanPrefillMs + overlapped.meanHandOutMs).toBeCloseTo(
+      overlapped.meanTtftMs,
+    );
+  });
+
+  it('mixed steps: only the prefill share of a step counts as interference', () => {
+    // Prefill-carrying steps cost 10 ms, decode-only steps 5 ms, so a step that carries a chunk
+    // beside decodes is half decode work (what those decodes cost alone) and half interference.
+    const r = simulateAgg({
+      ...base,
+      concurrency: 16,
+      ctxTokens: 64,
+      isl: 100,
+      osl: 50,
+      lengthRatio: 0.5,
+      totalRequests: 160,
+    });
+    expect(r.decodeShare).toBeGreaterThan(0.5);
+    expect(r.decodeShare).toBeLessThan(1);
+    expect(r.meanQueueMs).toBeGreaterThan(0);
+    expect(r.meanQueueMs + r.meanPrefillMs + r.meanHandOutMs).toBeCloseTo(r.meanTtftMs, 6);
+  });
+
   it('without chunked prefill a prompt waits for a step whose budget holds it whole (TensorRT-LLM)', () => {
     // Budget 150, prompts of 100. Chunked: step 1 carries A's 100 and 50 of B's. Whole prompts:
     // step 1 carries A alone (B's 100 do not fit in the 50 left); step 2 A's decode and all of B.

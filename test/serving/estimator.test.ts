@@ -76,6 +76,12 @@ describe('disaggregated serving', () => {
     expect(m.gpusPerReplica).toBe(4);
     expect(m.tokensPerSPerGpu).toBeCloseTo(m.tokensPerS / 4, 6);
     expect(m.ttftMs).toBeGreaterThan(prefillMs);
+    // TTFT's parts: the prefill step, its queue, and the hand-off (KV transfer, decode take-up).
+    expect(m.ttftParts.prefillMs).toBeCloseTo(prefillMs, 6);
+    const { overheadMs, queueMs, handOffMs } = m.ttftParts;
+    expect(overheadMs + queueMs + m.ttftParts.prefillMs + handOffMs).toBeCloseTo(m.ttftMs, 6);
+    expect(handOffMs).toBeGreaterThan(0);
+    expect(m.tpotParts).toEqual({ decodeMs: m.tpotMs, prefillInterferenceMs: 0 });
   });
 });
 
@@ -87,6 +93,14 @@ describe('aggregated serving', () => {
     expect(heavy.tokensPerS).toBeGreaterThan(light.tokensPerS * 4);
     expect(heavy.ttftMs).toBeGreaterThan(light.ttftMs);
     expect(heavy.tpotMs).toBeGreaterThan(light.tpotMs);
+    // The extra TTFT under load is queueing; the extra TPOT partly other requests' prefills.
+    for (const m of [light, heavy]) {
+      const p = m.ttftParts;
+      expect(p.overheadMs + p.queueMs + p.prefillMs + p.handOffMs).toBeCloseTo(m.ttftMs, 6);
+      expect(m.tpotParts.decodeMs + m.tpotParts.prefillInterferenceMs).toBeCloseTo(m.tpotMs, 6);
+    }
+    expect(heavy.ttftParts.queueMs).toBeGreaterThan(light.ttftParts.queueMs);
+    expect(heavy.tpotParts.prefillInterferenceMs).toBeGreaterThan(0);
   });
 
   it('refuses a batch whose KV cache does not fit, naming the sizes', () => {
