@@ -105,13 +105,27 @@ export function renderSiliconReport(report: SiliconReport, problems: number): st
     `${p.predicted}/${p.rows}`,
     pct(p.ttftMapePct),
     pct(p.ttftMedianApePct),
+    pct(p.ttftLowPct),
     pct(p.tpotMapePct),
     pct(p.tpotMedianApePct),
+    pct(p.tpotLowPct),
   ]);
+  // "low": the share of rows measured above the prediction (50% = no lean either way).
   let out = renderTable(
-    ['partition', 'value', 'predicted', 'TTFT MAPE', 'TTFT median', 'TPOT MAPE', 'TPOT median'],
+    [
+      'partition',
+      'value',
+      'predicted',
+      'TTFT MAPE',
+      'TTFT median',
+      'TTFT low',
+      'TPOT MAPE',
+      'TPOT median',
+      'TPOT low',
+    ],
     rows,
   );
+  out += 'low: share of rows measured above their prediction\n';
   out += `coverage: ${(report.coverage * 100).toFixed(1)}% of ${report.predictions.length} rows`;
   out += problems > 0 ? ` (${problems} malformed rows skipped)\n` : '\n';
   if (report.contributions.length > 1) {
@@ -387,6 +401,8 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
             ttft_median_ape_pct: p.ttftMedianApePct,
             tpot_mape_pct: p.tpotMapePct,
             tpot_median_ape_pct: p.tpotMedianApePct,
+            ttft_low_pct: p.ttftLowPct,
+            tpot_low_pct: p.tpotLowPct,
           })),
           failures: report.failuresByReason,
         });

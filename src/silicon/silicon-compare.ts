@@ -38,6 +38,9 @@ export interface PartitionScore {
   /** 90th percentile of the absolute % errors: the error nine rows in ten stay within. */
   readonly ttftP90ApePct: number;
   readonly tpotP90ApePct: number;
+  /** Share of the predicted rows measured above their prediction, %: which way the error leans. */
+  readonly ttftLowPct: number;
+  readonly tpotLowPct: number;
 }
 
 /**
@@ -183,7 +186,38 @@ const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
   // Rows whose own numbers need more than the GPUs' speed of light ran something unrecorded
   // (speculative decoding, prefix-cache hits, fewer requests in flight): scored apart, never dropped.
   ['measurement', measurementVerdict],
+  // By what the prediction is made of (its own parts, not the measurement): whether the error sits
+  // with predictions that rest on queueing, or on decodes interrupted by other requests' prefills.
+  [
+    'predicted TTFT queue share',
+    (p) => shareBucket(p.metrics?.ttftParts.queueMs, p.metrics?.ttftMs, [25, 50]),
+  ],
+  [
+    'predicted TPOT prefill share',
+    (p) => shareBucket(p.metrics?.tpotParts.prefillInterferenceMs, p.metrics?.tpotMs, [10, 30]),
+  ],
 ];
+
+/** "0-25%", "25-50%", "50-100%" for part / whole (labels that sort); "not predicted" without one. */
+function shareBucket(
+  part: number | undefined,
+  whole: number | undefined,
+  edges: readonly [number, number],
+): string {
+  if (part === undefined || whole === undefined || !(whole > 0)) return 'not predicted';
+  const share = (100 * part) / whole;
+  if (share < edges[0]) return `0-${edges[0]}%`;
+  return share <= edges[1] ? `${edges[0]}-${edges[1]}%` : `${edges[1]}-100%`;
+}
+
+/** Percentage of rows whose measured value is above the predicted one. */
+function lowPct(
+  rows: readonly SiliconPrediction[],
+  pick: (p: SiliconPrediction) => [number, number],
+): number {
+  if (rows.length === 0) return Number.NaN;
+  return (100 * rows.filter((p) => pick(p)[0] < pick(p)[1]).length) / rows.length;
+}
 
 export function scorePredictions(predictions: readonly SiliconPrediction[]): SiliconReport {
   const partitions: PartitionScore[] = [];
@@ -210,6 +244,8 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
         tpotMedianApePct: median(tpot),
         ttftP90ApePct: percentile(ttft, 0.9),
         tpotP90ApePct: percentile(tpot, 0.9),
+        ttftLowPct: lowPct(ok, (p) => [p.metrics!.ttftMs, p.row.silicon_ttft_ms]),
+        tpotLowPct: lowPct(ok, (p) => [p.metrics!.tpotMs, p.row.silicon_tpot_ms]),
       });
     }
   }

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ServingMetrics } from '../../src/serving/index.js';
 import {
   accuracyFor,
   accuracyLine,
@@ -15,6 +14,7 @@ import {
   scorePredictions,
   stepAccuracy,
 } from '../../src/silicon/index.js';
+import { predictedMetrics } from '../helpers/predicted-metrics.js';
 
 function row(id: string, backend: string) {
   return SiliconRowSchema.parse({
@@ -31,12 +31,14 @@ function row(id: string, backend: string) {
 }
 
 describe('accuracy profile', () => {
-  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
-  // Ten vllm rows with TTFT errors 1..10% and TPOT errors 10..100%, one sglang row.
+  const metricsOf = predictedMetrics;
+  const metrics = metricsOf(1, 1);
+  // Ten vllm rows with TTFT errors 1..10% (7 of them predicted low) and TPOT errors 10..100%
+  // (all predicted high), one sglang row.
   const predictions = [
     ...Array.from({ length: 10 }, (_, i) => ({
       row: row(`v${i}`, 'vllm'),
-      metrics,
+      metrics: metricsOf(i < 7 ? 100 - (i + 1) : 100 + (i + 1), 10 + (i + 1)),
       ttftErrorPct: i + 1,
       tpotErrorPct: (i + 1) * 10,
     })),
@@ -57,10 +59,18 @@ describe('accuracy profile', () => {
       ttft_p90_ape_pct: 9,
       tpot_median_ape_pct: 55,
       tpot_p90_ape_pct: 90,
+      ttft_low_pct: 70,
+      tpot_low_pct: 0,
     });
     expect(accuracyFor(profile, 'sglang', 'agg')?.rows).toBe(1);
     expect(accuracyFor(profile, 'trtllm', 'agg')).toBeUndefined();
     expect(accuracyLine(accuracyFor(profile, 'vllm', 'agg')!)).toBe(
+      'vllm agg, 10 measured runs: TTFT error median 5.5%, p90 9%, measured higher in 70%; ' +
+        'TPOT median 55%, p90 90%, measured higher in 0%',
+    );
+    // A profile saved before the lean was recorded still reads, without it.
+    const { ttft_low_pct: _t, tpot_low_pct: _p, ...older } = accuracyFor(profile, 'vllm', 'agg')!;
+    expect(accuracyLine(older)).toBe(
       'vllm agg, 10 measured runs: TTFT error median 5.5%, p90 9%; TPOT median 55%, p90 90%',
     );
   });
@@ -90,7 +100,7 @@ describe('accuracy profile', () => {
 });
 
 describe('accuracy at the load of an estimate', () => {
-  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
+  const metrics = predictedMetrics(1, 1);
   // Ten vllm rows at 32 clients (TTFT 20% off), three at 4 clients (2% off): too few for an entry.
   const predictions = [
     ...Array.from({ length: 10 }, (_, i) => ({
@@ -142,7 +152,7 @@ describe('accuracy at the load of an estimate', () => {
 });
 
 describe('error contributions', () => {
-  const metrics = { ttftMs: 1, tpotMs: 1 } as ServingMetrics;
+  const metrics = predictedMetrics(1, 1);
   const predictions = [
     { row: row('a', 'vllm'), metrics, ttftErrorPct: 10, tpotErrorPct: 20 },
     { row: row('b', 'vllm'), metrics, ttftErrorPct: 30, tpotErrorPct: 0 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
 import { decodeStep, loadModel, prefillStep, resolveQuant } from '../../src/models/index.js';
-import { createEstimator, type ServingMetrics } from '../../src/serving/index.js';
+import { createEstimator } from '../../src/serving/index.js';
 import {
   checkMeasurement,
   predictRow,
@@ -10,6 +10,7 @@ import {
   scorePredictions,
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
+import { predictedMetrics } from '../helpers/predicted-metrics.js';
 
 const systems = new SystemRegistry();
 
@@ -122,7 +123,7 @@ describe('silicon compare scores rows beyond the speed of light apart', () => {
   });
 
   it('puts each row under its verdict, keeping every row in "all"', () => {
-    const metrics = { ttftMs: 100, tpotMs: 10 } as ServingMetrics;
+    const metrics = predictedMetrics(100, 10);
     const row = aggRow({});
     const report = scorePredictions([
       { row, metrics, ttftErrorPct: 10, tpotErrorPct: 1, solUtilisation: 0.5 },

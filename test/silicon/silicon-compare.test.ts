@@ -17,6 +17,7 @@ import {
   sizeUnrecordedWorkers,
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
+import { predictedMetrics } from '../helpers/predicted-metrics.js';
 
 /** Predict a row against the closed-form test database. */
 function predictWithFormulas(row: ReturnType<typeof SiliconRowSchema.parse>) {
@@ -109,7 +110,7 @@ describe('scorePredictions', () => {
   it('scores disaggregated rows with assumed workers apart from rows as recorded', () => {
     const withWorkers = disaggRow({ prefill_num_workers: '1', decode_num_workers: '2' });
     const without = disaggRow({});
-    const metrics = { ttftMs: 100, tpotMs: 10 } as ServingMetrics;
+    const metrics = predictedMetrics(100, 10);
     const report = scorePredictions([
       { row: withWorkers, metrics, ttftErrorPct: 10, tpotErrorPct: 1 },
       { row: without, metrics, ttftErrorPct: 50, tpotErrorPct: 5 },
@@ -118,6 +119,35 @@ describe('scorePredictions', () => {
     expect(deployment.map((p) => [p.value, p.ttftMapePct, p.tpotMapePct])).toEqual([
       ['as recorded', 10, 1],
       ['workers assumed', 50, 5],
+    ]);
+  });
+
+  it('says which way the error leans, and groups rows by what their predicted time is made of', () => {
+    // Measured TTFT 100 ms, TPOT 10 ms. Two predictions low on TTFT (one 60% queue, one 10%), one
+    // high; TPOT: one high with a third of it other requests' prefill, two exact.
+    const row = disaggRow({ prefill_num_workers: '1', decode_num_workers: '2' });
+    const withParts = (ttftMs: number, queueMs: number, tpotMs: number, interferenceMs: number) => ({
+      ...predictedMetrics(ttftMs, tpotMs),
+      ttftParts: { overheadMs: 0, queueMs, prefillMs: ttftMs - queueMs, handOffMs: 0 },
+      tpotParts: { decodeMs: tpotMs - interferenceMs, prefillInterferenceMs: interferenceMs },
+    });
+    const report = scorePredictions([
+      { row, metrics: withParts(80, 48, 12, 4), ttftErrorPct: 20, tpotErrorPct: 20 },
+      { row, metrics: withParts(90, 9, 10, 0), ttftErrorPct: 10, tpotErrorPct: 0 },
+      { row, metrics: withParts(110, 11, 10, 0), ttftErrorPct: 10, tpotErrorPct: 0 },
+    ]);
+    const all = report.partitions.find((p) => p.partition === 'all')!;
+    expect(all.ttftLowPct).toBeCloseTo(200 / 3);
+    expect(all.tpotLowPct).toBe(0);
+    const values = (name: string) =>
+      report.partitions.filter((p) => p.partition === name).map((p) => [p.value, p.predicted]);
+    expect(values('predicted TTFT queue share')).toEqual([
+      ['0-25%', 2],
+      ['50-100%', 1],
+    ]);
+    expect(values('predicted TPOT prefill share')).toEqual([
+      ['0-10%', 2],
+      ['30-100%', 1],
     ]);
   });
 });
