@@ -3,16 +3,15 @@ import type { Command } from 'commander';
 import { UsageError } from '../common/index.js';
 import { backendProfile } from '../engine/index.js';
 import { decodeStep, prefillStep } from '../models/index.js';
-import { renderTable } from '../report/index.js';
+import {
+  describeTpotParts,
+  describeTtftParts,
+  renderTable,
+  tpotPartsJson,
+  ttftPartsJson,
+} from '../report/index.js';
 import { describeParallel } from '../search/index.js';
-import type {
-  ServingConfig,
-  ServingMetrics,
-  TpotParts,
-  TtftParts,
-  WorkerParallel,
-  Workload,
-} from '../serving/index.js';
+import type { ServingConfig, ServingMetrics, WorkerParallel, Workload } from '../serving/index.js';
 import { clientsPerRank, type MeasuredAccuracy, measuredAccuracy } from '../silicon/index.js';
 import {
   addContextOptions,
@@ -128,19 +127,6 @@ function provenanceLine(m: ServingMetrics): string {
     .join(', ');
 }
 
-/** TTFT as the sum of its parts, the parts a deployment has (disaggregated: the KV hand-off). */
-function ttftPartsLine(p: TtftParts): string {
-  const parts: string[] = [];
-  if (p.overheadMs > 0) parts.push(`serving stack ${fmt(p.overheadMs)}`);
-  parts.push(`queue ${fmt(p.queueMs)}`, `prefill ${fmt(p.prefillMs)}`);
-  if (p.handOffMs > 0) parts.push(`hand-off ${fmt(p.handOffMs)}`);
-  return `${parts.join(' + ')} ms`;
-}
-
-function tpotPartsLine(p: TpotParts): string {
-  return `decode ${fmt(p.decodeMs, 2)} + other requests' prefill ${fmt(p.prefillInterferenceMs, 2)} ms`;
-}
-
 function metricsTable(
   ctx: DeploymentContext,
   config: ServingConfig,
@@ -162,9 +148,9 @@ function metricsTable(
       `gemm ${ctx.quant.gemm}, kv ${ctx.quant.kvCache}, fmha ${ctx.quant.fmha}, moe ${ctx.quant.moe}, comm ${ctx.quant.comm}`,
     ],
     ['TTFT', `${fmt(m.ttftMs)} ms`],
-    ['  where it goes', ttftPartsLine(m.ttftParts)],
+    ['  where it goes', describeTtftParts(m.ttftParts, (ms) => fmt(ms))],
     ['TPOT', `${fmt(m.tpotMs, 2)} ms`],
-    ['  where it goes', tpotPartsLine(m.tpotParts)],
+    ['  where it goes', describeTpotParts(m.tpotParts, (ms) => fmt(ms, 2))],
     ['request latency', `${fmt(m.requestLatencyMs)} ms`],
     ['tokens/s/user', fmt(m.tokensPerSPerUser)],
     ['tokens/s/gpu', fmt(m.tokensPerSPerGpu)],
@@ -328,17 +314,9 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
           quant: ctx.quant,
           metrics: {
             ttft_ms: metrics.ttftMs,
-            ttft_parts_ms: {
-              serving_stack: metrics.ttftParts.overheadMs,
-              queue: metrics.ttftParts.queueMs,
-              prefill: metrics.ttftParts.prefillMs,
-              hand_off: metrics.ttftParts.handOffMs,
-            },
+            ttft_parts_ms: ttftPartsJson(metrics.ttftParts),
             tpot_ms: metrics.tpotMs,
-            tpot_parts_ms: {
-              decode: metrics.tpotParts.decodeMs,
-              prefill_interference: metrics.tpotParts.prefillInterferenceMs,
-            },
+            tpot_parts_ms: tpotPartsJson(metrics.tpotParts),
             request_latency_ms: metrics.requestLatencyMs,
             tokens_per_s_per_user: metrics.tokensPerSPerUser,
             tokens_per_s_per_gpu: metrics.tokensPerSPerGpu,

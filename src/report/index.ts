@@ -30,4 +30,5 @@ export {
 } from './svg-chart.js';
 export { renderTable } from './table.js';
 export { renderBox } from './text-box.js';
+export { describeTpotParts, describeTtftParts, tpotPartsJson, ttftPartsJson } from './time-parts.js';
 export { renderTopTable, renderTopTables } from './top-table.js';

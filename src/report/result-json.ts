@@ -1,5 +1,6 @@
 // JSON form of search results for --json: snake_case keys with units, no per-point flood by default.
 import type { EvaluatedPoint, ExperimentOutcome, RecommendResult, SearchResult } from '../search/index.js';
+import { tpotPartsJson, ttftPartsJson } from './time-parts.js';
 
 export function pointJson(p: EvaluatedPoint): Record<string, unknown> {
   const m = p.metrics;
@@ -10,7 +11,9 @@ export function pointJson(p: EvaluatedPoint): Record<string, unknown> {
     tokens_per_s_per_user: p.tokensPerSPerUser,
     total_tokens_per_s: p.totalTokensPerS,
     ttft_ms: m.ttftMs,
+    ttft_parts_ms: ttftPartsJson(m.ttftParts),
     tpot_ms: m.tpotMs,
+    tpot_parts_ms: tpotPartsJson(m.tpotParts),
     request_latency_ms: m.requestLatencyMs,
     requests_per_s_per_replica: m.requestsPerS,
     concurrency_per_replica: m.concurrency,

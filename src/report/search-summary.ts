@@ -4,6 +4,7 @@ import { describeDeployment, describeWorkers } from './deployment-text.js';
 import { formatNumber } from './number-format.js';
 import { renderProvenanceLine } from './provenance-line.js';
 import { renderBox } from './text-box.js';
+import { describeTpotParts, describeTtftParts } from './time-parts.js';
 
 const OBJECTIVE_TEXT = {
   'tokens-per-gpu': 'tokens/s/gpu',
@@ -34,6 +35,8 @@ function pointLines(point: EvaluatedPoint, result: SearchResult): string[] {
   const lines = [
     `Throughput   ${formatNumber(point.totalTokensPerS)} tokens/s   ${formatNumber(point.tokensPerSPerGpu)} tokens/s/gpu   ${formatNumber(point.tokensPerSPerUser)} tokens/s/user`,
     `Latency      TTFT ${formatNumber(m.ttftMs)} ms   TPOT ${formatNumber(m.tpotMs)} ms   request ${formatNumber(m.requestLatencyMs)} ms`,
+    `  TTFT is    ${describeTtftParts(m.ttftParts)}`,
+    `  TPOT is    ${describeTpotParts(m.tpotParts)}`,
     `Deployment   ${describeDeployment(point, result.totalGpus)}`,
     `Workers      ${describeWorkers(point)}`,
   ];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatNumber,
   renderAsciiScatter,
   renderParetoAscii,
   renderProvenanceLine,
@@ -19,6 +20,10 @@ describe('summary box', () => {
     );
     expect(text).toMatch(/tokens\/s\/gpu/);
     expect(text).toMatch(/TTFT [\d.]+ ms {3}TPOT [\d.]+ ms {3}request [\d.]+ ms/);
+    // The fake estimator's TTFT is all prefill, its TPOT all decode.
+    const m = best.metrics;
+    expect(text).toContain(`TTFT is    queue 0 + prefill ${formatNumber(m.ttftMs)} ms`);
+    expect(text).toContain(`TPOT is    decode ${formatNumber(m.tpotMs)} + other requests' prefill 0 ms`);
     expect(text).toMatch(/replicas? x/);
     expect(text).toMatch(/per million tokens/);
     expect(text).toContain('Predicted time from: 100% measured');

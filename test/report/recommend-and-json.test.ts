@@ -35,6 +35,13 @@ describe('JSON form', () => {
     const best = json['best'] as Record<string, unknown>;
     expect(best['tokens_per_s_per_gpu']).toBe(result.best!.tokensPerSPerGpu);
     expect(best['ttft_ms']).toBe(result.best!.metrics.ttftMs);
+    expect(best['ttft_parts_ms']).toEqual({
+      serving_stack: 0,
+      queue: 0,
+      prefill: result.best!.metrics.ttftMs,
+      hand_off: 0,
+    });
+    expect(best['tpot_parts_ms']).toEqual({ decode: result.best!.metrics.tpotMs, prefill_interference: 0 });
     expect(json['points']).toBeUndefined();
     expect((searchResultJson(result, { allPoints: true })['points'] as unknown[]).length).toBe(
       result.points.length,
