@@ -91,24 +91,10 @@ describe('simulateAgg', () => {
     expect(r.meanTpotMs * r.decodeShare).toBeCloseTo(5);
     // One client never waits and nothing interrupts its decodes; an overlap scheduler's late
     // hand-out is its own part.
-    const alone = simulateAgg({
-      ...base,
-      concurrency: 1,
-      ctxTokens: 1000,
-      isl: 100,
-      osl: 10,
-      totalRequests: 3,
-    });
+    const oneClient = { ...base, concurrency: 1, ctxTokens: 1000, isl: 100, osl: 10, totalRequests: 3 };
+    const alone = simulateAgg(oneClient);
     expect([alone.meanQueueMs, alone.meanPrefillMs, alone.decodeShare]).toEqual([0, 10, 1]);
-    const overlapped = simulateAgg({
-      ...base,
-      concurrency: 1,
-      ctxTokens: 1000,
-      isl: 100,
-      osl: 10,
-      totalRequests: 3,
-      overlapScheduler: true,
-    });
+    const overlapped = simulateAgg({ ...oneClient, overlapScheduler: true });
     expect(overlapped.meanHandOutMs).toBeCloseTo(5);
     expect(overlapped.meanQueueMs + overlapped.meanPrefillMs + overlapped.meanHandOutMs).toBeCloseTo(
       overlapped.meanTtftMs,
