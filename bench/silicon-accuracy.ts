@@ -12,7 +12,18 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+const OPTIONS = ['--perf-data', '--database-mode', '--length-ratio'];
+
 export async function run(args: string[]): Promise<void> {
+  const unknown = args.find((a) => a.startsWith('--') && !OPTIONS.includes(a));
+  if (unknown) {
+    // Per-row predictions are `inferplan silicon compare --out`'s job; this only prints figures.
+    process.stderr.write(
+      `silicon-accuracy: unknown option '${unknown}' (known: ${OPTIONS.join(', ')}); for per-row predictions run inferplan silicon compare CSV --out FILE\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
   const csv = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   if (!csv) {
     process.stderr.write('usage: npm run bench -- silicon-accuracy CSV --perf-data DIR\n');
