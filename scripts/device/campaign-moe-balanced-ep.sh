@@ -20,11 +20,5 @@ with open(path, "w", newline="") as f:
     w.writerows(keep)
 print(f"seed moe rows {len(rows)} -> {len(keep)} (balanced EP > 1 rows to re-measure: {len(rows) - len(keep)})")
 PY
-echo "=== moe balanced EP $(date -u +%FT%TZ)"
-timeout -k 60 ${CAMPAIGN_S:-480} $IP collect --model all --tp 1,2,4,8 --ops moe --skip-existing --resume \
-  --out "$W/out" --checkpoint-dir "$W/out/.checkpoints/torch-moe-balanced-ep" > "$W/run-moe-balanced-ep.log" 2>&1
-echo "exit $?"
-tail -8 "$W/run-moe-balanced-ep.log"
-send_back "$T" moe_perf.txt collection_meta.yaml collection_summary.json quality_gates.json charts/moe_latency.svg charts/moe_sol.svg
-cp "$W/run-moe-balanced-ep.log" "$OUT/"
+collect_moe_campaign "$T" moe-balanced-ep
 echo "=== done $(date -u +%FT%TZ)"

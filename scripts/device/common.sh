@@ -39,3 +39,17 @@ save_state() { tar -czf "$OUT/state.tar.gz" -C "$W" . ; ls -la "$OUT"; }
 seed_collection() { mkdir -p "$W/out/$1"; cp -r "data/collected/$1/." "$W/out/$1/"; }
 # Send back files of table folder $1 (paths below it) through $OUT.
 send_back() { local t=$1; shift; for f in "$@"; do cp "$W/out/$t/$f" "$OUT/" 2>/dev/null || echo "missing $f"; done; }
+# Collect the MoE table of table folder $1 (seeded) for every catalog model at TP 1/2/4/8, running only
+# the cases not there yet, under checkpoint torch-$2; log $W/run-$2.log (end printed, sent back with
+# the table's files). CAMPAIGN_S bounds it.
+collect_moe_campaign() {
+  local t=$1 name=$2
+  echo "=== $name $(date -u +%FT%TZ)"
+  timeout -k 60 "${CAMPAIGN_S:-480}" $IP collect --model all --tp 1,2,4,8 --ops moe --skip-existing --resume \
+    --out "$W/out" --checkpoint-dir "$W/out/.checkpoints/torch-$name" > "$W/run-$name.log" 2>&1
+  echo "exit $?"
+  tail -15 "$W/run-$name.log"
+  send_back "$t" moe_perf.txt collection_meta.yaml collection_summary.json quality_gates.json \
+    charts/moe_latency.svg charts/moe_sol.svg
+  cp "$W/run-$name.log" "$OUT/"
+}

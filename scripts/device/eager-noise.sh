@@ -5,9 +5,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 nproc; grep -m1 "model name" /proc/cpuinfo; uptime
-timeout -k 10 300 python3 workers/torch/reference_model.py --points scripts/device/eager-noise-points.jsonl \
-  > "$OUT/eager_noise.jsonl" 2> "$OUT/eager_noise.err"
-echo "exit $?"; tail -3 "$OUT/eager_noise.err"
+run_reference_points eager_noise scripts/device/eager-noise-points.jsonl 300 python3
 python3 - "$OUT/eager_noise.jsonl" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):

@@ -4,3 +4,18 @@
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
+# Time the whole-model reference steps of a points file: run_reference_points NAME POINTS TIMEOUT_S
+# LAUNCHER... (python3, or python3 -m torch.distributed.run ... for several GPUs) -> $OUT/NAME.jsonl
+# and NAME.err; prints the exit status and the end of the error log.
+run_reference_points() {
+  local name=$1 points=$2 timeout_s=$3
+  shift 3
+  timeout -k 10 "$timeout_s" "$@" workers/torch/reference_model.py --points "$points" \
+    > "$OUT/$name.jsonl" 2> "$OUT/$name.err"
+  echo "exit $?"; tail -3 "$OUT/$name.err"
+}
+# The CSV `inferplan silicon reference` reads, made of $OUT/NAME.jsonl -> $OUT/NAME_steps.csv (printed).
+reference_steps_csv() {
+  python3 scripts/device/reference-csv.py "$OUT/$1.jsonl" > "$OUT/$1_steps.csv"
+  cat "$OUT/$1_steps.csv"
+}

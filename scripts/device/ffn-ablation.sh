@@ -4,9 +4,7 @@
 # replays is what the FFN costs inside a step, to compare with the tables' per-op latencies.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-timeout -k 10 300 python3 workers/torch/reference_model.py --points scripts/device/ffn-ablation-points.jsonl \
-  > "$OUT/ffn_ablation.jsonl" 2> "$OUT/ffn_ablation.err"
-echo "exit $?"; tail -3 "$OUT/ffn_ablation.err"
+run_reference_points ffn_ablation scripts/device/ffn-ablation-points.jsonl 300 python3
 python3 - "$OUT/ffn_ablation.jsonl" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):

@@ -9,9 +9,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 NAME=${STEPS_NAME:-mixed}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv
 echo "=== mixed steps $(date -u +%FT%TZ)"
-timeout -k 10 ${REFERENCE_TIMEOUT_S:-420} python3 workers/torch/reference_model.py \
-  --points "${REFERENCE_POINTS:-scripts/device/mixed-points.jsonl}" > "$OUT/$NAME.jsonl" 2> "$OUT/$NAME.err"
-echo "exit $?"; tail -3 "$OUT/$NAME.err"
-python3 scripts/device/reference-csv.py "$OUT/$NAME.jsonl" > "$OUT/${NAME}_steps.csv"
-cat "$OUT/${NAME}_steps.csv"
+run_reference_points "$NAME" "${REFERENCE_POINTS:-scripts/device/mixed-points.jsonl}" "${REFERENCE_TIMEOUT_S:-420}" python3
+reference_steps_csv "$NAME"
 echo "=== done $(date -u +%FT%TZ)"

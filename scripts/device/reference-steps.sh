@@ -10,9 +10,6 @@ echo "=== host launch $(date -u +%FT%TZ)"
 timeout -k 10 120 python3 workers/torch/host_launch.py > "$OUT/host_launch.jsonl" 2> "$OUT/host_launch.err"
 echo "exit $?"; tail -1 "$OUT/host_launch.jsonl"; tail -3 "$OUT/host_launch.err"
 echo "=== reference steps $(date -u +%FT%TZ)"
-timeout -k 10 ${REFERENCE_TIMEOUT_S:-300} python3 workers/torch/reference_model.py \
-  --points "${REFERENCE_POINTS:-scripts/device/reference-points.jsonl}" > "$OUT/reference.jsonl" 2> "$OUT/reference.err"
-echo "exit $?"; tail -3 "$OUT/reference.err"
-python3 scripts/device/reference-csv.py "$OUT/reference.jsonl" > "$OUT/reference_steps.csv"
-cat "$OUT/reference_steps.csv"
+run_reference_points reference "${REFERENCE_POINTS:-scripts/device/reference-points.jsonl}" "${REFERENCE_TIMEOUT_S:-300}" python3
+reference_steps_csv reference
 echo "=== done $(date -u +%FT%TZ)"

@@ -10,10 +10,7 @@ NAME=${STEPS_NAME:-tp2}
 GPUS=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv
 echo "=== tp steps on $GPUS GPUs $(date -u +%FT%TZ)"
-timeout -k 10 ${REFERENCE_TIMEOUT_S:-420} python3 -m torch.distributed.run --standalone --nproc_per_node "$GPUS" \
-  workers/torch/reference_model.py --points "${REFERENCE_POINTS:-scripts/device/tp2-points.jsonl}" \
-  > "$OUT/$NAME.jsonl" 2> "$OUT/$NAME.err"
-echo "exit $?"; tail -5 "$OUT/$NAME.err"
-python3 scripts/device/reference-csv.py "$OUT/$NAME.jsonl" > "$OUT/${NAME}_steps.csv"
-cat "$OUT/${NAME}_steps.csv"
+run_reference_points "$NAME" "${REFERENCE_POINTS:-scripts/device/tp2-points.jsonl}" "${REFERENCE_TIMEOUT_S:-420}" \
+  python3 -m torch.distributed.run --standalone --nproc_per_node "$GPUS"
+reference_steps_csv "$NAME"
 echo "=== done $(date -u +%FT%TZ)"
