@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LLAMA_3_1_8B_CONFIG } from '../helpers/hf-configs.js';
 import { runCli } from '../helpers/run-cli.js';
 import { FAKE_WORKER, tempDir } from './campaign-helpers.js';
 
@@ -43,22 +44,7 @@ describe('inferplan collect', () => {
       "model 'deepseek-ai/DeepSeek-V3.2' (DeepseekV32ForCausalLM) is not supported",
     );
     const dir = tempDir('model-dir');
-    writeFileSync(
-      join(dir, 'config.json'),
-      JSON.stringify({
-        architectures: ['LlamaForCausalLM'],
-        model_type: 'llama',
-        hidden_size: 4096,
-        num_hidden_layers: 32,
-        num_attention_heads: 32,
-        num_key_value_heads: 8,
-        intermediate_size: 14336,
-        vocab_size: 128256,
-        max_position_embeddings: 131072,
-        head_dim: 128,
-        torch_dtype: 'bfloat16',
-      }),
-    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(LLAMA_3_1_8B_CONFIG));
     const byDir = await runCli(['--json', 'collect', '--model', dir, '--plan-only']);
     const byName = await runCli(['--json', 'collect', '--model', 'Llama-3.1-8B', '--plan-only']);
     expect(byDir.code).toBe(0);

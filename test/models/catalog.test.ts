@@ -11,6 +11,7 @@ import {
   readCatalogDir,
   SHIPPED_MODELS_DIR,
 } from '../../src/models/index.js';
+import { LLAMA_3_1_8B_CONFIG } from '../helpers/hf-configs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'inferplan-catalog-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,17 +89,10 @@ describe('the shipped catalog', () => {
 describe('building the catalog from a config directory', () => {
   const configs = join(root, 'configs');
   mkdirSync(configs, { recursive: true });
-  const llama = {
-    architectures: ['LlamaForCausalLM'],
-    hidden_size: 4096,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 8,
-    intermediate_size: 14336,
-    vocab_size: 128256,
-    max_position_embeddings: 131072,
-  };
-  writeFileSync(join(configs, 'meta-llama--Meta-Llama-3.1-8B_config.json'), JSON.stringify(llama));
+  writeFileSync(
+    join(configs, 'meta-llama--Meta-Llama-3.1-8B_config.json'),
+    JSON.stringify(LLAMA_3_1_8B_CONFIG),
+  );
   writeFileSync(
     join(configs, 'acme--Hybrid-1B_config.json'),
     JSON.stringify({ architectures: ['NemotronHForCausalLM'], hidden_size: 1 }),

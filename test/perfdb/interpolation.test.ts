@@ -357,18 +357,7 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
   });
 
   it('falls back to the nearest MoE distribution and says so', () => {
-    const r = db.query({
-      kind: 'moe',
-      dtype: 'bfloat16',
-      numTokens: 8,
-      hiddenSize: 4096,
-      interSize: 1536,
-      topk: 8,
-      numExperts: 128,
-      moeTp: 1,
-      moeEp: 1,
-      distribution: 'balanced',
-    });
+    const r = db.query(moeQuery({ numTokens: 8 }));
     expect(r.latencyMs).toBeCloseTo(0.058, 12);
     expect(r.provenance).toBe('interpolated');
     expect(r.source).toContain('distribution balanced not collected: used power_law_1.01');
@@ -498,36 +487,25 @@ describe('MoE, custom all-reduce and elementwise tables', () => {
   });
 
   it("answers mxfp4 expert queries from the tables' w4a16_mxfp4 rows", () => {
-    const r = db.query({
-      kind: 'moe',
-      dtype: 'mxfp4',
-      numTokens: 64,
-      hiddenSize: 2880,
-      interSize: 2880,
-      topk: 4,
-      numExperts: 128,
-      moeTp: 1,
-      moeEp: 1,
-      distribution: 'power_law_1.01',
-    });
+    const r = db.query(
+      moeQuery({
+        dtype: 'mxfp4',
+        numTokens: 64,
+        hiddenSize: 2880,
+        interSize: 2880,
+        topk: 4,
+        distribution: 'power_law_1.01',
+      }),
+    );
     expect(r).toMatchObject({ provenance: 'measured' });
     expect(r.latencyMs).toBeCloseTo(0.03 + 64 * 0.0005, 12);
   });
 
   it('borrows MoE utilisation from the dtype whose data covers the shape best', () => {
     const moeAt = (hiddenSize: number, interSize: number, topk: number) =>
-      hybrid.query({
-        kind: 'moe',
-        dtype: 'fp8',
-        numTokens: 8,
-        hiddenSize,
-        interSize,
-        topk,
-        numExperts: 128,
-        moeTp: 1,
-        moeEp: 1,
-        distribution: 'power_law_1.01',
-      });
+      hybrid.query(
+        moeQuery({ dtype: 'fp8', numTokens: 8, hiddenSize, interSize, topk, distribution: 'power_law_1.01' }),
+      );
     // GPT-OSS's shape is measured only as w4a16_mxfp4: no axis is held, so that group lends.
     const gptOss = moeAt(2880, 2880, 4);
     expect(gptOss.provenance).toBe('empirical');
