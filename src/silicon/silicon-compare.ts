@@ -210,13 +210,9 @@ function shareBucket(
   return share <= edges[1] ? `${edges[0]}-${edges[1]}%` : `${edges[1]}-100%`;
 }
 
-/** Percentage of rows whose measured value is above the predicted one. */
-function lowPct(
-  rows: readonly SiliconPrediction[],
-  pick: (p: SiliconPrediction) => [number, number],
-): number {
-  if (rows.length === 0) return Number.NaN;
-  return (100 * rows.filter((p) => pick(p)[0] < pick(p)[1]).length) / rows.length;
+/** Percentage of rows whose prediction is below the measured value. */
+function lowPct(rows: readonly SiliconPrediction[], predictedLow: (p: SiliconPrediction) => boolean): number {
+  return rows.length === 0 ? Number.NaN : (100 * rows.filter(predictedLow).length) / rows.length;
 }
 
 export function scorePredictions(predictions: readonly SiliconPrediction[]): SiliconReport {
@@ -244,8 +240,8 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
         tpotMedianApePct: median(tpot),
         ttftP90ApePct: percentile(ttft, 0.9),
         tpotP90ApePct: percentile(tpot, 0.9),
-        ttftLowPct: lowPct(ok, (p) => [p.metrics!.ttftMs, p.row.silicon_ttft_ms]),
-        tpotLowPct: lowPct(ok, (p) => [p.metrics!.tpotMs, p.row.silicon_tpot_ms]),
+        ttftLowPct: lowPct(ok, (p) => p.metrics!.ttftMs < p.row.silicon_ttft_ms),
+        tpotLowPct: lowPct(ok, (p) => p.metrics!.tpotMs < p.row.silicon_tpot_ms),
       });
     }
   }
