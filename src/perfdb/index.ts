@@ -1,5 +1,10 @@
 export { loadTableFile } from './file-loaders.js';
 export { type ConvertedTable, exportPerfDataCsv, importPerfData, tableToCsv } from './import-export.js';
+export {
+  prefersSameSplit as prefersMoeSameSplit,
+  type SplitAxis,
+  type SplitEvidence,
+} from './moe-split-rule.js';
 export * from './op-query.js';
 export {
   EMBEDDED_PERF_DIR,

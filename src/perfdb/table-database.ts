@@ -4,6 +4,7 @@ import { PerfDataMissingError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { activationQuantMs } from './activation-quant.js';
 import type { EvalFlags, PointSol } from './axis-tree.js';
+import { assessMoeSplits, prefersSameSplit, type SplitAxis, type SplitEvidence } from './moe-split-rule.js';
 import {
   type CommQuery,
   type ContextAttentionQuery,
@@ -84,6 +85,8 @@ export class TableDatabase implements PerfDatabase {
   readonly systemName: string;
   private readonly solModel: SolModel;
   private readonly handles = new Map<TableName, Map<string, Handle>>();
+  /** This table's evidence on carrying MoE utilisation to uncollected layouts (first need). */
+  private moeSplitEvidence: readonly SplitEvidence[] | undefined;
   /** MoE group lending utilisation to each expert layout without data of its own dtype. */
   private readonly moeLender = new Map<string, Handle>();
   private readonly activationQuantCache = new Map<string, number>();
@@ -134,6 +137,18 @@ export class TableDatabase implements PerfDatabase {
   /** The query-ready groups of one table (for quality gates). */
   groupHandles(table: TableName): Handle[] {
     return [...(this.handles.get(table)?.values() ?? [])];
+  }
+
+  /** How well each way of carrying MoE utilisation to an uncollected layout does on this table. */
+  moeSplits(): readonly SplitEvidence[] {
+    this.moeSplitEvidence ??= assessMoeSplits(
+      this.groupHandles('moe').map((h) => ({
+        key: h.group.key,
+        forEachLeaf: (visit) => h.group.tree.forEachLeaf(visit),
+        sol: h.sol,
+      })),
+    );
+    return this.moeSplitEvidence;
   }
 
   hasTable(kind: OpKind): boolean {
@@ -588,7 +603,50 @@ export class TableDatabase implements PerfDatabase {
     if (!handle) return undefined;
     this.setMoe(op);
     const found = this.lookup(handle, solMs, 1, note);
+    const tree = handle.group.tree;
+    const heldAxis =
+      tree.traceKind[MOE_TP_AXIS]! >= 2 ? 'tp' : tree.traceKind[MOE_EP_AXIS]! >= 2 ? 'ep' : undefined;
+    if (heldAxis) {
+      const split = this.moeSameSplit(handle, op, heldAxis, solMs, note);
+      if (split) return split;
+    }
     return note ? transformed(found) : found;
+  }
+
+  /**
+   * A layout the group lacks along one axis (moe_tp n without moe_tp n collected) priced at the
+   * utilisation of the same split of the other kind (moe_ep n), where this table's own shapes say
+   * that carries better than holding the nearest collected value (moe-split-rule.ts).
+   */
+  private moeSameSplit(
+    handle: Handle,
+    op: MoeQuery,
+    axis: SplitAxis,
+    solMs: number,
+    note: string,
+  ): Lookup | undefined {
+    const gpus = op.moeTp * op.moeEp;
+    if ((axis === 'tp' ? op.moeEp : op.moeTp) !== 1) return undefined;
+    if (!prefersSameSplit(this.moeSplits(), axis, gpus)) return undefined;
+    const other: MoeQuery =
+      axis === 'tp' ? { ...op, moeTp: 1, moeEp: gpus } : { ...op, moeTp: gpus, moeEp: 1 };
+    const otherSol = this.sol(other);
+    this.setMoe(other);
+    const borrowed = this.lookup(handle, otherSol, 1, '');
+    const tree = handle.group.tree;
+    const usable =
+      borrowed !== undefined &&
+      tree.traceKind[MOE_TP_AXIS]! < 2 &&
+      tree.traceKind[MOE_EP_AXIS]! < 2 &&
+      otherSol > 0;
+    // Leave the group's SOL at this query's coords for related-data borrowing.
+    this.setMoe(op);
+    const here = this.lookup(handle, solMs, 1, note);
+    if (!usable || !here) return undefined;
+    here.latencyMs = Math.max((solMs * borrowed.latencyMs) / otherSol, solMs * handle.floorRatio);
+    here.provenance = 'interpolated';
+    here.source += `; utilisation of moe_tp=${other.moeTp} moe_ep=${other.moeEp} (the same split)`;
+    return here;
   }
 
   /**
@@ -888,6 +946,10 @@ function lexicallyLess(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
   return false;
 }
+
+/** Positions of moe_tp_size and moe_ep_size among the MoE index axes (table-index.ts). */
+const MOE_TP_AXIS = 4;
+const MOE_EP_AXIS = 5;
 
 const SMOOTH_FACTORS = [0.9, 0.95, 1, 1.05, 1.1] as const;
 const MAX_OCTAVES_NOTE = 'the 2-octave limit for borrowing from another GEMM site';
