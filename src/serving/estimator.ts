@@ -22,6 +22,7 @@ import {
 } from '../models/index.js';
 import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
 import { arrivalLagSteps, simulateAgg } from './agg-simulation.js';
+import { simulateDisagg } from './disagg-simulation.js';
 import { meanWaitMdc } from './queueing.js';
 import type {
   AggConfig,
@@ -412,11 +413,16 @@ class ServingEstimator implements Estimator {
         const next = Math.min(cap, clients / cycleMs);
         ratePerMs = 0.5 * ratePerMs + 0.5 * next;
       }
-      if (ratePerMs * prefillServiceMs >= prefillSlots * 0.99) {
-        // Prefill saturated: the clients not being served wait in the prefill queue (Little's law).
-        const inService = ratePerMs * (prefillServiceMs + transferMs + tpotAt(dBatch) * decodeTokens);
-        waitMs = Math.max(waitMs, (clients - inService) / ratePerMs);
-      }
+      // The rate and decode batch are the steady state's; the wait for prefill is played out over
+      // the whole benchmark, from the opening burst of all clients at once (as the agg simulation).
+      waitMs = simulateDisagg({
+        clients,
+        prefillSlots,
+        prefillMs: prefillServiceMs,
+        afterPrefillMs: transferMs + tpotAt(dBatch) * decodeTokens,
+        totalRequests: Math.max(1, Math.round(clients)) * (this.options.waves ?? DEFAULT_WAVES),
+        lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
+      }).meanPrefillWaitMs;
     }
     // The decode worker takes the transferred request up mid-step, after the steps it has planned,
     // and an overlap scheduler hands the first token out a step later (as in the agg simulation).

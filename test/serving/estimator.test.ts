@@ -83,6 +83,27 @@ describe('disaggregated serving', () => {
     expect(handOffMs).toBeGreaterThan(0);
     expect(m.tpotParts).toEqual({ decodeMs: m.tpotMs, prefillInterferenceMs: 0 });
   });
+
+  it('under a fixed number of clients, queues their opening burst for prefill over the benchmark', () => {
+    const e = estimator();
+    const config = (clients: number) => ({
+      mode: 'disagg' as const,
+      prefill: { parallel: tp1, batchSize: 1, workers: 1 },
+      decode: { parallel: tp1, batchSize: 64, workers: 1 },
+      clients,
+    });
+    const prefillMs = e.engine.stepMs(tp1, ctx(1));
+    const one = e.estimate(config(1), workload);
+    expect(one.ttftParts.queueMs).toBe(0);
+    // 32 clients, one prefill slot: the first wave waits 0..31 prefills (mean 15.5); the later
+    // waves come back spread by that stagger, much of it kept; 10 waves in all.
+    const many = e.estimate(config(32), workload);
+    expect(many.ttftParts.queueMs).toBeGreaterThanOrEqual((15.5 * prefillMs) / 10);
+    expect(many.ttftParts.queueMs).toBeLessThan(15.5 * prefillMs);
+    // Fewer waves weigh the burst more.
+    const short = createEstimator({ model, system, db: formulaDatabase(), quant, backend: 'torch', waves: 1 });
+    expect(short.estimate(config(32), workload).ttftParts.queueMs).toBeCloseTo(15.5 * prefillMs, 6);
+  });
 });
 
 describe('aggregated serving', () => {
