@@ -5,7 +5,7 @@
 // fill the remaining token budget) or 'prefill-first' (a prefill-only step whenever requests
 // wait; decodes advance only in steps without prefill). Queueing behind other prefills (the main
 // error of fixed-factor TTFT models) falls out of it.
-import { seededRandom } from '../common/index.js';
+import { MinHeap, seededRandom } from '../common/index.js';
 import { snapToGrid } from '../engine/index.js';
 import type { StepShape } from '../models/index.js';
 
@@ -108,47 +108,6 @@ interface Request {
   decodeEnd: number;
 }
 
-/** Binary min-heap of decoding requests by the step at which they finish. */
-class FinishHeap {
-  private readonly items: Request[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): Request | undefined {
-    return this.items[0];
-  }
-  push(r: Request): void {
-    const a = this.items;
-    a.push(r);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]!.decodeEnd <= r.decodeEnd) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = r;
-  }
-  pop(): Request | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1 < a.length && a[l + 1]!.decodeEnd < a[l]!.decodeEnd ? l + 1 : l;
-        if (a[r]!.decodeEnd >= last.decodeEnd) break;
-        a[i] = a[r]!;
-        i = r;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-}
-
 /** Kv lengths are bucketed (32 buckets per octave, <= ~3% error) so that steps share cache entries. */
 export function bucketKvLen(kv: number): number {
   return Math.max(1, snapToGrid(kv, 5));
@@ -178,7 +137,8 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   let waitingHead = 0;
   const prefilling: Request[] = [];
   let prefillingHead = 0;
-  const decoding = new FinishHeap();
+  // Decoding requests by the step at which they finish.
+  const decoding = new MinHeap<Request>((r) => r.decodeEnd);
   // Every running decode advances each step, so one counter tracks them all; the kv sum is
   // sum(isl + 1 - start * advance) + count * counter * advance.
   let decodeCounter = 0;

@@ -4,7 +4,7 @@
 // taken as a fixed time per request (its batch is set by the closed-loop solution outside). What
 // the steady-state queueing formula leaves out and this keeps: the opening burst, when all clients
 // wait for prefill together, and how the stagger it leaves behind carries into later waves.
-import { seededRandom } from '../common/index.js';
+import { MinHeap, seededRandom } from '../common/index.js';
 
 export interface DisaggSimulationInput {
   readonly clients: number;
@@ -28,43 +28,6 @@ export interface DisaggSimulationResult {
   readonly requestsPerMs: number;
 }
 
-/** Min-heap of numbers (slot free times, client send times). */
-class NumberHeap {
-  private readonly items: number[] = [];
-  push(x: number): void {
-    const a = this.items;
-    let i = a.push(x) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]! <= x) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = x;
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
-        if (a[r]! >= last) break;
-        a[i] = a[r]!;
-        i = r;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
-
 export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationResult {
   const clients = Math.max(1, Math.round(input.clients));
   const slots = Math.max(1, Math.round(input.prefillSlots));
@@ -75,17 +38,19 @@ export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationRe
   const afterPrefill = () =>
     ratio >= 1 ? input.afterPrefillMs : input.afterPrefillMs * (ratio + (1 - ratio) * random());
 
-  const sends = new NumberHeap();
+  const byTime = (t: number) => t;
+  // When each client sends next, and when each prefill slot is free next.
+  const sends = new MinHeap<number>(byTime);
   for (let i = 0; i < clients; i++) sends.push(0);
-  const freeAt = new NumberHeap();
+  const freeAt = new MinHeap<number>(byTime);
   for (let i = 0; i < slots; i++) freeAt.push(0);
   let issued = clients;
   let waitSum = 0;
   let lastEnd = 0;
   // Sends are served in time order; FIFO over identical slots: each takes the earliest free one.
   for (let served = 0; served < total; served++) {
-    const sent = sends.pop();
-    const start = Math.max(sent, freeAt.pop());
+    const sent = sends.pop()!;
+    const start = Math.max(sent, freeAt.pop()!);
     const prefilled = start + input.prefillMs;
     freeAt.push(prefilled);
     waitSum += start - sent;

@@ -101,7 +101,14 @@ describe('disaggregated serving', () => {
     expect(many.ttftParts.queueMs).toBeGreaterThanOrEqual((15.5 * prefillMs) / 10);
     expect(many.ttftParts.queueMs).toBeLessThan(15.5 * prefillMs);
     // Fewer waves weigh the burst more.
-    const short = createEstimator({ model, system, db: formulaDatabase(), quant, backend: 'torch', waves: 1 });
+    const short = createEstimator({
+      model,
+      system,
+      db: formulaDatabase(),
+      quant,
+      backend: 'torch',
+      waves: 1,
+    });
     expect(short.estimate(config(32), workload).ttftParts.queueMs).toBeCloseTo(15.5 * prefillMs, 6);
   });
 });
