@@ -3,20 +3,16 @@
 // Usage: npm run bench -- estimate-speed [--perf-data DIR --backend B --database-mode M] [--rounds N]
 import { buildContext } from '../src/cli/deployment-context.js';
 import { createEstimator, type Workload } from '../src/serving/index.js';
-
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-}
+import { optionValue } from './bench-options.js';
 
 export async function run(args: string[]): Promise<void> {
-  const rounds = Number(option(args, '--rounds', '20'));
+  const rounds = Number(optionValue(args, '--rounds', '20'));
   const flags = {
-    model: option(args, '--model', 'Qwen/Qwen3-32B'),
-    system: option(args, '--system', 'h200_sxm'),
-    backend: option(args, '--backend', 'torch'),
-    databaseMode: option(args, '--database-mode', 'silicon'),
-    ...(args.includes('--perf-data') ? { perfData: option(args, '--perf-data', '') } : {}),
+    model: optionValue(args, '--model', 'Qwen/Qwen3-32B'),
+    system: optionValue(args, '--system', 'h200_sxm'),
+    backend: optionValue(args, '--backend', 'torch'),
+    databaseMode: optionValue(args, '--database-mode', 'silicon'),
+    ...(args.includes('--perf-data') ? { perfData: optionValue(args, '--perf-data', '') } : {}),
   };
   let started = performance.now();
   const ctx = await buildContext(flags);

@@ -6,10 +6,10 @@
 import { SystemRegistry } from '../src/hardware/index.js';
 import { NCCL_BACKEND, openPerfDatabase, prefersMoeSameSplit, scanPerfData } from '../src/perfdb/index.js';
 import { renderTable } from '../src/report/index.js';
+import { optionValue } from './bench-options.js';
 
 export async function run(args: string[]): Promise<void> {
-  const i = args.indexOf('--perf-data');
-  const dir = i >= 0 ? args[i + 1] : undefined;
+  const dir = optionValue(args, '--perf-data');
   if (!dir) {
     process.stderr.write('usage: npm run bench -- moe-split --perf-data DIR\n');
     process.exitCode = 2;

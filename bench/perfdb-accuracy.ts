@@ -16,6 +16,7 @@ import { buildTableIndex, INDEX_SPECS } from '../src/perfdb/table-index.js';
 import type { TableName } from '../src/perfdb/table-schemas.js';
 import { newestVersion } from '../src/perfdb/version-order.js';
 import { renderTable } from '../src/report/index.js';
+import { optionValue } from './bench-options.js';
 
 const TARGETS: Partial<Record<TableName, string>> = {
   gemm: '4.9% / 15.6%',
@@ -24,105 +25,95 @@ const TARGETS: Partial<Record<TableName, string>> = {
   context_mla: '2.2% / 10%',
 };
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 const str = (t: PerfTable, c: string, r: number) => stringAt(t, c, r)!;
 const num = (t: PerfTable, c: string, r: number) => t.numbers.get(c)![r]!;
 
-/** The op query a row measured (undefined for rows the query API cannot express). */
-function queryOfRow(t: PerfTable, r: number): OpQuery | undefined {
-  switch (t.schema.name) {
-    case 'gemm':
-      return {
-        kind: 'gemm',
-        dtype: str(t, 'gemm_dtype', r) as Dtype,
-        m: num(t, 'm', r),
-        n: num(t, 'n', r),
-        k: num(t, 'k', r),
-      };
-    case 'context_attention':
-      return {
-        kind: 'context_attention',
-        batchSize: num(t, 'batch_size', r),
-        isl: num(t, 'isl', r),
-        prefix: 0,
-        numHeads: num(t, 'num_heads', r),
-        numKvHeads: num(t, 'num_key_value_heads', r),
-        headDim: num(t, 'head_dim', r),
-        windowSize: num(t, 'window_size', r),
-        attnDtype: str(t, 'attn_dtype', r) as Dtype,
-        kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
-      };
-    case 'generation_attention':
-      return {
-        kind: 'generation_attention',
-        batchSize: num(t, 'batch_size', r),
-        kvLen: num(t, 'isl', r) + num(t, 'step', r),
-        numHeads: num(t, 'num_heads', r),
-        numKvHeads: num(t, 'num_key_value_heads', r),
-        headDim: num(t, 'head_dim', r),
-        windowSize: num(t, 'window_size', r),
-        kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
-      };
-    case 'context_mla':
-      return {
-        kind: 'context_mla',
-        batchSize: num(t, 'batch_size', r),
-        isl: num(t, 'isl', r),
-        prefix: 0,
-        numHeads: num(t, 'num_heads', r),
-        mlaDtype: str(t, 'mla_dtype', r) as Dtype,
-        kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
-      };
-    case 'generation_mla':
-      return {
-        kind: 'generation_mla',
-        batchSize: num(t, 'batch_size', r),
-        kvLen: num(t, 'isl', r) + num(t, 'step', r),
-        numHeads: num(t, 'num_heads', r),
-        kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
-      };
-    case 'mla_bmm':
-      return {
-        kind: 'mla_bmm',
-        phase: str(t, 'op_name', r) === 'mla_gen_pre' ? 'pre' : 'post',
-        dtype: str(t, 'bmm_dtype', r) as Dtype,
-        numTokens: num(t, 'num_tokens', r),
-        numHeads: num(t, 'num_heads', r),
-      };
-    case 'moe': {
-      const distribution = str(t, 'distribution', r) as MoeDistribution;
-      if (!MOE_DISTRIBUTIONS.includes(distribution)) return undefined;
-      return {
-        kind: 'moe',
-        dtype: str(t, 'moe_dtype', r) as Dtype,
-        numTokens: num(t, 'num_tokens', r),
-        hiddenSize: num(t, 'hidden_size', r),
-        interSize: num(t, 'inter_size', r),
-        topk: num(t, 'topk', r),
-        numExperts: num(t, 'num_experts', r),
-        moeTp: num(t, 'moe_tp_size', r),
-        moeEp: num(t, 'moe_ep_size', r),
-        distribution,
-      };
-    }
-    case 'nccl': {
-      const dtype = str(t, 'nccl_dtype', r);
-      return {
-        kind: 'comm',
-        op: str(t, 'op_name', r) as 'all_gather',
-        dtype: (canonicalDtype(dtype) ?? dtype) as Dtype,
-        numGpus: num(t, 'num_gpus', r),
-        messageElements: num(t, 'message_size', r),
-      };
-    }
-    default:
-      return undefined;
-  }
-}
+/**
+ * The op query a row measured, per table the query API can express (undefined for a row it cannot:
+ * MoE distributions it does not model). The tables it lists are the ones the benchmark reads.
+ */
+const ROW_QUERIES: Partial<Record<TableName, (t: PerfTable, r: number) => OpQuery | undefined>> = {
+  gemm: (t, r) => ({
+    kind: 'gemm',
+    dtype: str(t, 'gemm_dtype', r) as Dtype,
+    m: num(t, 'm', r),
+    n: num(t, 'n', r),
+    k: num(t, 'k', r),
+  }),
+  context_attention: (t, r) => ({
+    kind: 'context_attention',
+    batchSize: num(t, 'batch_size', r),
+    isl: num(t, 'isl', r),
+    prefix: 0,
+    numHeads: num(t, 'num_heads', r),
+    numKvHeads: num(t, 'num_key_value_heads', r),
+    headDim: num(t, 'head_dim', r),
+    windowSize: num(t, 'window_size', r),
+    attnDtype: str(t, 'attn_dtype', r) as Dtype,
+    kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
+  }),
+  generation_attention: (t, r) => ({
+    kind: 'generation_attention',
+    batchSize: num(t, 'batch_size', r),
+    kvLen: num(t, 'isl', r) + num(t, 'step', r),
+    numHeads: num(t, 'num_heads', r),
+    numKvHeads: num(t, 'num_key_value_heads', r),
+    headDim: num(t, 'head_dim', r),
+    windowSize: num(t, 'window_size', r),
+    kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
+  }),
+  context_mla: (t, r) => ({
+    kind: 'context_mla',
+    batchSize: num(t, 'batch_size', r),
+    isl: num(t, 'isl', r),
+    prefix: 0,
+    numHeads: num(t, 'num_heads', r),
+    mlaDtype: str(t, 'mla_dtype', r) as Dtype,
+    kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
+  }),
+  generation_mla: (t, r) => ({
+    kind: 'generation_mla',
+    batchSize: num(t, 'batch_size', r),
+    kvLen: num(t, 'isl', r) + num(t, 'step', r),
+    numHeads: num(t, 'num_heads', r),
+    kvCacheDtype: str(t, 'kv_cache_dtype', r) as Dtype,
+  }),
+  mla_bmm: (t, r) => ({
+    kind: 'mla_bmm',
+    phase: str(t, 'op_name', r) === 'mla_gen_pre' ? 'pre' : 'post',
+    dtype: str(t, 'bmm_dtype', r) as Dtype,
+    numTokens: num(t, 'num_tokens', r),
+    numHeads: num(t, 'num_heads', r),
+  }),
+  moe: (t, r) => {
+    const distribution = str(t, 'distribution', r) as MoeDistribution;
+    if (!MOE_DISTRIBUTIONS.includes(distribution)) return undefined;
+    return {
+      kind: 'moe',
+      dtype: str(t, 'moe_dtype', r) as Dtype,
+      numTokens: num(t, 'num_tokens', r),
+      hiddenSize: num(t, 'hidden_size', r),
+      interSize: num(t, 'inter_size', r),
+      topk: num(t, 'topk', r),
+      numExperts: num(t, 'num_experts', r),
+      moeTp: num(t, 'moe_tp_size', r),
+      moeEp: num(t, 'moe_ep_size', r),
+      distribution,
+    };
+  },
+  nccl: (t, r) => {
+    const dtype = str(t, 'nccl_dtype', r);
+    return {
+      kind: 'comm',
+      op: str(t, 'op_name', r) as 'all_gather',
+      dtype: (canonicalDtype(dtype) ?? dtype) as Dtype,
+      numGpus: num(t, 'num_gpus', r),
+      messageElements: num(t, 'message_size', r),
+    };
+  },
+};
+
+const queryOfRow = (t: PerfTable, r: number): OpQuery | undefined => ROW_QUERIES[t.schema.name]?.(t, r);
 
 const quantile = (sorted: number[], q: number) =>
   sorted.length
@@ -183,18 +174,18 @@ function leaveOut(
 }
 
 export async function run(args: string[]): Promise<void> {
-  const dir = arg(args, '--perf-data');
+  const dir = optionValue(args, '--perf-data');
   if (!dir) {
     process.stderr.write(
       'usage: npm run bench -- perfdb-accuracy --perf-data DIR [--system S] [--backend B] [--seed N]\n',
     );
     process.exit(2);
   }
-  const seed = Number(arg(args, '--seed') ?? 1);
-  const onlySystem = arg(args, '--system');
-  const onlyBackend = arg(args, '--backend');
-  const blend = arg(args, '--blend') as BlendMode | undefined;
-  const sampleFraction = Number(arg(args, '--fraction') ?? 0.02);
+  const seed = Number(optionValue(args, '--seed') ?? 1);
+  const onlySystem = optionValue(args, '--system');
+  const onlyBackend = optionValue(args, '--backend');
+  const blend = optionValue(args, '--blend') as BlendMode | undefined;
+  const sampleFraction = Number(optionValue(args, '--fraction') ?? 0.02);
   const registry = new SystemRegistry();
   const catalog = scanPerfData(dir);
   const perTable = new Map<TableName, Errors>();
@@ -206,7 +197,7 @@ export async function run(args: string[]): Promise<void> {
       if (onlyBackend && backend !== onlyBackend) continue;
       const version = newestVersion(versions.keys())!;
       for (const ref of versions.get(version)!.values()) {
-        if (!queryOfRowTables.has(ref.table)) continue;
+        if (!ROW_QUERIES[ref.table]) continue;
         const table = await loadTableFile(ref.file, ref.table, ref.format);
         const random = seededRandom(seed + table.rowCount);
         const axes = blend
@@ -282,14 +273,3 @@ export async function run(args: string[]): Promise<void> {
     `seed ${seed}, ${((performance.now() - t0) / 1000).toFixed(1)} s${blend ? `, blend ${blend}` : ''}\n`,
   );
 }
-
-const queryOfRowTables = new Set<TableName>([
-  'gemm',
-  'context_attention',
-  'generation_attention',
-  'context_mla',
-  'generation_mla',
-  'mla_bmm',
-  'moe',
-  'nccl',
-]);

@@ -17,11 +17,7 @@ import {
   scanPerfData,
 } from '../src/perfdb/index.js';
 import { renderTable } from '../src/report/index.js';
-
-function arg(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
+import { optionValue } from './bench-options.js';
 
 function bytesUnder(dir: string): number {
   let total = 0;
@@ -41,11 +37,11 @@ interface ChildFigures {
 
 /** In a fresh process (so RSS and load time are the database's own): load, then query. */
 async function child(args: string[]): Promise<void> {
-  const perfDataDir = arg(args, '--child')!;
-  const system = new SystemRegistry().get(arg(args, '--system')!);
-  const backend = arg(args, '--backend')!;
-  const version = arg(args, '--version')!;
-  const queries = Number(arg(args, '--queries', '0'));
+  const perfDataDir = optionValue(args, '--child')!;
+  const system = new SystemRegistry().get(optionValue(args, '--system')!);
+  const backend = optionValue(args, '--backend')!;
+  const version = optionValue(args, '--version')!;
+  const queries = Number(optionValue(args, '--queries', '0'));
   const t0 = performance.now();
   const db = await openPerfDatabase({ system, backend, version, perfDataDir, mode: 'silicon' });
   const loadMs = performance.now() - t0;
@@ -112,18 +108,18 @@ function measure(
 }
 
 export async function run(args: string[]): Promise<void> {
-  if (arg(args, '--child')) return child(args);
-  const dir = arg(args, '--perf-data');
+  if (optionValue(args, '--child')) return child(args);
+  const dir = optionValue(args, '--perf-data');
   if (!dir) {
     process.stderr.write(
       'usage: npm run bench -- perfdb-speed --perf-data DIR [--system S] [--backend B] [--version V]\n',
     );
     process.exit(2);
   }
-  const systemName = arg(args, '--system', 'h200_sxm')!;
-  const backend = arg(args, '--backend', 'trtllm')!;
-  const queries = Number(arg(args, '--queries', '1000000'));
-  const resolved = resolvePerfVersion(scanPerfData(dir), systemName, backend, arg(args, '--version'));
+  const systemName = optionValue(args, '--system', 'h200_sxm')!;
+  const backend = optionValue(args, '--backend', 'trtllm')!;
+  const queries = Number(optionValue(args, '--queries', '1000000'));
+  const resolved = resolvePerfVersion(scanPerfData(dir), systemName, backend, optionValue(args, '--version'));
   const version = resolved.version;
   const work = mkdtempSync(join(tmpdir(), 'inferplan-perfdb-speed-'));
   try {

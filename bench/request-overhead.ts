@@ -5,13 +5,13 @@
 import { backendProfile, isBackend } from '../src/engine/index.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import { compareSiliconRows, readSiliconCsv, siliconConcurrency } from '../src/silicon/index.js';
+import { optionValue, positionalArg } from './bench-options.js';
 
 const MAX_CLIENTS = 4;
 
 export async function run(args: string[]): Promise<void> {
-  const csv = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const i = args.indexOf('--perf-data');
-  const perfDataDir = i >= 0 ? args[i + 1] : undefined;
+  const csv = positionalArg(args);
+  const perfDataDir = optionValue(args, '--perf-data');
   if (!csv) {
     process.stderr.write('usage: npm run bench -- request-overhead CSV --perf-data DIR\n');
     process.exitCode = 2;

@@ -3,16 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { optionValue } from './bench-options.js';
 
 interface Case {
   readonly name: string;
   readonly args: readonly string[];
   readonly targetS: number;
-}
-
-function option(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
 }
 
 export function run(args: string[]): void {
@@ -22,10 +18,10 @@ export function run(args: string[]): void {
     process.exitCode = 2;
     return;
   }
-  const runs = Number(option(args, '--runs', '3'));
+  const runs = Number(optionValue(args, '--runs', '3'));
   const data: string[] = [];
   for (const flag of ['--perf-data', '--backend', '--database-mode', '--version']) {
-    const value = option(args, flag);
+    const value = optionValue(args, flag);
     if (value) data.push(flag, value);
   }
   // The embedded torch tables have no MLA or fp8-block data: DeepSeek needs hybrid mode there.

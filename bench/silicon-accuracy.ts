@@ -6,11 +6,7 @@ import { parseDatabaseMode, parseNumber } from '../src/cli/deployment-context.js
 import { renderSiliconReport } from '../src/cli/silicon-command.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import { compareSiliconRows, readSiliconCsv } from '../src/silicon/index.js';
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+import { optionValue, positionalArg } from './bench-options.js';
 
 const OPTIONS = ['--perf-data', '--database-mode', '--length-ratio'];
 
@@ -24,15 +20,15 @@ export async function run(args: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const csv = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const csv = positionalArg(args);
   if (!csv) {
     process.stderr.write('usage: npm run bench -- silicon-accuracy CSV --perf-data DIR\n');
     process.exitCode = 2;
     return;
   }
-  const mode = parseDatabaseMode(option(args, '--database-mode') ?? 'hybrid');
-  const perfDataDir = option(args, '--perf-data');
-  const lengthRatio = option(args, '--length-ratio');
+  const mode = parseDatabaseMode(optionValue(args, '--database-mode') ?? 'hybrid');
+  const perfDataDir = optionValue(args, '--perf-data');
+  const lengthRatio = optionValue(args, '--length-ratio');
   const parsed = readSiliconCsv(csv);
   const started = performance.now();
   const report = await compareSiliconRows(parsed.rows, {
