@@ -12,7 +12,6 @@ export type SplitAxis = 'tp' | 'ep';
 
 /** A group's rows as the axis tree holds them: points [E, topk, hidden, inter, tp, ep, tokens]. */
 export interface MoeGroupRows {
-  readonly key: string;
   forEachLeaf(visit: (point: Float64Array, latencyMs: number) => void): void;
   readonly sol: PointSol;
 }
@@ -47,27 +46,25 @@ function median(values: number[]): number {
 export function assessMoeSplits(groups: Iterable<MoeGroupRows>): SplitEvidence[] {
   const errors = new Map<string, { axis: SplitAxis; gpus: number; hold: number[]; same: number[] }>();
   for (const group of groups) {
-    // Latency and SOL per point, keyed by shape + token count, per layout.
-    const byLayout = new Map<string, { latencyMs: number; solMs: number }>();
-    const points: Float64Array[] = [];
-    group.forEachLeaf((point, latencyMs) => {
-      const copy = Float64Array.from(point);
-      byLayout.set(copy.join('|'), { latencyMs, solMs: group.sol(copy) });
-      points.push(copy);
+    // Latency and SOL of every point, keyed by shape + layout + token count.
+    const byPoint = new Map<string, { point: Float64Array; latencyMs: number; solMs: number }>();
+    group.forEachLeaf((leaf, latencyMs) => {
+      const point = Float64Array.from(leaf);
+      byPoint.set(point.join('|'), { point, latencyMs, solMs: group.sol(point) });
     });
     const at = (point: Float64Array, tp: number, ep: number) => {
       const p = Float64Array.from(point);
       p[TP] = tp;
       p[EP] = ep;
-      return byLayout.get(p.join('|'));
+      return byPoint.get(p.join('|'));
     };
-    for (const point of points) {
+    for (const here of byPoint.values()) {
+      const { point } = here;
       const tp = point[TP]!;
       const ep = point[EP]!;
       if (tp > 1 === ep > 1) continue;
       const axis: SplitAxis = tp > 1 ? 'tp' : 'ep';
       const gpus = tp * ep;
-      const here = at(point, tp, ep)!;
       const unsplit = at(point, 1, 1);
       const other = axis === 'tp' ? at(point, 1, gpus) : at(point, gpus, 1);
       if (!unsplit || !other || !(here.solMs > 0)) continue;

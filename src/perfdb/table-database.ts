@@ -143,7 +143,6 @@ export class TableDatabase implements PerfDatabase {
   moeSplits(): readonly SplitEvidence[] {
     this.moeSplitEvidence ??= assessMoeSplits(
       this.groupHandles('moe').map((h) => ({
-        key: h.group.key,
         forEachLeaf: (visit) => h.group.tree.forEachLeaf(visit),
         sol: h.sol,
       })),

@@ -24,8 +24,6 @@ export interface DisaggSimulationInput {
 export interface DisaggSimulationResult {
   /** Mean time requests waited for a prefill slot, ms. */
   readonly meanPrefillWaitMs: number;
-  /** Requests finished per ms. */
-  readonly requestsPerMs: number;
 }
 
 export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationResult {
@@ -46,7 +44,6 @@ export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationRe
   for (let i = 0; i < slots; i++) freeAt.push(0);
   let issued = clients;
   let waitSum = 0;
-  let lastEnd = 0;
   // Sends are served in time order; FIFO over identical slots: each takes the earliest free one.
   for (let served = 0; served < total; served++) {
     const sent = sends.pop()!;
@@ -55,11 +52,10 @@ export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationRe
     freeAt.push(prefilled);
     waitSum += start - sent;
     const end = prefilled + afterPrefill();
-    if (end > lastEnd) lastEnd = end;
     if (issued < total) {
       sends.push(end);
       issued++;
     }
   }
-  return { meanPrefillWaitMs: waitSum / total, requestsPerMs: lastEnd > 0 ? total / lastEnd : 0 };
+  return { meanPrefillWaitMs: waitSum / total };
 }

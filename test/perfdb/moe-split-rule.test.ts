@@ -25,7 +25,6 @@ function group(kind: 'share' | 'ep-only'): MoeGroupRows {
     for (const n of SPLITS) points.push([128, 8, 4096, 1536, n, 1, t], [128, 8, 4096, 1536, 1, n, t]);
   }
   return {
-    key: kind,
     forEachLeaf: (visit) => {
       for (const p of points) visit(Float64Array.from(p), layoutMs(kind, p[6]!, p[4]!, p[5]!));
     },
