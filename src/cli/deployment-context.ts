@@ -2,7 +2,7 @@
 // database mode and quantisation overrides -> an opened database and an estimator.
 import type { Command } from 'commander';
 import { DTYPES, type Dtype, isDtype, UnknownNameError, UsageError } from '../common/index.js';
-import { BACKENDS, type Backend, isBackend } from '../engine/index.js';
+import { BACKENDS, type Backend, backendProfile, isBackend, pricesLaunchCost } from '../engine/index.js';
 import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
 import {
   loadModel,
@@ -41,6 +41,8 @@ export interface ContextFlags {
   readonly moeQuant?: string;
   readonly commQuant?: string;
   readonly moeDistribution?: string;
+  /** --enforce-eager: decode steps without CUDA graphs (priced where the backend has launch costs). */
+  readonly enforceEager?: boolean;
   /** Base formats before the overrides: the checkpoint's (default) or the GPU's fastest. */
   readonly quantPolicy?: QuantPolicy;
 }
@@ -192,7 +194,13 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     backend,
     ...(moeDistribution ? { moeDistribution } : {}),
     ...(decode ? { decode } : {}),
+    ...(flags.enforceEager ? { engine: { cudaGraphs: false } } : {}),
   });
+  if (flags.enforceEager && !pricesLaunchCost(backendProfile(backend))) {
+    process.stderr.write(
+      `warning: --enforce-eager changes nothing on ${backend}: its tables carry no launch costs to price eager decode with (only torch has them)\n`,
+    );
+  }
   return { model, system, backend, db, quant, mode, estimator, systems };
 }
 

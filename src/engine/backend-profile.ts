@@ -22,6 +22,12 @@ export interface BackendProfile {
    */
   readonly overlapsHostWork: boolean;
   /**
+   * Whether decode-only steps replay CUDA graphs (every engine's default; vLLM --enforce-eager or
+   * SGLang --disable-cuda-graph turn it off). Steps that carry prefill run eagerly either way.
+   * Only a profile with launch costs (eagerLaunchMs) prices the difference.
+   */
+  readonly cudaGraphs: boolean;
+  /**
    * Time a request spends in the serving stack outside the GPU steps before its first token
    * (HTTP, tokenisation, routing, scheduling hand-offs), ms; added to TTFT of served deployments.
    */
@@ -82,6 +88,17 @@ export interface BackendProfile {
   readonly fusesSharedExpert: boolean;
 }
 
+/** Engine launch settings that change a profile (the rest of it is the engine's defaults). */
+export interface EngineSettings {
+  /** false: decode steps run eagerly too (see BackendProfile.cudaGraphs). */
+  readonly cudaGraphs?: boolean;
+}
+
+/** Whether the profile prices eager launches at all (only the torch backend measured them). */
+export function pricesLaunchCost(profile: BackendProfile): boolean {
+  return profile.graphGapMs > 0 || Object.values(profile.eagerLaunchMs).some((v) => v > 0);
+}
+
 export type SchedulerPolicy = 'mixed' | 'prefill-first';
 
 // Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
@@ -107,6 +124,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   vllm: {
     name: 'vllm',
     overlapsHostWork: false,
+    cudaGraphs: true,
     scheduler: 'mixed',
     chunkedPrefill: true,
     fusesNormQuant: false,
@@ -124,6 +142,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   sglang: {
     name: 'sglang',
     overlapsHostWork: true,
+    cudaGraphs: true,
     scheduler: 'prefill-first',
     chunkedPrefill: true,
     fusesNormQuant: false,
@@ -141,6 +160,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   trtllm: {
     name: 'trtllm',
     overlapsHostWork: true,
+    cudaGraphs: true,
     scheduler: 'mixed',
     chunkedPrefill: false,
     fusesNormQuant: true,
@@ -158,6 +178,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   torch: {
     name: 'torch',
     overlapsHostWork: false,
+    cudaGraphs: true,
     scheduler: 'mixed',
     chunkedPrefill: true,
     fusesNormQuant: false,
@@ -210,8 +231,9 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
   },
 };
 
-export function backendProfile(backend: Backend): BackendProfile {
-  return PROFILES[backend];
+export function backendProfile(backend: Backend, settings: EngineSettings = {}): BackendProfile {
+  const profile = PROFILES[backend];
+  return settings.cudaGraphs === false ? { ...profile, cudaGraphs: false } : profile;
 }
 
 export function isBackend(value: string): value is Backend {

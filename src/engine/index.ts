@@ -3,7 +3,9 @@ export {
   type Backend,
   type BackendProfile,
   backendProfile,
+  type EngineSettings,
   isBackend,
+  pricesLaunchCost,
 } from './backend-profile.js';
 export type { MemoryBreakdown } from './memory-model.js';
 export { StepEngine, type StepEngineOptions } from './step-engine.js';

@@ -10,7 +10,7 @@ import {
   type StepShape,
 } from '../models/index.js';
 import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
-import type { BackendProfile } from './backend-profile.js';
+import { type BackendProfile, pricesLaunchCost } from './backend-profile.js';
 import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
 import { launchProfile, priceStep, type StepLatency, withLaunchCost } from './step-latency.js';
@@ -76,7 +76,7 @@ export class StepEngine {
       gpu.totalMs,
       launch.instances,
       launch.eagerHostMs,
-      step.ctxRequests > 0,
+      step.ctxRequests > 0 || !this.options.profile.cudaGraphs,
       graphGapMs,
       launch.eagerGpuGapMs,
     );
@@ -104,7 +104,7 @@ export class StepEngine {
     const { stepOverheadMs, graphGapMs, overlapsHostWork } = profile;
     const withHostWork = (ms: number) =>
       overlapsHostWork ? Math.max(ms, stepOverheadMs) : ms + stepOverheadMs;
-    const hasLaunchCost = graphGapMs > 0 || Object.values(profile.eagerLaunchMs).some((v) => v > 0);
+    const hasLaunchCost = pricesLaunchCost(profile);
     const pp = parallel.pp;
     return (step) => {
       const shape = microBatch(step, pp);
@@ -112,8 +112,9 @@ export class StepEngine {
       if (!hasLaunchCost) return withHostWork(gpuMs);
       const hasCtx = shape.ctxRequests > 0;
       const launch = fast.launches(hasCtx, shape.genRequests > 0);
+      const eager = hasCtx || !profile.cudaGraphs;
       return withHostWork(
-        withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, hasCtx, graphGapMs, launch.eagerGpuGapMs),
+        withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, eager, graphGapMs, launch.eagerGpuGapMs),
       );
     };
   }

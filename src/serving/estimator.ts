@@ -5,6 +5,7 @@ import {
   type Backend,
   type BackendProfile,
   backendProfile,
+  type EngineSettings,
   emptyProvenanceMs,
   StepEngine,
   type StepLatency,
@@ -56,6 +57,8 @@ export interface EstimatorOptions {
   readonly lengthRatio?: number;
   /** MoE routing skew assumed by the MoE op. */
   readonly moeDistribution?: MoeRouting;
+  /** Engine settings that differ from the backend's defaults (CUDA graphs off). */
+  readonly engine?: EngineSettings;
 }
 
 // The assumed benchmark client: closed loop at the given concurrency, ten times as many requests
@@ -89,7 +92,7 @@ class ServingEstimator implements Estimator {
 
   constructor(options: EstimatorOptions) {
     this.options = options;
-    this.profile = backendProfile(options.backend);
+    this.profile = backendProfile(options.backend, options.engine);
     const shared = {
       model: options.model,
       quant: options.quant,

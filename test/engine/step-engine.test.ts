@@ -94,6 +94,36 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     );
   });
 
+  it('prices a decode step eagerly with CUDA graphs off, where the profile has launch costs', () => {
+    const model = loadModel('meta-llama/Llama-3.1-8B');
+    const quant = resolveQuant(model, system.gpu.sm_version);
+    const build = (backend: 'torch' | 'vllm', cudaGraphs: boolean) =>
+      new StepEngine({
+        model,
+        system,
+        db: formulaDatabase(),
+        quant,
+        profile: backendProfile(backend, { cudaGraphs }),
+      });
+    const small = { ...steps[1]!, genRequests: 1, genKvLen: 100 };
+    const graphed = build('torch', true).stepLatency(dense, small);
+    const eager = build('torch', false).stepLatency(dense, small);
+    // A small decode is host-bound when launched op by op: the step takes the host launch time.
+    const launchMs = backendProfile('torch').eagerLaunchMs;
+    const kind = (name: string) => (name === 'generation_attention' ? 'generation_attention' : kindOf(name));
+    const hostMs = eager.ops.reduce((sum, op) => sum + op.count * launchMs[kind(op.name)], 0);
+    expect(eager.totalMs).toBeCloseTo(hostMs, 9);
+    expect(eager.totalMs).toBeGreaterThan(graphed.totalMs);
+    // The fast pricer the simulations use agrees.
+    expect(build('torch', false).stepMs(dense, small)).toBeCloseTo(hostMs, 6);
+    // A prefill step runs eagerly either way.
+    expect(build('torch', false).stepLatency(dense, steps[0]!).totalMs).toBe(
+      build('torch', true).stepLatency(dense, steps[0]!).totalMs,
+    );
+    // Engines whose tables carry launch costs price no difference.
+    expect(build('vllm', false).stepMs(dense, small)).toBe(build('vllm', true).stepMs(dense, small));
+  });
+
   it('adds the measured eager GPU gap per op kind to a GPU-bound eager prefill', () => {
     const engine = engineFor('meta-llama/Llama-3.1-8B', 'torch');
     const gaps = backendProfile('torch').eagerGapMs!;
