@@ -49,6 +49,8 @@ const AccuracyProfileSchema = z.object({
   measurements: z.string(),
   perf_data: z.string(),
   measured_at: z.string(),
+  /** Systems the compared rows ran on (absent in profiles saved before it). */
+  systems: z.array(z.string()).optional(),
   entries: z.array(AccuracyEntrySchema),
 });
 
@@ -57,6 +59,12 @@ export type AccuracyProfile = z.infer<typeof AccuracyProfileSchema>;
 
 /** The embedded profile (measured on the development set of real serving runs). */
 export const EMBEDDED_ACCURACY_PROFILE = join(DATA_DIR, 'accuracy', 'silicon-dev.json');
+
+/**
+ * The embedded profile of the torch backend's serving estimates, measured on runs of our own
+ * serving loop (workers/torch/serving_run.py; data/reference/*_serving.csv).
+ */
+export const EMBEDDED_TORCH_SERVING_ACCURACY = join(DATA_DIR, 'accuracy', 'torch-serving.json');
 
 /**
  * The backend x mode partitions of a report as a profile, with each backend x mode x load
@@ -88,10 +96,12 @@ export function accuracyProfile(
       tpot_low_pct: Math.round(p.tpotLowPct),
     });
   }
+  const systems = [...new Set(report.predictions.filter((p) => !p.failure).map((p) => p.row.system))].sort();
   return {
     measurements: source.measurements,
     perf_data: source.perfData,
     measured_at: source.measuredAt,
+    systems,
     entries,
   };
 }
@@ -231,9 +241,10 @@ export interface EstimateBasis {
 /**
  * The measured accuracy to quote beside an estimate: for a backend with measured serving runs
  * (data/accuracy/silicon-dev.json), its TTFT / TPOT errors in that mode (none for static
- * estimates, which benchmarks do not measure), at the estimate's load where measured; for the torch backend, its step-time error on the
- * system its reference steps were timed on (data/accuracy/torch-steps.json), only where the
- * estimate stands where those steps did: the shipped tables, silicon mode, bf16 formats.
+ * estimates, which benchmarks do not measure), at the estimate's load where measured. For the torch
+ * backend, on the shipped tables in bf16: aggregated estimates quote the runs of our own serving loop
+ * on the same system (data/accuracy/torch-serving.json); otherwise, in silicon mode, the step-time
+ * error on the system its reference steps were timed on (data/accuracy/torch-steps.json).
  */
 export function measuredAccuracy(
   backend: string,
@@ -243,7 +254,17 @@ export function measuredAccuracy(
   clientsPerRankNow?: number,
 ): MeasuredAccuracy | undefined {
   if (backend === 'torch') {
-    if (!(basis.embeddedData && basis.databaseMode === 'silicon' && basis.bf16)) return undefined;
+    if (!(basis.embeddedData && basis.bf16)) return undefined;
+    if (mode === 'agg') {
+      // Serving runs of our own loop on this system, where measured; else the step-time error.
+      const serving = loadAccuracyProfile(EMBEDDED_TORCH_SERVING_ACCURACY);
+      const entry = serving?.systems?.includes(system)
+        ? accuracyFor(serving, backend, mode, clientsPerRankNow)
+        : undefined;
+      if (entry)
+        return { line: `${accuracyLine(entry)} (inferplan's serving loop on ${system})`, json: entry };
+    }
+    if (basis.databaseMode !== 'silicon') return undefined;
     const steps = loadStepAccuracy();
     return steps && steps.system === system ? { line: stepAccuracyLine(steps), json: steps } : undefined;
   }

@@ -6,6 +6,7 @@ export {
   accuracyProfile,
   clientsPerRank,
   EMBEDDED_STEP_ACCURACY,
+  EMBEDDED_TORCH_SERVING_ACCURACY,
   type EstimateBasis,
   LOAD_BUCKETS,
   type LoadBucket,
@@ -46,4 +47,9 @@ export {
   scorePredictions,
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
-export { type SiliconRow, SiliconRowSchema, siliconConcurrency } from './silicon-row.js';
+export {
+  type SiliconRow,
+  SiliconRowSchema,
+  siliconConcurrency,
+  siliconEngineSettings,
+} from './silicon-row.js';

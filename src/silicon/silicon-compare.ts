@@ -9,7 +9,7 @@ import { createEstimator, type ServingMetrics } from '../serving/index.js';
 import { clientsPerRank, loadBucket } from './accuracy-profile.js';
 import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
-import type { SiliconRow } from './silicon-row.js';
+import { type SiliconRow, siliconEngineSettings } from './silicon-row.js';
 
 export interface SiliconPrediction {
   readonly row: SiliconRow;
@@ -119,6 +119,7 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       backend: row.backend,
       ...(deps.client?.lengthRatio !== undefined ? { lengthRatio: deps.client.lengthRatio } : {}),
       ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
+      engine: siliconEngineSettings(row),
     });
     const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
     const config = rowToConfig(row, model);

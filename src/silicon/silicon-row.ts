@@ -1,7 +1,9 @@
 // One row of a measured-serving CSV (the format of shared/silicon/dev.csv): the deployment that
 // was benchmarked and the TTFT/TPOT it delivered. Parsed and checked per row so a bad row is
 // reported and the rest still predicted.
+
 import { z } from 'zod';
+import type { EngineSettings } from '../engine/index.js';
 
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
 const optionalInt = z
@@ -75,4 +77,14 @@ export const REQUIRED_COLUMNS = [
 export function siliconConcurrency(row: SiliconRow): number | undefined {
   const match = /silicon_concurrency=(\d+)/.exec(row.silicon_data_source);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Engine settings a row records in its source text where they differ from the engine's defaults:
+ * `cuda_graphs=off` (decode steps ran eagerly, e.g. vLLM --enforce-eager).
+ */
+export function siliconEngineSettings(row: SiliconRow): EngineSettings {
+  return /(?:^|[;\s])cuda_graphs=(?:off|false)(?:$|[;\s])/.test(row.silicon_data_source)
+    ? { cudaGraphs: false }
+    : {};
 }

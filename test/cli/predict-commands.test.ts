@@ -91,6 +91,32 @@ describe('inferplan estimate', () => {
     expect(parts['hand_off']).toBeGreaterThan(0);
   });
 
+  it('--enforce-eager prices decode steps without CUDA graphs on torch, and says it cannot elsewhere', async () => {
+    const torch = ['--json', 'estimate', '--model', 'meta-llama/Llama-3.1-8B', '--system', 'h200_sxm'];
+    const shape = ['--backend', 'torch', '--tp', '1', '--batch-size', '1', '--isl', '1024', '--osl', '128'];
+    const tpot = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { metrics: Record<string, number> }).metrics['tpot_ms']!;
+    const graphed = await runCli([...torch, ...shape]);
+    const eager = await runCli([...torch, ...shape, '--enforce-eager']);
+    expect(graphed.code).toBe(0);
+    expect(eager.code).toBe(0);
+    // One request on Llama-3.1-8B: eager decode is bound by launching each op from the host.
+    expect(tpot(eager)).toBeGreaterThan(tpot(graphed) * 1.2);
+    const vllm = await runCli(['--json', 'estimate', ...base(), '--tp', '1', '--batch-size', '4']);
+    const vllmEager = await runCli([
+      '--json',
+      'estimate',
+      ...base(),
+      '--tp',
+      '1',
+      '--batch-size',
+      '4',
+      '--enforce-eager',
+    ]);
+    expect(vllmEager.stderr).toMatch(/warning: --enforce-eager changes nothing on vllm/);
+    expect(tpot(vllmEager)).toBe(tpot(vllm));
+  });
+
   it('names the rule an impossible parallel layout breaks', async () => {
     const r = await runCli(['estimate', ...base(), '--tp', '3']);
     expect(r.code).toBe(6);

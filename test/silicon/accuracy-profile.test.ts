@@ -7,6 +7,7 @@ import {
   accuracyLine,
   accuracyProfile,
   clientsPerRank,
+  EMBEDDED_TORCH_SERVING_ACCURACY,
   loadAccuracyProfile,
   loadStepAccuracy,
   measuredAccuracy,
@@ -192,24 +193,41 @@ describe('step accuracy of the torch backend', () => {
   it('is quoted for torch estimates on the system its steps were timed on, serving profiles elsewhere', () => {
     const embedded = loadStepAccuracy();
     expect(embedded?.backend).toBe('torch');
-    const torch = measuredAccuracy('torch', embedded!.system, 'agg', SHIPPED);
+    // Static estimates (no serving runs measure them) quote the step-time error.
+    const torch = measuredAccuracy('torch', embedded!.system, 'static', SHIPPED);
     expect(torch?.line).toMatch(
       /^torch step times vs \d+ steps timed on h200_sxm: error median [\d.]+%, p90 [\d.]+%/,
     );
-    expect(measuredAccuracy('torch', 'h200_sxm', 'static', SHIPPED)?.line).toBe(torch?.line);
-    expect(measuredAccuracy('torch', 'b200_sxm', 'agg', SHIPPED)).toBeUndefined();
+    expect(measuredAccuracy('torch', 'b200_sxm', 'static', SHIPPED)).toBeUndefined();
     // Only where the estimate stands where the reference steps did.
     for (const basis of [
       { ...SHIPPED, databaseMode: 'sol' },
       { ...SHIPPED, embeddedData: false },
       { ...SHIPPED, bf16: false },
     ])
-      expect(measuredAccuracy('torch', 'h200_sxm', 'agg', basis)).toBeUndefined();
+      expect(measuredAccuracy('torch', 'h200_sxm', 'static', basis)).toBeUndefined();
     // Serving profiles: none for static estimates, which benchmarks do not measure.
     expect(measuredAccuracy('vllm', 'h200_sxm', 'agg', SHIPPED)?.line).toMatch(
       /^vllm agg, \d+ measured runs/,
     );
     expect(measuredAccuracy('vllm', 'h200_sxm', 'static', SHIPPED)).toBeUndefined();
+  });
+
+  it("quotes torch aggregated estimates from the runs of inferplan's serving loop on that system", () => {
+    const served = loadAccuracyProfile(EMBEDDED_TORCH_SERVING_ACCURACY);
+    expect(served?.systems).toEqual(['h200_sxm']);
+    const agg = measuredAccuracy('torch', 'h200_sxm', 'agg', SHIPPED);
+    expect(agg?.line).toMatch(
+      /^torch agg, \d+ measured runs: TTFT error median .*serving loop on h200_sxm\)$/,
+    );
+    expect(agg?.json).toEqual(accuracyFor(served, 'torch', 'agg'));
+    // In any database mode (the runs were compared in hybrid mode), but not on other systems,
+    // where the step-time error has no steps either.
+    expect(measuredAccuracy('torch', 'h200_sxm', 'agg', { ...SHIPPED, databaseMode: 'hybrid' })?.line).toBe(
+      agg?.line,
+    );
+    expect(measuredAccuracy('torch', 'b200_sxm', 'agg', SHIPPED)).toBeUndefined();
+    expect(measuredAccuracy('torch', 'h200_sxm', 'agg', { ...SHIPPED, bf16: false })).toBeUndefined();
   });
 
   it('names the file and field of a malformed step-accuracy file', () => {

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DATA_DIR } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
 import { loadModel } from '../../src/models/index.js';
 import type { OpQuery } from '../../src/perfdb/index.js';
@@ -10,10 +12,13 @@ import type {
   Workload,
 } from '../../src/serving/index.js';
 import {
+  compareSiliconRows,
   predictRow,
+  readSiliconCsv,
   rowToConfig,
   SiliconRowSchema,
   scorePredictions,
+  siliconEngineSettings,
   sizeUnrecordedWorkers,
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
@@ -238,5 +243,53 @@ describe('agg rows that record tp x ep as tp_size', () => {
       moeTp: 2,
       moeEp: 8,
     });
+  });
+});
+
+describe('serving runs of our own loop (data/reference, measured on an H200)', () => {
+  const csv = readSiliconCsv(join(DATA_DIR, 'reference', 'h200_sxm_torch_2.11.0_serving.csv'));
+  const compare = (rows: typeof csv.rows) =>
+    compareSiliconRows(rows, { systems: new SystemRegistry(), mode: 'hybrid', warn: () => {} });
+  const overall = (report: Awaited<ReturnType<typeof compare>>) =>
+    report.partitions.find((p) => p.partition === 'all')!;
+
+  it("are predicted within the TTFT / TPOT targets, reading each row's cuda_graphs=off", async () => {
+    expect(csv.problems).toEqual([]);
+    expect(csv.rows.length).toBeGreaterThanOrEqual(10);
+    expect(csv.rows.every((row) => siliconEngineSettings(row).cudaGraphs === false)).toBe(true);
+    const report = await compare(csv.rows);
+    expect(report.coverage).toBe(1);
+    expect(overall(report).ttftMapePct).toBeLessThan(15);
+    expect(overall(report).tpotMapePct).toBeLessThan(10);
+    // Read as if the decodes had replayed CUDA graphs, their steps are priced too fast.
+    const graphed = csv.rows.map((row) => ({
+      ...row,
+      silicon_data_source: row.silicon_data_source.replace('cuda_graphs=off', 'cuda_graphs=on'),
+    }));
+    expect(overall(await compare(graphed)).tpotMapePct).toBeGreaterThan(overall(report).tpotMapePct + 5);
+  });
+});
+
+describe('siliconEngineSettings', () => {
+  it('reads cuda_graphs=off (or false) as a key of the source text, nothing else', () => {
+    const row = (source: string) =>
+      SiliconRowSchema.parse({
+        id: 'r',
+        silicon_data_source: source,
+        backend: 'torch',
+        model_path: 'Qwen/Qwen3-32B',
+        system: 'h200_sxm',
+        mode: 'agg',
+        isl: '1024',
+        osl: '128',
+        silicon_ttft_ms: '100',
+        silicon_tpot_ms: '10',
+      });
+    expect(siliconEngineSettings(row('serving_run.py; cuda_graphs=off; silicon_concurrency=4'))).toEqual({
+      cudaGraphs: false,
+    });
+    expect(siliconEngineSettings(row('cuda_graphs=false'))).toEqual({ cudaGraphs: false });
+    expect(siliconEngineSettings(row('cuda_graphs=on; silicon_concurrency=4'))).toEqual({});
+    expect(siliconEngineSettings(row('no_cuda_graphs=offline'))).toEqual({});
   });
 });
