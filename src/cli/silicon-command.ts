@@ -18,6 +18,7 @@ import {
   type ReferencePrediction,
   type ReferenceRow,
   readSiliconCsv,
+  repeatSpreadLine,
   type SiliconPrediction,
   type SiliconReport,
   shippedReferenceFiles,
@@ -128,6 +129,7 @@ export function renderSiliconReport(report: SiliconReport, problems: number): st
   out += 'low: share of rows measured above their prediction\n';
   out += `coverage: ${(report.coverage * 100).toFixed(1)}% of ${report.predictions.length} rows`;
   out += problems > 0 ? ` (${problems} malformed rows skipped)\n` : '\n';
+  if (report.repeatSpread) out += `${repeatSpreadLine(report.repeatSpread)}\n`;
   if (report.contributions.length > 1) {
     // Where the overall MAPE comes from: each group's points add up to it.
     out += `\nwhere the error comes from (points of the overall MAPE, top ${Math.min(8, report.contributions.length)} of ${report.contributions.length} model x backend x mode groups)\n`;
@@ -405,6 +407,19 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
             tpot_low_pct: p.tpotLowPct,
           })),
           failures: report.failuresByReason,
+          ...(report.repeatSpread
+            ? {
+                repeat_spread: {
+                  configurations: report.repeatSpread.groups,
+                  rows: report.repeatSpread.rows,
+                  differing_rows: report.repeatSpread.differingRows,
+                  ttft_mape_pct: report.repeatSpread.ttftMapePct,
+                  ttft_median_ape_pct: report.repeatSpread.ttftMedianApePct,
+                  tpot_mape_pct: report.repeatSpread.tpotMapePct,
+                  tpot_median_ape_pct: report.repeatSpread.tpotMedianApePct,
+                },
+              }
+            : {}),
         });
         return;
       }

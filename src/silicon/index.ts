@@ -32,6 +32,7 @@ export {
   type ReferenceRow,
   shippedReferenceFiles,
 } from './reference-csv.js';
+export { type RepeatSpread, repeatSpread, repeatSpreadLine } from './repeat-spread.js';
 export { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
   type BenchmarkClient,

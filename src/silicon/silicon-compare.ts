@@ -8,6 +8,7 @@ import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfd
 import { createEstimator, type ServingMetrics } from '../serving/index.js';
 import { clientsPerRank, loadBucket } from './accuracy-profile.js';
 import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
+import { type RepeatSpread, repeatSpread } from './repeat-spread.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
 import { type SiliconRow, siliconEngineSettings } from './silicon-row.js';
 
@@ -63,6 +64,8 @@ export interface SiliconReport {
   readonly contributions: readonly ErrorContribution[];
   readonly coverage: number;
   readonly failuresByReason: readonly { reason: string; count: number; example: string }[];
+  /** How far rows of the same configuration disagree (absent when none repeats). */
+  readonly repeatSpread?: RepeatSpread;
 }
 
 /** The benchmark client assumed for every row (see EstimatorOptions). */
@@ -285,7 +288,12 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
     failuresByReason: [...failures.entries()]
       .map(([reason, v]) => ({ reason, ...v }))
       .sort((a, b) => b.count - a.count),
+    ...optional('repeatSpread', repeatSpread(predictions.map((p) => p.row))),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export interface OpenRowDatabasesOptions {
