@@ -214,11 +214,15 @@ export function loadStepAccuracy(path: string = EMBEDDED_STEP_ACCURACY): StepAcc
   return readAccuracyFile(path, StepAccuracySchema, 'silicon reference --save-accuracy');
 }
 
-/** One line for reports: the step-time error, and that serving figures of the backend are unmeasured. */
-export function stepAccuracyLine(entry: StepAccuracy): string {
+/**
+ * One line for reports: the step-time error, and that the backend's serving figures in this mode
+ * have no measured runs (static batches are not served; aggregated runs exist on some systems).
+ */
+export function stepAccuracyLine(entry: StepAccuracy, mode?: string): string {
+  const unmeasured = mode ? `no measured ${mode} serving runs` : 'serving TTFT/TPOT unmeasured';
   return (
     `${entry.backend} step times vs ${entry.steps} steps timed on ${entry.system}: error median ` +
-    `${entry.median_ape_pct}%, p90 ${entry.p90_ape_pct}% (serving TTFT/TPOT unmeasured)`
+    `${entry.median_ape_pct}%, p90 ${entry.p90_ape_pct}% (${unmeasured})`
   );
 }
 
@@ -266,7 +270,9 @@ export function measuredAccuracy(
     }
     if (basis.databaseMode !== 'silicon') return undefined;
     const steps = loadStepAccuracy();
-    return steps && steps.system === system ? { line: stepAccuracyLine(steps), json: steps } : undefined;
+    return steps && steps.system === system
+      ? { line: stepAccuracyLine(steps, mode), json: steps }
+      : undefined;
   }
   if (mode === 'static') return undefined;
   const entry = accuracyFor(loadAccuracyProfile(), backend, mode, clientsPerRankNow);
