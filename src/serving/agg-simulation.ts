@@ -42,9 +42,10 @@ export interface AggSimulationInput {
   readonly policy?: 'mixed' | 'prefill-first';
   /**
    * Whether the engine plans step n+1 and hands out step n-1's tokens while step n runs (SGLang's
-   * and TensorRT-LLM's overlap schedulers). A client's next request reaches the engine while a
-   * step runs (its previous answer left at a step's end), so it waits for the step already planned:
-   * one step without overlap, two with it; with overlap its first token also leaves one step late.
+   * and TensorRT-LLM's overlap schedulers). A client sends its next request when its previous
+   * answer ends, at a step's end (its TTFT counts from there), and the request reaches the engine
+   * while the next step runs, so it waits for the step already planned: one step without overlap,
+   * two with it; with overlap its first token also leaves one step late.
    */
   readonly overlapScheduler?: boolean;
   /** Step latency, ms, for a step of this shape (cached by the caller). */
@@ -57,10 +58,11 @@ function stepsPlannedAhead(overlap: boolean): number {
 }
 
 /**
- * Expected TTFT a request loses to the engine's step boundaries when it reaches a busy engine, in
- * steps: half the running step, the further planned steps, and the overlap scheduler's late
- * hand-out of the first token (0.5 without overlap, 2.5 with it). The simulation plays this out
- * request by request; closed-form estimates (disaggregated decode hand-off) add it.
+ * Expected TTFT a request loses to the engine's step boundaries when it reaches a busy engine at
+ * a random point of a step (a KV transfer finishing, for a disaggregated decode worker), in steps:
+ * half the running step, the further planned steps, and the overlap scheduler's late hand-out of
+ * the first token (0.5 without overlap, 2.5 with it). A closed-loop client's request is not
+ * random: it is sent at a step's end and loses the whole running step (the agg simulation).
  */
 export function arrivalLagSteps(overlap: boolean): number {
   return 0.5 + (stepsPlannedAhead(overlap) - 1) + (overlap ? 1 : 0);
@@ -90,7 +92,8 @@ export interface AggSimulationResult {
 }
 
 interface Request {
-  arrivalMs: number;
+  /** When its client sent it (TTFT counts from here): t = 0, or the end of the step that answered the client. */
+  sentMs: number;
   /** Steps that must have run before the scheduler sees the request. */
   eligibleAfterStep: number;
   /** First-token hand-out delay past the end of its prefill step (overlap schedulers), ms. */
@@ -125,8 +128,6 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
   const overlap = input.overlapScheduler ?? false;
   // Steps already planned when a request arrives mid-step (see overlapScheduler).
   const plannedAhead = stepsPlannedAhead(overlap);
-  // Requests issued at the end of the latest step: they arrive half-way through the next one.
-  const arriving: Request[] = [];
   // Requests whose first token the latest step sampled: an overlap scheduler hands it out when
   // the next step ends.
   const handingOut: Request[] = [];
@@ -166,7 +167,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     const isl = Math.max(input.prefix + 1, draw(input.isl));
     const osl = draw(input.osl);
     const r: Request = {
-      arrivalMs: atMs,
+      sentMs: atMs,
       eligibleAfterStep: atMs > 0 ? steps + plannedAhead : 0,
       outputLagMs: 0,
       isl,
@@ -179,28 +180,25 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       decodeEnd: 0,
     };
     waiting.push(r);
-    if (atMs > 0) arriving.push(r);
   };
-  /** The step just run (ms each, `count` of them) places the requests issued before it. */
+  /** The step just run (ms each, `count` of them) hands out the first tokens sampled before it. */
   const ranSteps = (ms: number, count: number): void => {
     for (const r of handingOut) r.outputLagMs = ms;
     handingOut.length = 0;
-    for (const r of arriving) r.arrivalMs += ms / 2;
-    arriving.length = 0;
     steps += count;
   };
   for (let i = 0; i < input.concurrency; i++) issue(0);
 
   const finish = (r: Request): void => {
     completed++;
-    sumTtft += r.firstTokenMs + r.outputLagMs - r.arrivalMs;
-    sumQueue += r.firstScheduledMs - r.arrivalMs;
+    sumTtft += r.firstTokenMs + r.outputLagMs - r.sentMs;
+    sumQueue += r.firstScheduledMs - r.sentMs;
     sumHandOut += r.outputLagMs;
     if (r.osl > 1) {
       sumTpot += (now - r.firstTokenMs) / (r.osl - 1);
       tpotSamples++;
     }
-    sumLatency += now - r.arrivalMs;
+    sumLatency += now - r.sentMs;
     outputTokens += r.osl;
     issue(now);
   };
@@ -232,7 +230,6 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     let admitted = prefilling.length - prefillingHead + decoding.size;
     if (admitted === 0 && waitingHead < waiting.length) {
       // An idle engine picks requests up as they arrive: no step is in flight to wait for.
-      arriving.length = 0;
       for (let i = waitingHead; i < waiting.length; i++) waiting[i]!.eligibleAfterStep = steps;
     }
     while (

@@ -32,11 +32,11 @@ describe('simulateAgg', () => {
   });
 
   it('a request reaching a busy engine waits for the steps already planned', () => {
-    // Every step 10 ms, budget for every prompt. A request issued at a step's end arrives half-way
-    // through the next step, which was planned without it: it prefills in the step after (TTFT
-    // 15 ms). An overlap scheduler planned that one too and hands the token out a step late
-    // (TTFT 0.5 + 1 + 1 + 1 steps = 35 ms). Requests of the first wave, or reaching an idle
-    // engine, take 10 / 20 ms.
+    // Every step 10 ms, budget for every prompt. A client sends its next request at the end of the
+    // step that answered it; the request reaches the engine during the next step, which was planned
+    // without it, and prefills in the step after (TTFT 20 ms from the send). An overlap scheduler
+    // planned that one too and hands the token out a step late (TTFT 1 + 1 + 1 + 1 steps = 40 ms).
+    // Requests of the first wave, or reaching an idle engine, take 10 / 20 ms.
     const input = {
       ...base,
       stepMs: () => 10,
@@ -49,13 +49,17 @@ describe('simulateAgg', () => {
     };
     const plain = simulateAgg(input).meanTtftMs;
     const overlapped = simulateAgg({ ...input, overlapScheduler: true }).meanTtftMs;
-    expect(plain).toBeGreaterThan(14.5);
-    expect(plain).toBeLessThanOrEqual(15 + 1e-9);
-    expect(overlapped).toBeGreaterThan(34);
-    expect(overlapped).toBeLessThanOrEqual(35 + 1e-9);
-    // The closed form the disaggregated estimate adds is what the simulation plays out.
-    expect(10 + arrivalLagSteps(false) * 10).toBe(15);
-    expect(10 + arrivalLagSteps(true) * 10).toBe(35);
+    expect(plain).toBeGreaterThan(19);
+    expect(plain).toBeLessThanOrEqual(20 + 1e-9);
+    expect(overlapped).toBeGreaterThan(38);
+    expect(overlapped).toBeLessThanOrEqual(40 + 1e-9);
+  });
+
+  it('a request reaching a busy engine at a random point of a step loses half of it (closed form)', () => {
+    // What the disaggregated estimate adds for a decode hand-off: half the running step, the
+    // further planned steps and, with overlap, the late hand-out.
+    expect(arrivalLagSteps(false)).toBe(0.5);
+    expect(arrivalLagSteps(true)).toBe(2.5);
   });
 
   it('prefill-first: prefills run alone and decodes wait for them (SGLang)', () => {
