@@ -2,6 +2,7 @@
 // the median gap between measured TTFT and the predicted TTFT without the overhead, over the
 // aggregated rows with at most 4 clients (little queueing). Prints it beside the value in use.
 // Usage: npm run bench -- request-overhead CSV --perf-data DIR
+import { median } from '../src/common/index.js';
 import { backendProfile, isBackend } from '../src/engine/index.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import { compareSiliconRows, readSiliconCsv, siliconConcurrency } from '../src/silicon/index.js';
@@ -39,12 +40,10 @@ export async function run(args: string[]): Promise<void> {
     `backend  rows  median gap (ms)  in use (ms)   [agg rows, <= ${MAX_CLIENTS} clients]\n`,
   );
   for (const [backend, list] of [...gaps].sort(([a], [b]) => a.localeCompare(b))) {
-    const sorted = [...list].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const gap = median(list);
     const inUse = isBackend(backend) ? backendProfile(backend).requestOverheadMs : Number.NaN;
     process.stdout.write(
-      `${backend.padEnd(8)} ${String(list.length).padStart(5)} ${median.toFixed(1).padStart(16)} ${String(inUse).padStart(12)}\n`,
+      `${backend.padEnd(8)} ${String(list.length).padStart(5)} ${gap.toFixed(1).padStart(16)} ${String(inUse).padStart(12)}\n`,
     );
   }
 }

@@ -6,6 +6,7 @@
 // engine (TensorRT-LLM's kernels lose efficiency with the work share alike under either split;
 // vLLM's expert-parallel path is slower than its tensor-parallel one), so each table decides from
 // its own shapes collected under all three layouts. No serving measurement is involved.
+import { median } from '../common/index.js';
 import type { PointSol } from './axis-tree.js';
 
 export type SplitAxis = 'tp' | 'ep';
@@ -32,12 +33,6 @@ const MIN_COMPARISONS = 30;
 
 const TP = 4;
 const EP = 5;
-
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
-}
 
 /**
  * For every split n collected as (n, 1) and (1, n) beside (1, 1) of the same shape and token count:

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DATA_DIR, InvalidInputError } from '../common/index.js';
+import { DATA_DIR, InvalidInputError, median, percentile } from '../common/index.js';
 import type { ServingConfig } from '../serving/index.js';
 import type { SiliconReport } from './silicon-compare.js';
 
@@ -193,19 +193,15 @@ export function stepAccuracy(
   errorsPct: readonly number[],
   source: { backend: string; system: string; measurements: readonly string[]; measuredAt: string },
 ): StepAccuracy {
-  const sorted = errorsPct.map(Math.abs).sort((a, b) => a - b);
-  const n = sorted.length;
-  // Median: the middle value, or the mean of the two middle ones; p90: nearest rank.
-  const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  const p90 = sorted[Math.min(n - 1, Math.ceil(0.9 * n) - 1)]!;
+  const errors = errorsPct.map(Math.abs);
   return {
     backend: source.backend,
     system: source.system,
     measurements: [...source.measurements],
     measured_at: source.measuredAt,
-    steps: n,
-    median_ape_pct: round1(median),
-    p90_ape_pct: round1(p90),
+    steps: errors.length,
+    median_ape_pct: round1(median(errors)),
+    p90_ape_pct: round1(percentile(errors, 0.9)),
   };
 }
 

@@ -2,6 +2,7 @@
 // workload and concurrency but different TTFT / TPOT (the same configuration benchmarked in two
 // runs). A model reading only these columns gives such rows one prediction, so their spread
 // (each row against the mean of its repeats) is error it cannot remove.
+import { mean, median } from '../common/index.js';
 import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
 
 export interface RepeatSpread {
@@ -34,16 +35,6 @@ function configurationKey(row: SiliconRow): string {
   return parts.join('|');
 }
 
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Leave-one-out absolute % errors of each value against the mean of the others. */
 function leaveOneOutApe(values: readonly number[]): number[] {
   const total = values.reduce((a, b) => a + b, 0);
@@ -71,17 +62,16 @@ export function repeatSpread(rows: readonly SiliconRow[]): RepeatSpread | undefi
     ttft.push(...leaveOneOutApe(ttfts));
     tpot.push(...leaveOneOutApe(tpots));
   }
-  const stats = (values: number[]) => (values.length ? [mean(values), median(values)] : [0, 0]);
-  const [ttftMapePct, ttftMedianApePct] = stats(ttft) as [number, number];
-  const [tpotMapePct, tpotMedianApePct] = stats(tpot) as [number, number];
+  // Identical copies only: no spread at all.
+  const summary = (values: number[], of: (v: number[]) => number) => (values.length ? of(values) : 0);
   return {
     groups: repeated.length,
     rows: repeated.reduce((n, g) => n + g.length, 0),
     differingRows: ttft.length,
-    ttftMapePct,
-    ttftMedianApePct,
-    tpotMapePct,
-    tpotMedianApePct,
+    ttftMapePct: summary(ttft, mean),
+    ttftMedianApePct: summary(ttft, median),
+    tpotMapePct: summary(tpot, mean),
+    tpotMedianApePct: summary(tpot, median),
   };
 }
 

@@ -1,6 +1,6 @@
 // Predicts every row of a measured-serving CSV and scores the predictions: MAPE and median
 // absolute % error of TTFT and TPOT per partition, coverage, and failures grouped by reason.
-import { InferplanError, PerfDataMissingError } from '../common/index.js';
+import { InferplanError, mean, median, PerfDataMissingError, percentile } from '../common/index.js';
 import { isBackend } from '../engine/index.js';
 import type { SystemRegistry } from '../hardware/index.js';
 import { loadModel, resolveQuant } from '../models/index.js';
@@ -88,23 +88,6 @@ function rowVersion(row: SiliconRow): string | undefined {
 
 function absPctError(predicted: number, measured: number): number {
   return (Math.abs(predicted - measured) / measured) * 100;
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPrediction {
@@ -280,6 +263,7 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
     entry.count++;
     failures.set(reason, entry);
   }
+  const spread = repeatSpread(predictions.map((p) => p.row));
   return {
     predictions,
     partitions,
@@ -288,12 +272,8 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
     failuresByReason: [...failures.entries()]
       .map(([reason, v]) => ({ reason, ...v }))
       .sort((a, b) => b.count - a.count),
-    ...optional('repeatSpread', repeatSpread(predictions.map((p) => p.row))),
+    ...(spread ? { repeatSpread: spread } : {}),
   };
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export interface OpenRowDatabasesOptions {

@@ -1,7 +1,6 @@
 // One row of a measured-serving CSV (the format of shared/silicon/dev.csv): the deployment that
 // was benchmarked and the TTFT/TPOT it delivered. Parsed and checked per row so a bad row is
 // reported and the rest still predicted.
-
 import { z } from 'zod';
 import type { EngineSettings } from '../engine/index.js';
 
