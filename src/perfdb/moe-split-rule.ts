@@ -31,8 +31,9 @@ export interface SplitEvidence {
 /** Fewest comparisons on which a table's evidence is taken. */
 const MIN_COMPARISONS = 30;
 
-const TP = 4;
-const EP = 5;
+/** Positions of moe_tp_size and moe_ep_size among the MoE index axes (table-index.ts). */
+export const MOE_TP_AXIS = 4;
+export const MOE_EP_AXIS = 5;
 
 /**
  * For every split n collected as (n, 1) and (1, n) beside (1, 1) of the same shape and token count:
@@ -49,14 +50,14 @@ export function assessMoeSplits(groups: Iterable<MoeGroupRows>): SplitEvidence[]
     });
     const at = (point: Float64Array, tp: number, ep: number) => {
       const p = Float64Array.from(point);
-      p[TP] = tp;
-      p[EP] = ep;
+      p[MOE_TP_AXIS] = tp;
+      p[MOE_EP_AXIS] = ep;
       return byPoint.get(p.join('|'));
     };
     for (const here of byPoint.values()) {
       const { point } = here;
-      const tp = point[TP]!;
-      const ep = point[EP]!;
+      const tp = point[MOE_TP_AXIS]!;
+      const ep = point[MOE_EP_AXIS]!;
       if (tp > 1 === ep > 1) continue;
       const axis: SplitAxis = tp > 1 ? 'tp' : 'ep';
       const gpus = tp * ep;

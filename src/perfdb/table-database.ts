@@ -4,7 +4,14 @@ import { PerfDataMissingError } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { activationQuantMs } from './activation-quant.js';
 import type { EvalFlags, PointSol } from './axis-tree.js';
-import { assessMoeSplits, prefersSameSplit, type SplitAxis, type SplitEvidence } from './moe-split-rule.js';
+import {
+  assessMoeSplits,
+  MOE_EP_AXIS,
+  MOE_TP_AXIS,
+  prefersSameSplit,
+  type SplitAxis,
+  type SplitEvidence,
+} from './moe-split-rule.js';
 import {
   type CommQuery,
   type ContextAttentionQuery,
@@ -945,10 +952,6 @@ function lexicallyLess(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
   return false;
 }
-
-/** Positions of moe_tp_size and moe_ep_size among the MoE index axes (table-index.ts). */
-const MOE_TP_AXIS = 4;
-const MOE_EP_AXIS = 5;
 
 const SMOOTH_FACTORS = [0.9, 0.95, 1, 1.05, 1.1] as const;
 const MAX_OCTAVES_NOTE = 'the 2-octave limit for borrowing from another GEMM site';

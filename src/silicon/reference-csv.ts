@@ -43,16 +43,15 @@ const ReferenceCsvRowSchema = z
     path: ['kv'],
   });
 
-export /** The reference-step files the shipped step accuracy was measured on (data/reference/). */
-function shippedReferenceFiles(): string[] {
-  const accuracy = loadStepAccuracy();
-  if (!accuracy)
-    throw new InvalidInputError(`${EMBEDDED_STEP_ACCURACY} is missing: name the CSV files to compare`);
+/** The reference-step files the shipped step accuracy was measured on (data/reference/). */
+export function shippedReferenceFiles(accuracyFile: string = EMBEDDED_STEP_ACCURACY): string[] {
+  const accuracy = loadStepAccuracy(accuracyFile);
+  if (!accuracy) throw new InvalidInputError(`${accuracyFile} is missing: name the CSV files to compare`);
   return accuracy.measurements.map((name) => join(DATA_DIR, 'reference', name));
 }
 
-export /** Each row of one reference-step CSV beside its prediction; a bad row names file, line and column. */
-function predictReferenceCsv(
+/** Each row of one reference-step CSV beside its prediction; a bad row names file, line and column. */
+export function predictReferenceCsv(
   csvPath: string,
   db: PerfDatabase,
   system: SystemSpec,

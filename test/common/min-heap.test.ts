@@ -11,8 +11,11 @@ describe('MinHeap', () => {
         expect(heap.size).toBe(keys.length);
         const popped: number[] = [];
         while (heap.size > 0) {
-          expect(heap.peek()).toBeDefined();
-          popped.push(heap.pop()!.key);
+          // peek shows what pop takes next.
+          const top = heap.peek();
+          const item = heap.pop()!;
+          expect(item).toBe(top);
+          popped.push(item.key);
         }
         expect(popped).toEqual([...keys].sort((a, b) => a - b));
         expect(heap.pop()).toBeUndefined();

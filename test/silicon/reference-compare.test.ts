@@ -1,10 +1,13 @@
 // Reference points become the step shapes the engine prices; a mixed step is a prompt chunk
 // beside decodes, priced from the embedded torch tables like any scheduler step.
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SystemRegistry } from '../../src/hardware/index.js';
 import { BF16_QUANT, decomposeStep, loadModel } from '../../src/models/index.js';
 import { openPerfDatabase } from '../../src/perfdb/index.js';
-import { predictReferenceStep, referenceStep } from '../../src/silicon/index.js';
+import { predictReferenceStep, referenceStep, shippedReferenceFiles } from '../../src/silicon/index.js';
 
 describe('reference steps', () => {
   it('maps each phase to its step shape', () => {
@@ -56,5 +59,17 @@ describe('reference steps', () => {
     expect(mixed).toBeGreaterThan(chunk);
     // The decodes' GEMM work rides along the chunk's (weights read once), so the sum overstates it.
     expect(mixed).toBeLessThan(chunk + decode);
+  });
+});
+
+describe('shippedReferenceFiles', () => {
+  it('lists the files the shipped step accuracy was measured on, and says what to do without it', () => {
+    const files = shippedReferenceFiles();
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(existsSync(file)).toBe(true);
+    const absent = join(tmpdir(), 'no-such-dir', 'torch-steps.json');
+    expect(() => shippedReferenceFiles(absent)).toThrow(
+      new RegExp(`${absent.replaceAll('/', '\\/')} is missing: name the CSV files to compare$`),
+    );
   });
 });
