@@ -351,8 +351,14 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
     .option('--database-mode <mode>', 'silicon, hybrid, empirical or sol', 'hybrid')
     .option('--systems-dir <dir...>', 'extra directories of system YAML files')
     .option('--filter <text>', 'only rows whose id contains this text')
-    .option('--length-ratio <r>', 'benchmark client: request lengths uniform in [r, 1] x isl/osl (1 = fixed)')
-    .option('--waves <n>', 'benchmark client: requests sent = n x concurrency')
+    .option(
+      '--length-ratio <r>',
+      'assumed benchmark client: request lengths uniform in [r, 1] x isl/osl (1 = fixed); a row recording length_ratio= keeps its own',
+    )
+    .option(
+      '--waves <n>',
+      'assumed benchmark client: requests sent = n x concurrency; a row recording waves= or requests= keeps its own',
+    )
     .option('--out <file>', 'write per-row predictions (CSV)')
     .option(
       '--save-accuracy <file>',

@@ -313,7 +313,7 @@ class ServingEstimator implements Estimator {
       prefix: workload.prefix,
       tokensPerDecodeStep: this.tokensPerDecodeStep(workload),
       genTokensPerRequest: 1 + workload.nextn,
-      totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(clientsPerRank * waves, 16)),
+      totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(1, Math.round(clientsPerRank * waves))),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
       policy: this.profile.scheduler,
       overlapScheduler: this.profile.overlapsHostWork,
@@ -423,7 +423,10 @@ class ServingEstimator implements Estimator {
         prefillSlots,
         prefillMs: prefillServiceMs,
         afterPrefillMs: transferMs + tpotAt(dBatch) * decodeTokens,
-        totalRequests: Math.max(1, Math.round(clients)) * (this.options.waves ?? DEFAULT_WAVES),
+        totalRequests: Math.max(
+          1,
+          Math.round(Math.max(1, Math.round(clients)) * (this.options.waves ?? DEFAULT_WAVES)),
+        ),
         lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
       }).meanPrefillWaitMs;
     }

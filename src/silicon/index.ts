@@ -35,7 +35,6 @@ export {
 export { type RepeatSpread, repeatSpread, repeatSpreadLine } from './repeat-spread.js';
 export { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers } from './row-deployment.js';
 export {
-  type BenchmarkClient,
   compareSiliconRows,
   type ErrorContribution,
   type OpenRowDatabasesOptions,
@@ -49,6 +48,8 @@ export {
 } from './silicon-compare.js';
 export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
 export {
+  type BenchmarkClient,
+  rowBenchmarkClient,
   type SiliconRow,
   SiliconRowSchema,
   siliconConcurrency,

@@ -10,7 +10,12 @@ import { clientsPerRank, loadBucket } from './accuracy-profile.js';
 import { checkMeasurement, SOL_UTILISATION_LIMIT } from './measurement-check.js';
 import { type RepeatSpread, repeatSpread } from './repeat-spread.js';
 import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } from './row-deployment.js';
-import { type SiliconRow, siliconEngineSettings } from './silicon-row.js';
+import {
+  type BenchmarkClient,
+  rowBenchmarkClient,
+  type SiliconRow,
+  siliconEngineSettings,
+} from './silicon-row.js';
 
 export interface SiliconPrediction {
   readonly row: SiliconRow;
@@ -68,16 +73,11 @@ export interface SiliconReport {
   readonly repeatSpread?: RepeatSpread;
 }
 
-/** The benchmark client assumed for every row (see EstimatorOptions). */
-export interface BenchmarkClient {
-  readonly lengthRatio?: number;
-  readonly waves?: number;
-}
-
 export interface SiliconCompareDeps {
   readonly systems: SystemRegistry;
   /** The perf database a row is priced from (its system, backend and version). */
   readonly openDatabase: (row: SiliconRow) => PerfDatabase;
+  /** The benchmark client assumed for rows that do not record theirs. */
   readonly client?: BenchmarkClient;
 }
 
@@ -97,14 +97,15 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const system = deps.systems.get(row.system);
     const db = deps.openDatabase(row);
     const quant = resolveQuant(model, system.gpu.sm_version, rowQuantOverrides(row, model));
+    const client = { ...deps.client, ...rowBenchmarkClient(row) };
     const estimator = createEstimator({
       model,
       system,
       db,
       quant,
       backend: row.backend,
-      ...(deps.client?.lengthRatio !== undefined ? { lengthRatio: deps.client.lengthRatio } : {}),
-      ...(deps.client?.waves !== undefined ? { waves: deps.client.waves } : {}),
+      ...(client.lengthRatio !== undefined ? { lengthRatio: client.lengthRatio } : {}),
+      ...(client.waves !== undefined ? { waves: client.waves } : {}),
       engine: siliconEngineSettings(row),
     });
     const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };

@@ -2,6 +2,7 @@
 // was benchmarked and the TTFT/TPOT it delivered. Parsed and checked per row so a bad row is
 // reported and the rest still predicted.
 import { z } from 'zod';
+import { InvalidConfigError } from '../common/index.js';
 import type { EngineSettings } from '../engine/index.js';
 
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
@@ -76,6 +77,53 @@ export const REQUIRED_COLUMNS = [
 export function siliconConcurrency(row: SiliconRow): number | undefined {
   const match = /silicon_concurrency=(\d+)/.exec(row.silicon_data_source);
   return match ? Number(match[1]) : undefined;
+}
+
+/** The benchmark client behind a row (see EstimatorOptions): unset fields take the assumed one. */
+export interface BenchmarkClient {
+  /** Requests sent in all, in multiples of the concurrency (may be fractional). */
+  readonly waves?: number;
+  /** Request lengths uniform in [lengthRatio, 1] x nominal. */
+  readonly lengthRatio?: number;
+}
+
+/** A `key=value` fact of the source text, or undefined. */
+function sourceFact(row: SiliconRow, key: string): string | undefined {
+  for (const part of row.silicon_data_source.split(';')) {
+    const [name, value] = part.split('=', 2).map((s) => s.trim());
+    if (name === key && value) return value;
+  }
+  return undefined;
+}
+
+/** A positive number fact; a malformed one is an error naming the row and the key. */
+function positiveFact(row: SiliconRow, key: string, max = Number.POSITIVE_INFINITY): number | undefined {
+  const text = sourceFact(row, key);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new InvalidConfigError(
+      `silicon_data_source ${key}=${text} must be a number in (0, ${max === Number.POSITIVE_INFINITY ? 'inf' : max}]`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The benchmark protocol a row records in its source text, where it does: `waves=N` (requests
+ * sent = N x concurrency), `requests=N` (requests sent, with the row's concurrency) and
+ * `length_ratio=X`. A recorded protocol is a fact of the measurement and wins over the assumed one.
+ */
+export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
+  const waves = positiveFact(row, 'waves');
+  const requests = positiveFact(row, 'requests');
+  const concurrency = siliconConcurrency(row);
+  const lengthRatio = positiveFact(row, 'length_ratio', 1);
+  const sentWaves = waves ?? (requests !== undefined && concurrency ? requests / concurrency : undefined);
+  return {
+    ...(sentWaves !== undefined ? { waves: sentWaves } : {}),
+    ...(lengthRatio !== undefined ? { lengthRatio } : {}),
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   compareSiliconRows,
   predictRow,
   readSiliconCsv,
+  rowBenchmarkClient,
   rowToConfig,
   SiliconRowSchema,
   scorePredictions,
@@ -291,5 +292,71 @@ describe('siliconEngineSettings', () => {
     expect(siliconEngineSettings(row('cuda_graphs=false'))).toEqual({ cudaGraphs: false });
     expect(siliconEngineSettings(row('cuda_graphs=on; silicon_concurrency=4'))).toEqual({});
     expect(siliconEngineSettings(row('no_cuda_graphs=offline'))).toEqual({});
+  });
+});
+
+describe('rowBenchmarkClient', () => {
+  const ttftOf = (prediction: ReturnType<typeof predictRow>): number => {
+    if (!prediction.metrics) throw new Error(prediction.failure);
+    return prediction.metrics.ttftMs;
+  };
+  const row = (source: string, extra: Record<string, string> = {}) =>
+    SiliconRowSchema.parse({
+      id: 'r',
+      silicon_data_source: source,
+      backend: 'vllm',
+      model_path: 'Qwen/Qwen3-32B',
+      system: 'h200_sxm',
+      mode: 'agg',
+      isl: '4096',
+      osl: '256',
+      batch_size: '64',
+      tp_size: '2',
+      silicon_ttft_ms: '1000',
+      silicon_tpot_ms: '20',
+      ...extra,
+    });
+
+  it('reads waves=, requests= (over the concurrency) and length_ratio= from the source text', () => {
+    expect(rowBenchmarkClient(row('silicon_concurrency=64; waves=3; length_ratio=0.5'))).toEqual({
+      waves: 3,
+      lengthRatio: 0.5,
+    });
+    expect(rowBenchmarkClient(row('serving_run.py; silicon_concurrency=8; requests=20'))).toEqual({
+      waves: 2.5,
+    });
+    // Without a concurrency a request count says nothing about waves.
+    expect(rowBenchmarkClient(row('requests=20'))).toEqual({});
+    expect(rowBenchmarkClient(row('silicon_concurrency=8; max_waves=3'))).toEqual({});
+  });
+
+  it('a malformed protocol fact fails that row with the key named, and the row is still reported', () => {
+    expect(() => rowBenchmarkClient(row('length_ratio=1.5'))).toThrow(
+      /length_ratio=1.5 must be a number in \(0, 1\]/,
+    );
+    const predicted = predictWithFormulas(row('silicon_concurrency=64; waves=none'));
+    expect(predicted.failure).toMatch(/waves=none/);
+  });
+
+  it('a row that ran one wave waits longer for its first token than the ten assumed', () => {
+    const oneWave = predictWithFormulas(row('silicon_concurrency=64; waves=1'));
+    const assumed = predictWithFormulas(row('silicon_concurrency=64'));
+    const tenWaves = predictWithFormulas(row('silicon_concurrency=64; waves=10'));
+    // All 64 clients send at once: with one wave every request is in that opening burst, queued
+    // behind up to 63 prefills; with ten, later requests arrive staggered by their predecessors' ends.
+    expect(ttftOf(oneWave)).toBeGreaterThan(3 * ttftOf(assumed));
+    expect(ttftOf(tenWaves)).toBeCloseTo(ttftOf(assumed), 6);
+  });
+
+  it('the recorded protocol wins over the assumed client of the command line', () => {
+    const deps = {
+      systems: new SystemRegistry(),
+      openDatabase: () => formulaDatabase(),
+      client: { waves: 1 },
+    };
+    const recorded = predictRow(row('silicon_concurrency=64; waves=10'), deps);
+    const assumedOne = predictRow(row('silicon_concurrency=64'), deps);
+    expect(ttftOf(recorded)).toBeCloseTo(ttftOf(predictWithFormulas(row('silicon_concurrency=64'))), 6);
+    expect(ttftOf(assumedOne)).toBeGreaterThan(ttftOf(recorded));
   });
 });
