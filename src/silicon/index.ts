@@ -54,4 +54,5 @@ export {
   SiliconRowSchema,
   siliconConcurrency,
   siliconEngineSettings,
+  sourceLabel,
 } from './silicon-row.js';

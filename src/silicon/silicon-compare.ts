@@ -15,6 +15,7 @@ import {
   rowBenchmarkClient,
   type SiliconRow,
   siliconEngineSettings,
+  sourceLabel,
 } from './silicon-row.js';
 
 export interface SiliconPrediction {
@@ -164,6 +165,9 @@ const PARTITIONS: readonly [string, (p: SiliconPrediction) => string][] = [
       `${p.row.backend} ${p.row.mode} ${p.clientsPerRank === undefined ? 'unknown' : loadBucket(p.clientsPerRank)}`,
   ],
   ['model', (p) => p.row.model_path],
+  // Rows of one harness share its client and setup (one sweep fits a single burst of requests, see
+  // the user guide): errors per source show where a harness, not the model, is off.
+  ['source', (p) => sourceLabel(p.row)],
   // Disaggregated rows without worker counts are predicted for an assumed deployment
   // (sizeUnrecordedWorkers): scored apart so the assumption's share of the error shows.
   [

@@ -79,6 +79,17 @@ export function siliconConcurrency(row: SiliconRow): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * Where a row comes from: the first field of its source text (`source_file=` dropped, a path cut to
+ * its last three parts, e.g. `sglang/0.5.1.post1/Qwen_Qwen3-32B.csv`); `unnamed` without one.
+ */
+export function sourceLabel(row: SiliconRow): string {
+  const first = row.silicon_data_source.split(';')[0]?.trim() ?? '';
+  const value = first.startsWith('source_file=') ? first.slice('source_file='.length) : first;
+  if (value === '') return 'unnamed';
+  return value.split('/').filter(Boolean).slice(-3).join('/');
+}
+
 /** The benchmark client behind a row (see EstimatorOptions): unset fields take the assumed one. */
 export interface BenchmarkClient {
   /** Requests sent in all, in multiples of the concurrency (may be fractional). */

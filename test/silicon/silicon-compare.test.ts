@@ -21,6 +21,7 @@ import {
   scorePredictions,
   siliconEngineSettings,
   sizeUnrecordedWorkers,
+  sourceLabel,
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 import { predictedMetrics } from '../helpers/predicted-metrics.js';
@@ -358,5 +359,43 @@ describe('rowBenchmarkClient', () => {
     const assumedOne = predictRow(row('silicon_concurrency=64'), deps);
     expect(ttftOf(recorded)).toBeCloseTo(ttftOf(predictWithFormulas(row('silicon_concurrency=64'))), 6);
     expect(ttftOf(assumedOne)).toBeGreaterThan(ttftOf(recorded));
+  });
+});
+
+describe('sourceLabel', () => {
+  const row = (source: string) =>
+    SiliconRowSchema.parse({
+      id: 'r',
+      silicon_data_source: source,
+      backend: 'sglang',
+      model_path: 'Qwen/Qwen3-32B',
+      system: 'h100_sxm',
+      mode: 'agg',
+      isl: '1024',
+      osl: '128',
+      silicon_ttft_ms: '100',
+      silicon_tpot_ms: '10',
+    });
+
+  it('names a row by the first field of its source text, a path cut to its last three parts', () => {
+    expect(
+      sourceLabel(row('source_file=/home/u/gap/data/h100_sxm/sglang/0.5.1/Qwen.csv; silicon_concurrency=16')),
+    ).toBe('sglang/0.5.1/Qwen.csv');
+    expect(sourceLabel(row('db-dump/2026-04-27; config_id=81; silicon_concurrency=8'))).toBe(
+      'db-dump/2026-04-27',
+    );
+    expect(sourceLabel(row('serving_run.py; cuda_graphs=off'))).toBe('serving_run.py');
+    expect(sourceLabel(row(''))).toBe('unnamed');
+  });
+
+  it('scores each source apart', () => {
+    const a = predictWithFormulas(row('source_file=a.csv; silicon_concurrency=4'));
+    const b = predictWithFormulas(row('source_file=b.csv; silicon_concurrency=4'));
+    const c = predictWithFormulas(row('source_file=b.csv; silicon_concurrency=4'));
+    const sources = scorePredictions([a, b, c]).partitions.filter((p) => p.partition === 'source');
+    expect(sources.map((p) => [p.value, p.rows])).toEqual([
+      ['a.csv', 1],
+      ['b.csv', 2],
+    ]);
   });
 });
