@@ -11,24 +11,14 @@ import {
   loadAccuracyProfile,
   loadStepAccuracy,
   measuredAccuracy,
-  SiliconRowSchema,
   scorePredictions,
   stepAccuracy,
 } from '../../src/silicon/index.js';
 import { predictedMetrics } from '../helpers/predicted-metrics.js';
+import { siliconRow } from '../helpers/silicon-row.js';
 
 function row(id: string, backend: string) {
-  return SiliconRowSchema.parse({
-    id,
-    backend,
-    model_path: 'Qwen/Qwen3-32B',
-    system: 'h200_sxm',
-    mode: 'agg',
-    isl: '1024',
-    osl: '128',
-    silicon_ttft_ms: '100',
-    silicon_tpot_ms: '10',
-  });
+  return siliconRow({ id, backend });
 }
 
 describe('accuracy profile', () => {

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { repeatSpread, repeatSpreadLine, SiliconRowSchema } from '../../src/silicon/index.js';
+import { repeatSpread, repeatSpreadLine } from '../../src/silicon/index.js';
+import { siliconRow } from '../helpers/silicon-row.js';
 
 function row(id: string, ttft: number, tpot: number, extra: Record<string, string> = {}) {
-  return SiliconRowSchema.parse({
+  return siliconRow({
     id,
     silicon_data_source: `run ${id}; silicon_concurrency=8`,
-    backend: 'vllm',
-    model_path: 'Qwen/Qwen3-32B',
-    system: 'h200_sxm',
-    mode: 'agg',
-    isl: '1024',
-    osl: '128',
     tp_size: '2',
     batch_size: '8',
     silicon_ttft_ms: String(ttft),

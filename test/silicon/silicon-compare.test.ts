@@ -25,6 +25,7 @@ import {
 } from '../../src/silicon/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 import { predictedMetrics } from '../helpers/predicted-metrics.js';
+import { siliconRow } from '../helpers/silicon-row.js';
 
 /** Predict a row against the closed-form test database. */
 function predictWithFormulas(row: ReturnType<typeof SiliconRowSchema.parse>) {
@@ -274,19 +275,7 @@ describe('serving runs of our own loop (data/reference, measured on an H200)', (
 
 describe('siliconEngineSettings', () => {
   it('reads cuda_graphs=off (or false) as a key of the source text, nothing else', () => {
-    const row = (source: string) =>
-      SiliconRowSchema.parse({
-        id: 'r',
-        silicon_data_source: source,
-        backend: 'torch',
-        model_path: 'Qwen/Qwen3-32B',
-        system: 'h200_sxm',
-        mode: 'agg',
-        isl: '1024',
-        osl: '128',
-        silicon_ttft_ms: '100',
-        silicon_tpot_ms: '10',
-      });
+    const row = (source: string) => siliconRow({ silicon_data_source: source, backend: 'torch' });
     expect(siliconEngineSettings(row('serving_run.py; cuda_graphs=off; silicon_concurrency=4'))).toEqual({
       cudaGraphs: false,
     });
@@ -301,22 +290,8 @@ describe('rowBenchmarkClient', () => {
     if (!prediction.metrics) throw new Error(prediction.failure);
     return prediction.metrics.ttftMs;
   };
-  const row = (source: string, extra: Record<string, string> = {}) =>
-    SiliconRowSchema.parse({
-      id: 'r',
-      silicon_data_source: source,
-      backend: 'vllm',
-      model_path: 'Qwen/Qwen3-32B',
-      system: 'h200_sxm',
-      mode: 'agg',
-      isl: '4096',
-      osl: '256',
-      batch_size: '64',
-      tp_size: '2',
-      silicon_ttft_ms: '1000',
-      silicon_tpot_ms: '20',
-      ...extra,
-    });
+  const row = (source: string) =>
+    siliconRow({ silicon_data_source: source, isl: '4096', osl: '256', batch_size: '64', tp_size: '2' });
 
   it('reads waves=, requests= (over the concurrency) and length_ratio= from the source text', () => {
     expect(rowBenchmarkClient(row('silicon_concurrency=64; waves=3; length_ratio=0.5'))).toEqual({
@@ -364,18 +339,7 @@ describe('rowBenchmarkClient', () => {
 
 describe('sourceLabel', () => {
   const row = (source: string) =>
-    SiliconRowSchema.parse({
-      id: 'r',
-      silicon_data_source: source,
-      backend: 'sglang',
-      model_path: 'Qwen/Qwen3-32B',
-      system: 'h100_sxm',
-      mode: 'agg',
-      isl: '1024',
-      osl: '128',
-      silicon_ttft_ms: '100',
-      silicon_tpot_ms: '10',
-    });
+    siliconRow({ silicon_data_source: source, backend: 'sglang', system: 'h100_sxm' });
 
   it('names a row by the first field of its source text, a path cut to its last three parts', () => {
     expect(
