@@ -72,6 +72,14 @@ function looksLikeConfigPath(idOrPath: string): boolean {
 }
 
 /**
+ * Not a catalog name but meant as a path: it exists on disk, or it is written as one (./x, /x,
+ * x.json). The config loader then says what is wrong with that path rather than 'unknown model'.
+ */
+function meantAsPath(idOrPath: string): boolean {
+  return existsSync(idOrPath) || /^\.{0,2}\//.test(idOrPath) || idOrPath.endsWith('.json');
+}
+
+/**
  * A model by catalog id or alias (case-insensitive HF id, e.g. 'qwen/qwen3-32b') or by a path to
  * a directory with config.json / a config file. Unknown ids list the known ones.
  */
@@ -94,6 +102,7 @@ export function loadModel(idOrPath: string): ModelSpec {
       `model '${unsupported.id}' (${unsupported.hfArchitecture}) is not supported: ${unsupported.reason}`,
     );
   }
+  if (meantAsPath(idOrPath)) return loadHfConfig(idOrPath);
   throw new UnknownNameError(
     'model',
     idOrPath,

@@ -39,7 +39,7 @@ export function locateConfigFiles(dirOrFile: string): { configPath: string; hfQu
   const configPath = isDir ? join(dirOrFile, 'config.json') : dirOrFile;
   if (!existsSync(configPath)) {
     throw new InvalidInputError(
-      isDir ? `${dirOrFile}: no config.json in this directory` : `${configPath}: file does not exist`,
+      `${isDir ? `${dirOrFile}: no config.json in this directory` : `${configPath}: file does not exist`}; pass a catalog id ('inferplan models') or a Hugging Face config.json or its directory`,
     );
   }
   const dir = dirname(configPath);

@@ -78,6 +78,20 @@ describe('the shipped catalog', () => {
     );
   });
 
+  it('says what is wrong with a path instead of calling it an unknown model', () => {
+    const notes = join(root, 'notes.md');
+    writeFileSync(notes, '# not a config');
+    const noConfig = join(root, 'no-config-dir');
+    mkdirSync(noConfig, { recursive: true });
+    expect(() => loadModel(notes)).toThrow(InvalidInputError);
+    expect(() => loadModel(notes)).toThrow(/notes\.md: not valid JSON/);
+    expect(() => loadModel(noConfig)).toThrow(/no-config-dir: no config\.json in this directory/);
+    expect(() => loadModel('./nowhere/config.json')).toThrow(/nowhere\/config\.json: file does not exist/);
+    // A catalog id is still a catalog id, and a bare unknown name still lists the catalog.
+    expect(() => loadModel('Qwen/Qwen3-32B')).not.toThrow();
+    expect(() => loadModel('acme/not-a-model')).toThrow(UnknownNameError);
+  });
+
   it('lists models sorted by id with unique ids', () => {
     const ids = listModels().map((m) => m.id);
     expect(ids.length).toBeGreaterThanOrEqual(40);

@@ -200,8 +200,12 @@ describe('config.json errors name the file and say what is wrong', () => {
     const empty = join(root, 'empty-dir');
     mkdirSync(empty, { recursive: true });
     expect(() => loadHfConfig(empty)).toThrow(InvalidInputError);
-    expect(() => loadHfConfig(empty)).toThrow(/empty-dir: no config\.json in this directory$/);
-    expect(() => loadHfConfig(join(root, 'missing.json'))).toThrow(/missing\.json: file does not exist$/);
+    expect(() => loadHfConfig(empty)).toThrow(
+      /empty-dir: no config\.json in this directory; pass a catalog id/,
+    );
+    expect(() => loadHfConfig(join(root, 'missing.json'))).toThrow(
+      /missing\.json: file does not exist; pass a catalog id/,
+    );
     const unreadable = join(root, 'dir-config');
     mkdirSync(join(unreadable, 'config.json'), { recursive: true });
     expect(() => loadHfConfig(unreadable)).toThrow(/dir-config\/config\.json: cannot read \(EISDIR\)$/);
