@@ -26,6 +26,9 @@ import {
 import { parallelFromFlags } from './parallel-flags.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
+/** The metric box's value column wraps past this, so the box fits a 100-column terminal. */
+const VALUE_WIDTH = 75;
+
 interface EstimateFlags extends ContextFlags {
   mode: string;
   tp?: string;
@@ -168,7 +171,7 @@ function metricsTable(
   if (accuracy) rows.push(['measured accuracy', accuracy.line]);
   if (m.energyJPerToken !== undefined)
     rows.push(['energy', `${fmt(m.energyJPerToken, 3)} J/token at ${fmt(m.powerWPerGpu ?? 0, 0)} W/GPU`]);
-  return renderTable(['metric', 'value'], rows);
+  return renderTable(['metric', 'value'], rows, { maxWidths: [undefined, VALUE_WIDTH] });
 }
 
 function detailTables(ctx: DeploymentContext, config: ServingConfig, workload: Workload): string {

@@ -28,7 +28,7 @@ export {
   type SvgPoint,
   type SvgSeries,
 } from './svg-chart.js';
-export { renderTable } from './table.js';
+export { renderTable, type TableOptions } from './table.js';
 export { renderBox } from './text-box.js';
 export { describeTpotParts, describeTtftParts, tpotPartsJson, ttftPartsJson } from './time-parts.js';
 export { renderTopTable, renderTopTables } from './top-table.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR } from '../../src/common/index.js';
+import { boxValue } from '../helpers/box-value.js';
 import { runCli } from '../helpers/run-cli.js';
 import { llamaFixtureFlags, writeServingPerfData } from '../helpers/serving-perf-fixture.js';
 
@@ -32,9 +33,11 @@ describe('inferplan estimate', () => {
     for (const label of ['TTFT', 'TPOT', 'tokens/s/gpu', 'memory per GPU', 'data behind it'])
       expect(r.stdout).toContain(label);
     // The embedded accuracy profile's vllm agg entry at this load (16 clients on one rank) is quoted.
-    expect(r.stdout).toMatch(
-      /measured accuracy .*vllm agg at 9-64 clients per rank, \d+ measured runs: TTFT error median [\d.]+%/,
+    expect(boxValue(r.stdout, 'measured accuracy')).toMatch(
+      /^vllm agg at 9-64 clients per rank, \d+ measured runs: TTFT error median [\d.]+%, p90 [\d.]+%.*TPOT median/,
     );
+    // That sentence wraps inside the box, which fits a 100-column terminal.
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     expect(r.stdout).toMatch(/tp2, batch 16/);
     // Where TTFT and TPOT go, the parts summing to the totals printed above them.
     const ttft = Number(/TTFT\s*│\s*([\d,.]+) ms/.exec(r.stdout)![1]!.replaceAll(',', ''));
