@@ -17,7 +17,7 @@ import {
   type ReferencePoint,
   type ReferencePrediction,
   type ReferenceRow,
-  readSiliconCsv,
+  readSiliconCsvs,
   repeatSpreadLine,
   type SiliconPrediction,
   type SiliconReport,
@@ -342,8 +342,10 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
     .description('compare predictions with measurements on real GPUs');
   registerReferenceCommands(silicon, globals);
   silicon
-    .command('compare <csv>')
-    .description('predict every row of a measured serving-results CSV and report the errors per partition')
+    .command('compare <csv...>')
+    .description(
+      'predict every row of measured serving-results CSVs (several read as one set) and report the errors per partition',
+    )
     .option(
       '--perf-data <dir>',
       'perf data folder (an aiconfigurator systems/data folder or ours); default: embedded',
@@ -364,7 +366,7 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       '--save-accuracy <file>',
       'write the median and p90 errors per backend and mode (JSON; `estimate` quotes data/accuracy/silicon-dev.json)',
     )
-    .action(async (csvPath: string, flags: CompareFlags) => {
+    .action(async (csvPaths: string[], flags: CompareFlags) => {
       // Flags first: a typo should not wait for the CSV to be read.
       const mode: DatabaseMode = parseDatabaseMode(flags.databaseMode);
       const client = {
@@ -374,7 +376,7 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
         ...(flags.waves !== undefined ? { waves: parsePositiveInt('--waves', flags.waves) } : {}),
       };
       const systems = new SystemRegistry(flags.systemsDir ?? []);
-      const parsed = readSiliconCsv(csvPath);
+      const parsed = readSiliconCsvs(csvPaths);
       for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
       const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
 
@@ -389,7 +391,7 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
       if (flags.saveAccuracy) {
         const profile = accuracyProfile(report, {
-          measurements: basename(csvPath),
+          measurements: csvPaths.map((p) => basename(p)).join(', '),
           perfData: flags.perfData ? basename(flags.perfData) : 'embedded',
           measuredAt: new Date().toISOString().slice(0, 10),
         });

@@ -46,7 +46,13 @@ export {
   type SiliconReport,
   scorePredictions,
 } from './silicon-compare.js';
-export { parseSiliconCsv, type RowProblem, readSiliconCsv, type SiliconCsv } from './silicon-csv.js';
+export {
+  parseSiliconCsv,
+  type RowProblem,
+  readSiliconCsv,
+  readSiliconCsvs,
+  type SiliconCsv,
+} from './silicon-csv.js';
 export {
   type BenchmarkClient,
   rowBenchmarkClient,

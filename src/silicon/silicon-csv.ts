@@ -58,3 +58,27 @@ export function readSiliconCsv(path: string): SiliconCsv {
   }
   return parseSiliconCsv(text, path);
 }
+
+/**
+ * Several measured-results CSVs read as one set (e.g. a sweep and its follow-up runs). Row ids must
+ * stay unique across files: per-row predictions and repeats are keyed by them.
+ */
+export function readSiliconCsvs(paths: readonly string[]): SiliconCsv {
+  const rows: SiliconRow[] = [];
+  const problems: RowProblem[] = [];
+  const fileOf = new Map<string, string>();
+  for (const path of paths) {
+    const parsed = readSiliconCsv(path);
+    for (const row of parsed.rows) {
+      const earlier = fileOf.get(row.id);
+      if (earlier !== undefined && earlier !== path)
+        throw new InvalidInputError(
+          `${path}: row id '${row.id}' is also in ${earlier}; ids must be unique across the files compared`,
+        );
+      fileOf.set(row.id, path);
+      rows.push(row);
+    }
+    problems.push(...parsed.problems);
+  }
+  return { rows, problems };
+}

@@ -394,6 +394,32 @@ describe('inferplan silicon compare', () => {
     expect(predictions).toHaveLength(4);
     expect(predictions[1]).toMatch(/^a,h200_sxm,vllm/);
   });
+
+  it('reads several CSVs as one set and refuses a row id repeated across them', async () => {
+    const header =
+      'id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+    const row = (id: string, clients: number) =>
+      `${id},silicon_concurrency=${clients},vllm,0.1.0,meta-llama/Llama-3.1-8B-Instruct,h200_sxm,,agg,1024,128,,,${clients},1,1,1,1,0,50,6`;
+    const dir = mkdtempSync(join(tmpdir(), 'silicon-sets-'));
+    const first = join(dir, 'sweep.csv');
+    const second = join(dir, 'follow-up.csv');
+    const clash = join(dir, 'clash.csv');
+    writeFileSync(first, `${header}\n${row('a', 8)}\n${row('b', 16)}\n`);
+    writeFileSync(second, `${header}\n${row('c', 32)}\n`);
+    writeFileSync(clash, `${header}\n${row('a', 4)}\n`);
+    const flags = ['--perf-data', perfData, '--database-mode', 'silicon'];
+    const accuracy = join(dir, 'accuracy.json');
+    const r = await runCli(['silicon', 'compare', first, second, ...flags, '--save-accuracy', accuracy]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/coverage: 100\.0% of 3 rows/);
+    expect(JSON.parse(readFileSync(accuracy, 'utf8'))).toMatchObject({
+      measurements: 'sweep.csv, follow-up.csv',
+      entries: [{ backend: 'vllm', mode: 'agg', rows: 3 }],
+    });
+    const refused = await runCli(['silicon', 'compare', first, clash, ...flags]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/clash\.csv: row id 'a' is also in .*sweep\.csv; ids must be unique/);
+  });
 });
 
 describe('inferplan silicon reference', () => {
