@@ -1,9 +1,9 @@
 // A collection campaign: one worker per GPU pulling from a shared queue, per-case timeouts,
 // worker restarts after crashes, one retry for retryable failures, completion counted here
 // (a set of finished ids per op), and this process as the single writer of every output.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../common/index.js';
+import { makeFoldersSync, writeFileAtomicSync } from '../common/index.js';
 import type { CollectCase } from './case-params.js';
 import type { OpPlan } from './case-plan.js';
 import { type CheckpointMeta, type FailureRecord, OpCheckpoint, type RowRecord } from './checkpoint.js';
@@ -109,7 +109,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const emit = options.onEvent ?? (() => {});
-  mkdirSync(options.checkpointDir, { recursive: true });
+  makeFoldersSync(options.checkpointDir);
   const logDir = join(options.checkpointDir, 'logs');
   const stats = { timedMs: 0, workerCaseMs: 0, parentCaseMs: 0, cases: 0, starts: 0 };
 
@@ -383,7 +383,7 @@ function packageOutputs(
     };
   }
   const { system, version, dir } = output;
-  mkdirSync(dir, { recursive: true });
+  makeFoldersSync(dir);
   const context = { framework: options.backend, version, device: hello.device ?? 'unknown' };
   const finishedAt = new Date().toISOString();
   const reports: OpReport[] = [];

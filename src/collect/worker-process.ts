@@ -1,9 +1,10 @@
 // One worker process on one GPU (or on all of them, for collectives): spawn, wait for hello,
 // send a case, wait for its answer with a timeout, and kill the whole process group if needed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { makeFoldersSync } from '../common/index.js';
 import {
   parseWorkerLine,
   type RunRequest,
@@ -55,7 +56,7 @@ export class WorkerProcess {
     };
     if (options.visibleDevices !== '') env['CUDA_VISIBLE_DEVICES'] = options.visibleDevices;
     if (options.logPath) {
-      mkdirSync(dirname(options.logPath), { recursive: true });
+      makeFoldersSync(dirname(options.logPath));
       this.log = createWriteStream(options.logPath, { flags: 'a' });
     }
     // detached: the worker leads its own process group, so a kill reaches its NCCL helper ranks too.

@@ -1,6 +1,15 @@
 // Writes that never leave a half-written file behind: write a sibling temp file, fsync, rename.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from './errors.js';
@@ -17,7 +26,35 @@ const FS_REASONS: Readonly<Record<string, string>> = {
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',
   EEXIST: 'a file is in the way of a folder',
+  ENOENT: 'its folder cannot hold new entries',
 };
+
+/**
+ * The folders of `dir` that do not exist yet, outermost first. Created one level at a time, not
+ * with mkdir's `recursive`, which in Node 20 loops forever where an existing folder refuses new
+ * entries with ENOENT (e.g. under /proc).
+ */
+function missingFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  return missing;
+}
+
+/** Create `dir` and its missing parents; a failure is one line naming the folder. */
+export function makeFoldersSync(dir: string): void {
+  try {
+    for (const d of missingFolders(dir)) mkdirSync(d);
+  } catch (error) {
+    throw writeError(dir, error);
+  }
+}
+
+async function makeFolders(dir: string): Promise<void> {
+  for (const d of missingFolders(dir)) await mkdir(d);
+}
 
 /** A failed write to a path the user chose is their problem to fix: one line, not a crash. */
 function writeError(path: string, error: unknown): unknown {
@@ -37,7 +74,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 }
 
 function writeFileAtomicSyncUnchecked(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeFoldersSync(dirname(path));
   const tmp = tempSibling(path);
   try {
     const fd = openSync(tmp, 'w');
@@ -63,7 +100,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 async function writeFileAtomicUnchecked(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeFolders(dirname(path));
   const tmp = tempSibling(path);
   try {
     const handle = await open(tmp, 'w');
@@ -90,7 +127,7 @@ export async function writeDirAtomic(
 ): Promise<void> {
   const staging = `${path}.${randomBytes(6).toString('hex')}.partial`;
   try {
-    await mkdir(staging, { recursive: true });
+    await makeFolders(staging);
   } catch (error) {
     throw writeError(path, error);
   }

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
+  makeFoldersSync,
   writeDirAtomic,
   writeFileAtomic,
   writeFileAtomicSync,
@@ -37,4 +38,28 @@ describe('atomic writes', () => {
     await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/cannot write .*: it is a folder \(EISDIR\)/);
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
+
+  it('create missing folders level by level, several deep', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    await writeDirAtomic(join(dir, 'x', 'y', 'save'), async (staging) => {
+      writeFileSync(join(staging, 'f.txt'), 'f');
+    });
+    expect(readFileSync(join(dir, 'x', 'y', 'save', 'f.txt'), 'utf8')).toBe('f');
+    makeFoldersSync(join(dir, 'p', 'q', 'r'));
+    expect(existsSync(join(dir, 'p', 'q', 'r'))).toBe(true);
+  });
+
+  // Node 20's recursive mkdir spins forever here (ENOENT from a folder that exists).
+  it.runIf(existsSync('/proc/self'))(
+    'refuse a folder that cannot hold entries instead of hanging',
+    async () => {
+      await expect(writeDirAtomic('/proc/inferplan-save', async () => {})).rejects.toThrow(
+        /^cannot write \/proc\/inferplan-save: its folder cannot hold new entries \(ENOENT\); choose another path$/,
+      );
+      expect(() => makeFoldersSync('/proc/inferplan-x/y')).toThrow(
+        /cannot write \/proc\/inferplan-x\/y: .*ENOENT/,
+      );
+      await expect(writeFileAtomic('/proc/inferplan-x/out.csv', 'x')).rejects.toThrow(InvalidInputError);
+    },
+  );
 });
