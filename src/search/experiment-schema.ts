@@ -95,12 +95,66 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
+/** Every field name an experiment file may use, at any level. */
+function experimentFields(): string[] {
+  return [
+    ...Object.keys(ExperimentFileSchema.shape),
+    ...Object.keys(ExperimentSpecSchema.shape),
+    ...Object.keys(ExperimentSlaSchema.shape),
+    ...Object.keys(ExperimentQuantSchema.shape),
+    ...Object.keys(ExperimentWorkloadSchema.shape),
+  ];
+}
+
+/** The field a misspelt key most likely meant: one containing it, or within two edits. */
+function closestField(key: string): string | undefined {
+  const fields = experimentFields();
+  const lower = key.toLowerCase();
+  const containing = fields.find((f) => f.includes(lower) || lower.includes(f));
+  if (containing && lower.length >= 3) return containing;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const f of fields) {
+    const d = editDistance(lower, f);
+    if (d < bestDistance) [best, bestDistance] = [f, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** One issue in the file's terms: a typo'd key is named as unknown, an absent one as missing. */
+function issueText(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): string {
+  const where = formatKeyPath([...prefix, ...issue.path]);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map(
+      (k) => `'${k}'${closestField(k) ? ` (did you mean '${closestField(k)}'?)` : ''}`,
+    );
+    return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}; fields are listed in docs/search.md`;
+  }
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message))
+    return `${where}: missing (expected ${issue.expected})`;
+  return `${where}: ${issue.message}`;
+}
+
 function zodMessage(error: z.ZodError, prefix: readonly PropertyKey[]): string {
-  const [first, ...rest] = error.issues;
+  // An unknown key first: it is usually the misspelling of the field reported missing.
+  const issues = [...error.issues].sort(
+    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+  );
+  const [first, ...rest] = issues;
   if (!first) return 'invalid';
-  const where = formatKeyPath([...prefix, ...first.path]);
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  return `${where}: ${first.message}${more}`;
+  return `${issueText(first, prefix)}${more}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

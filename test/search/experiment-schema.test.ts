@@ -87,14 +87,20 @@ describe('experiment files', () => {
       ),
     );
     expect(missing).toBeInstanceOf(InvalidInputError);
-    expect(missing.message).toMatch(/^e\.yaml: experiments\[0\]\.workload: /);
+    expect(missing.message).toMatch(/^e\.yaml: experiments\[0\]\.workload: missing \(expected object\)$/);
     const wrongType = errorOf(() => parseExperimentsYaml(GOOD.replace('isl: 1000', 'isl: many'), 'e.yaml'));
     expect(wrongType.message).toMatch(/experiments\[0\]\.workload\.isl: /);
     const extra = errorOf(() =>
       parseExperimentsYaml(GOOD.replace('- name: a', '- name: a\n    gpus: 3'), 'e.yaml'),
     );
-    expect(extra.message).toMatch(/experiments\[0\]/);
-    expect(extra.message).toMatch(/gpus/);
+    // The unknown key is reported first, with the field it most likely meant.
+    expect(extra.message).toMatch(
+      /^e\.yaml: experiments\[0\]: unknown field 'gpus' \(did you mean 'total_gpus'\?\); fields are listed in docs\/search\.md/,
+    );
+    const typo = errorOf(() => parseExperimentsYaml(GOOD.replace('isl: 1000', 'isll: 1000'), 'e.yaml'));
+    expect(typo.message).toMatch(
+      /workload: unknown field 'isll' \(did you mean 'isl'\?\).*\(and 1 more problem\)$/,
+    );
     const badMode = errorOf(() =>
       parseExperimentsYaml(GOOD.replace('modes: [agg]', 'modes: [agg, static]'), 'e.yaml'),
     );
