@@ -1,6 +1,6 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
 
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
 import { UsageError, writeFileAtomic } from '../common/index.js';
@@ -8,7 +8,7 @@ import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
 import { type DatabaseMode, openPerfDatabase, type PerfDatabase } from '../perfdb/index.js';
-import { renderTable, toCsv } from '../report/index.js';
+import { accuracyChartSpec, renderSvgChart, renderTable, toCsv } from '../report/index.js';
 import {
   accuracyProfile,
   compareSiliconRows,
@@ -37,6 +37,45 @@ interface CompareFlags {
   lengthRatio?: string;
   waves?: string;
   saveAccuracy?: string;
+  charts?: string;
+}
+
+/** The project's accuracy targets, drawn as bands on the charts (docs/user-guide.md#accuracy). */
+const CHART_TARGET_PCT = { TTFT: 15, TPOT: 10 } as const;
+
+/** ttft.svg and tpot.svg under `dir`: every predicted row, measured vs predicted, by backend and mode. */
+async function writeAccuracyCharts(
+  dir: string,
+  predictions: readonly SiliconPrediction[],
+  source: string,
+): Promise<void> {
+  const predicted = predictions.filter((p) => p.metrics !== undefined);
+  const group = (p: SiliconPrediction) => `${p.row.backend} ${p.row.mode}`;
+  const charts = [
+    [
+      'ttft.svg',
+      'TTFT',
+      (p: SiliconPrediction): [number, number] => [p.row.silicon_ttft_ms, p.metrics!.ttftMs],
+    ],
+    [
+      'tpot.svg',
+      'TPOT',
+      (p: SiliconPrediction): [number, number] => [p.row.silicon_tpot_ms, p.metrics!.tpotMs],
+    ],
+  ] as const;
+  for (const [file, metric, values] of charts) {
+    const spec = accuracyChartSpec({
+      metric,
+      unit: 'ms',
+      targetPct: CHART_TARGET_PCT[metric],
+      source,
+      points: predicted.map((p) => {
+        const [measured, prediction] = values(p);
+        return { measured, predicted: prediction, group: group(p) };
+      }),
+    });
+    await writeFileAtomic(join(dir, file), renderSvgChart(spec));
+  }
 }
 
 function predictionsCsv(predictions: readonly SiliconPrediction[]): string {
@@ -362,6 +401,7 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       'assumed benchmark client: requests sent = n x concurrency; a row recording waves= or requests= keeps its own',
     )
     .option('--out <file>', 'write per-row predictions (CSV)')
+    .option('--charts <dir>', 'write ttft.svg and tpot.svg: predicted vs measured per row (log-log)')
     .option(
       '--save-accuracy <file>',
       'write the median and p90 errors per backend and mode (JSON; `estimate` quotes data/accuracy/silicon-dev.json)',
@@ -389,6 +429,8 @@ export function registerSiliconCommand(program: Command, globals: () => GlobalOp
       });
       const predictions = report.predictions;
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
+      if (flags.charts)
+        await writeAccuracyCharts(flags.charts, predictions, csvPaths.map((p) => basename(p)).join(', '));
       if (flags.saveAccuracy) {
         const profile = accuracyProfile(report, {
           measurements: csvPaths.map((p) => basename(p)).join(', '),

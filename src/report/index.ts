@@ -1,4 +1,5 @@
 // Public surface of the report layer: rendering only, no modelling.
+export { type AccuracyChartInput, type AccuracyPoint, accuracyChartSpec } from './accuracy-chart.js';
 export { type AsciiScatterSpec, type AsciiSeries, renderAsciiScatter, type XY } from './ascii-scatter.js';
 export { POINT_CSV_HEAD, pointCsvRow, pointsToCsv, toCsv } from './csv-format.js';
 export { describeDeployment, describeDeploymentShort, describeWorkers } from './deployment-text.js';

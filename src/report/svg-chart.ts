@@ -10,8 +10,11 @@ export interface SvgPoint {
 export interface SvgSeries {
   readonly name: string;
   readonly points: readonly SvgPoint[];
-  /** 'line' joins points in x order (a Pareto front); 'cloud' draws small faint dots. */
-  readonly style: 'line' | 'points' | 'cloud';
+  /**
+   * 'line' joins points in x order (a Pareto front); 'cloud' draws small faint dots; 'guide' a thin
+   * dashed grey line without dots (a reference such as y = x).
+   */
+  readonly style: 'line' | 'points' | 'cloud' | 'guide';
   /** Series sharing a colour group use one colour (a front and its cloud). Default: its own. */
   readonly colorGroup?: string;
   /** Leave out of the legend (e.g. the cloud behind a front). */
@@ -26,6 +29,10 @@ export interface SvgChartSpec {
   readonly series: readonly SvgSeries[];
   readonly marked?: SvgPoint & { readonly label: string };
   readonly verticalLines?: readonly { readonly x: number; readonly label: string }[];
+  /** Logarithmic axes (both), for values spanning decades; points at or below zero are left out. */
+  readonly logAxes?: boolean;
+  /** Legend corner (default top right). */
+  readonly legendAt?: 'top-right' | 'top-left';
   readonly width?: number;
   readonly height?: number;
 }
@@ -42,6 +49,9 @@ export const PALETTE = [
   '#000000',
 ];
 
+/** Reference lines (y = x, error bands): grey, behind the data in meaning if not in order. */
+const GUIDE_COLOR = '#999999';
+
 export function escapeXml(text: string): string {
   return text
     .replaceAll('&', '&amp;')
@@ -52,23 +62,56 @@ export function escapeXml(text: string): string {
 
 const n = (v: number) => (Math.round(v * 10) / 10).toFixed(1);
 
+interface Axis {
+  readonly ticks: readonly number[];
+  readonly max: number;
+  /** Position of a value along the axis, 0 at the start and 1 at the end. */
+  readonly at: (value: number) => number;
+}
+
+function linearAxis(max: number, target: number): Axis {
+  const ticks = niceTicks(max, target);
+  const top = ticks.at(-1)!;
+  return { ticks, max: top, at: (v) => v / top };
+}
+
+/** Whole decades around the data, with 2 and 5 between when it spans at most two decades. */
+function logAxis(values: readonly number[]): Axis {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  const lo = Math.floor(Math.log10(positive.length ? Math.min(...positive) : 1));
+  let hi = Math.ceil(Math.log10(positive.length ? Math.max(...positive) : 10));
+  if (hi <= lo) hi = lo + 1;
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const mant of hi - lo <= 2 ? [1, 2, 5] : [1]) {
+      const t = Number((mant * 10 ** e).toPrecision(12));
+      if (t <= 10 ** hi) ticks.push(t);
+    }
+  }
+  return { ticks, max: 10 ** hi, at: (v) => (Math.log10(v) - lo) / (hi - lo) };
+}
+
 export function renderSvgChart(spec: SvgChartSpec): string {
   const width = spec.width ?? 760;
   const height = spec.height ?? 480;
   const m = { left: 72, right: 24, top: spec.subtitle ? 62 : 48, bottom: 58 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const finite = (p: SvgPoint) => Number.isFinite(p.x) && Number.isFinite(p.y);
+  const finite = (p: SvgPoint) =>
+    Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.logAxes || (p.x > 0 && p.y > 0));
   const all = [...spec.series.flatMap((s) => s.points), ...(spec.marked ? [spec.marked] : [])].filter(finite);
-  const xTicks = niceTicks(
-    Math.max(0, ...all.map((p) => p.x), ...(spec.verticalLines ?? []).map((l) => l.x)),
-    6,
-  );
-  const yTicks = niceTicks(Math.max(0, ...all.map((p) => p.y)), 5);
-  const xMax = xTicks.at(-1)!;
-  const yMax = yTicks.at(-1)!;
-  const sx = (x: number) => m.left + (x / xMax) * plotW;
-  const sy = (y: number) => m.top + plotH - (y / yMax) * plotH;
+  const vx = (spec.verticalLines ?? []).map((l) => l.x);
+  const xAxis = spec.logAxes
+    ? logAxis([...all.map((p) => p.x), ...vx.filter((x) => x > 0)])
+    : linearAxis(Math.max(0, ...all.map((p) => p.x), ...vx), 6);
+  const yAxis = spec.logAxes
+    ? logAxis(all.map((p) => p.y))
+    : linearAxis(Math.max(0, ...all.map((p) => p.y)), 5);
+  const xTicks = xAxis.ticks;
+  const yTicks = yAxis.ticks;
+  const xMax = xAxis.max;
+  const sx = (x: number) => m.left + xAxis.at(x) * plotW;
+  const sy = (y: number) => m.top + plotH - yAxis.at(y) * plotH;
 
   const colors = new Map<string, string>();
   const colorOf = (s: SvgSeries) => {
@@ -126,8 +169,17 @@ export function renderSvgChart(spec: SvgChartSpec): string {
   // Clouds first so fronts and the marked point draw on top.
   const ordered = [...spec.series].sort((a, b) => Number(b.style === 'cloud') - Number(a.style === 'cloud'));
   for (const s of ordered) {
-    const color = colorOf(s);
     const pts = s.points.filter(finite);
+    if (s.style === 'guide') {
+      if (pts.length > 1) {
+        const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${n(sx(p.x))} ${n(sy(p.y))}`).join(' ');
+        out.push(
+          `<path class="guide" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${GUIDE_COLOR}" stroke-width="1" stroke-dasharray="6 4"/>`,
+        );
+      }
+      continue;
+    }
+    const color = colorOf(s);
     out.push(`<g class="series" data-name="${escapeXml(s.name)}" fill="${color}" stroke="${color}">`);
     if (s.style === 'line' && pts.length > 1) {
       const d = [...pts]
@@ -163,19 +215,23 @@ export function renderSvgChart(spec: SvgChartSpec): string {
   if (legendItems.length > 0) {
     const itemH = 18;
     const boxW = Math.min(plotW / 2, 16 + 7 * Math.max(...legendItems.map((s) => s.name.length)) + 24);
-    const bx = m.left + plotW - boxW - 8;
+    const bx = spec.legendAt === 'top-left' ? m.left + 8 : m.left + plotW - boxW - 8;
     const by = m.top + 8;
     out.push(
       `<g class="legend"><rect x="${n(bx)}" y="${n(by)}" width="${n(boxW)}" height="${n(legendItems.length * itemH + 8)}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
     );
     legendItems.forEach((s, i) => {
-      const color = colorOf(s);
       const y = by + 4 + itemH * i + itemH / 2;
-      out.push(
-        `<line x1="${n(bx + 8)}" y1="${n(y)}" x2="${n(bx + 24)}" y2="${n(y)}" stroke="${color}" stroke-width="2"/>`,
-        `<circle cx="${n(bx + 16)}" cy="${n(y)}" r="3.5" fill="${color}"/>`,
-        `<text x="${n(bx + 30)}" y="${n(y + 4)}">${escapeXml(s.name)}</text>`,
-      );
+      const mark =
+        s.style === 'guide'
+          ? [
+              `<line x1="${n(bx + 8)}" y1="${n(y)}" x2="${n(bx + 24)}" y2="${n(y)}" stroke="${GUIDE_COLOR}" stroke-width="1" stroke-dasharray="6 4"/>`,
+            ]
+          : [
+              `<line x1="${n(bx + 8)}" y1="${n(y)}" x2="${n(bx + 24)}" y2="${n(y)}" stroke="${colorOf(s)}" stroke-width="2"/>`,
+              `<circle cx="${n(bx + 16)}" cy="${n(y)}" r="3.5" fill="${colorOf(s)}"/>`,
+            ];
+      out.push(...mark, `<text x="${n(bx + 30)}" y="${n(y + 4)}">${escapeXml(s.name)}</text>`);
     });
     out.push('</g>');
   }

@@ -409,8 +409,26 @@ describe('inferplan silicon compare', () => {
     writeFileSync(clash, `${header}\n${row('a', 4)}\n`);
     const flags = ['--perf-data', perfData, '--database-mode', 'silicon'];
     const accuracy = join(dir, 'accuracy.json');
-    const r = await runCli(['silicon', 'compare', first, second, ...flags, '--save-accuracy', accuracy]);
+    const charts = join(dir, 'charts');
+    const r = await runCli([
+      'silicon',
+      'compare',
+      first,
+      second,
+      ...flags,
+      '--save-accuracy',
+      accuracy,
+      '--charts',
+      charts,
+    ]);
     expect(r.code).toBe(0);
+    // One chart per metric, every predicted row a dot of its backend and mode.
+    expect(readdirSync(charts).sort()).toEqual(['tpot.svg', 'ttft.svg']);
+    const ttft = readFileSync(join(charts, 'ttft.svg'), 'utf8');
+    expect(ttft).toMatch(/TTFT: predicted vs measured/);
+    expect(ttft).toMatch(/3 rows, MAPE [\d.]+%, sweep\.csv, follow-up\.csv/);
+    expect(ttft).toMatch(/data-name="vllm agg \(3, MAPE [\d.]+%\)"/);
+    expect(readFileSync(join(charts, 'tpot.svg'), 'utf8')).toMatch(/\+-10%/);
     expect(r.stdout).toMatch(/coverage: 100\.0% of 3 rows/);
     expect(JSON.parse(readFileSync(accuracy, 'utf8'))).toMatchObject({
       measurements: 'sweep.csv, follow-up.csv',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { experimentsChartSpec, paretoChartSpec, renderSvgChart } from '../../src/report/index.js';
+import {
+  accuracyChartSpec,
+  experimentsChartSpec,
+  paretoChartSpec,
+  renderSvgChart,
+} from '../../src/report/index.js';
 import { parseExperimentsYaml, runExperiments } from '../../src/search/index.js';
 import { FakeEstimator } from '../search/fake-estimator.js';
 import { sampleResult } from './report-fixtures.js';
@@ -90,5 +95,54 @@ experiments: [{ name: one, modes: [agg] }, { name: two }]`,
     expect(chart.series.map((s) => s.name)).toEqual(['one agg', 'two agg', 'two disagg']);
     expect(chart.marked?.label).toMatch(/^best: (one|two) /);
     expect(chart.verticalLines).toEqual([{ x: 50, label: 'TPOT 20 ms' }]);
+  });
+});
+
+describe('log-log accuracy charts', () => {
+  const points = [
+    { measured: 50, predicted: 40, group: 'vllm agg' },
+    { measured: 200, predicted: 220, group: 'vllm agg' },
+    { measured: 4000, predicted: 3000, group: 'trtllm disagg' },
+    // Not drawable on log axes: left out, not plotted at the origin.
+    { measured: 0, predicted: 10, group: 'vllm agg' },
+  ];
+  const spec = accuracyChartSpec({ metric: 'TTFT', unit: 'ms', points, targetPct: 15, source: 'runs.csv' });
+
+  it('groups points with their own count and MAPE, and draws y = x and the target band', () => {
+    expect(spec.logAxes).toBe(true);
+    expect(spec.subtitle).toBe('3 rows, MAPE 18.3%, runs.csv');
+    const names = spec.series.map((s) => s.name);
+    // (20% + 10%) / 2 for vllm agg, 25% for trtllm disagg; groups in name order.
+    expect(names).toEqual([
+      'trtllm disagg (1, MAPE 25.0%)',
+      'vllm agg (2, MAPE 15.0%)',
+      'predicted = measured',
+      '+-15%',
+      '-15%',
+    ]);
+    const diagonal = spec.series.find((s) => s.name === 'predicted = measured')!;
+    expect(diagonal.points).toEqual([
+      { x: 40, y: 40 },
+      { x: 4000, y: 4000 },
+    ]);
+    expect(spec.series.find((s) => s.name === '+-15%')!.points[1]!.y).toBeCloseTo(4600, 6);
+  });
+
+  it('renders decade ticks, dashed guides without dots and the legend top left', () => {
+    const svg = renderSvgChart(spec);
+    const ticks = [...svg.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]+)<\/text>/g)].map(
+      (m) => m[1],
+    );
+    // Data from 40 to 4000: decades 10..10k (with 2 and 5 between only when two decades or less).
+    expect(ticks).toEqual(['10', '100', '1000', '10k']);
+    expect(count(svg, /<path class="guide"/g)).toBe(3);
+    expect(count(svg, /stroke-dasharray="6 4"/g)).toBe(3 + 2);
+    // Dots: three drawable points plus one per coloured legend entry.
+    expect(count(svg, /<circle /g)).toBe(3 + 2);
+    const legend = /<g class="legend"><rect x="([\d.]+)"/.exec(svg);
+    expect(Number(legend![1])).toBeLessThan(100);
+    // The axis starts at the decade below the data: the first grid line (x = 10) is the left edge.
+    const x10 = Number(/<line x1="([\d.]+)" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+"\/>/.exec(svg)![1]);
+    expect(x10).toBeCloseTo(72, 0);
   });
 });
