@@ -3,7 +3,7 @@
 // coverage), timed, with the targets.
 // Usage: npm run bench -- silicon-accuracy CSV --perf-data DIR [--database-mode hybrid] [--length-ratio R]
 import { parseDatabaseMode, parseNumber } from '../src/cli/deployment-context.js';
-import { renderSiliconReport } from '../src/cli/silicon-command.js';
+import { renderSiliconReport } from '../src/cli/silicon-compare-command.js';
 import { SystemRegistry } from '../src/hardware/index.js';
 import { compareSiliconRows, readSiliconCsv } from '../src/silicon/index.js';
 import { optionValue, positionalArg } from './bench-options.js';
