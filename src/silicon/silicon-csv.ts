@@ -1,5 +1,6 @@
 // Reads a measured-serving CSV; a malformed row becomes a per-row problem, not a failed run.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError } from '../common/index.js';
 import { REQUIRED_COLUMNS, type SiliconRow, SiliconRowSchema } from './silicon-row.js';
@@ -67,7 +68,10 @@ export function readSiliconCsvs(paths: readonly string[]): SiliconCsv {
   const rows: SiliconRow[] = [];
   const problems: RowProblem[] = [];
   const fileOf = new Map<string, string>();
+  const seen = new Set<string>();
   for (const path of paths) {
+    if (seen.has(resolve(path))) throw new InvalidInputError(`${path} is given twice; name each file once`);
+    seen.add(resolve(path));
     const parsed = readSiliconCsv(path);
     for (const row of parsed.rows) {
       const earlier = fileOf.get(row.id);
