@@ -1,6 +1,6 @@
 // `inferplan silicon run` and `silicon reference`: whole-model steps timed on a GPU (or recorded)
 // beside the torch tables' prediction.
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
 import { UsageError, writeFileAtomic } from '../common/index.js';
@@ -173,6 +173,8 @@ export function registerReferenceCommands(silicon: Command, globals: () => Globa
     )
     .action(async (csvPaths: string[], flags: ReferenceFlags & { saveAccuracy?: string }) => {
       const files = csvPaths.length > 0 ? csvPaths : shippedReferenceFiles();
+      const twice = files.find((f, i) => files.findIndex((g) => resolve(g) === resolve(f)) !== i);
+      if (twice) throw new UsageError(`${twice} is given twice; name each file once`);
       const { db, system } = await openTorchDatabase(flags);
       const rows: (ReferenceRow & ReferencePrediction)[] = [];
       for (const csvPath of files) rows.push(...predictReferenceCsv(csvPath, db, system));

@@ -468,6 +468,9 @@ describe('inferplan silicon reference', () => {
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { predictedMs: number; measuredMs: number; layers: number }[];
     expect(rows).toHaveLength(2);
+    const twice = await runCli(['silicon', 'reference', csv, csv, '--perf-data', root]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/steps\.csv is given twice; name each file once/);
     // Four layers cost far less than thirty-two: the prediction follows the layers the run used.
     expect(rows[1]!.predictedMs).toBeGreaterThan(0);
     expect(rows[0]!.predictedMs).toBeGreaterThan(rows[1]!.predictedMs);
