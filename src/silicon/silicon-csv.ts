@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { InvalidInputError } from '../common/index.js';
+import { InvalidInputError, UsageError } from '../common/index.js';
 import { REQUIRED_COLUMNS, type SiliconRow, SiliconRowSchema } from './silicon-row.js';
 
 export interface RowProblem {
@@ -70,7 +70,7 @@ export function readSiliconCsvs(paths: readonly string[]): SiliconCsv {
   const fileOf = new Map<string, string>();
   const seen = new Set<string>();
   for (const path of paths) {
-    if (seen.has(resolve(path))) throw new InvalidInputError(`${path} is given twice; name each file once`);
+    if (seen.has(resolve(path))) throw new UsageError(`${path} is given twice; name each file once`);
     seen.add(resolve(path));
     const parsed = readSiliconCsv(path);
     for (const row of parsed.rows) {

@@ -438,7 +438,7 @@ describe('inferplan silicon compare', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/clash\.csv: row id 'a' is also in .*sweep\.csv; ids must be unique/);
     const twice = await runCli(['silicon', 'compare', first, first, ...flags]);
-    expect(twice.code).toBe(3);
+    expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/sweep\.csv is given twice; name each file once/);
   });
 });
