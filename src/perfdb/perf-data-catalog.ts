@@ -1,7 +1,7 @@
 // Finds perf tables on disk in either aiconfigurator layout (legacy `<system>/<backend>/<version>/`,
 // current `<system>/<family>/<backend>/<version>/`) and in our own embedded layout (legacy shape,
 // `.ipdb` files), honouring `reuse.yaml` version aliases. Reads directory listings only.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -39,12 +39,34 @@ const ReuseFileSchema = z.union([
   z.record(z.string(), z.union([z.string(), z.number()])),
 ]);
 
+/**
+ * A folder's entries, or none where it cannot be read: a perf data root may be any folder, and an
+ * unreadable corner of it (permissions, a dangling link) holds no tables rather than stopping the scan.
+ */
+function readEntries(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a link resolves to a folder or a file (false when it dangles or cannot be read). */
+function isLinkTo(path: string, kind: 'dir' | 'file'): boolean {
+  try {
+    const target = statSync(path);
+    return kind === 'dir' ? target.isDirectory() : target.isFile();
+  } catch {
+    return false;
+  }
+}
+
 function listDirs(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
+  return readEntries(dir)
     .filter(
       (e) =>
         !e.name.startsWith('.') &&
-        (e.isDirectory() || (e.isSymbolicLink() && statSync(join(dir, e.name)).isDirectory())),
+        (e.isDirectory() || (e.isSymbolicLink() && isLinkTo(join(dir, e.name), 'dir'))),
     )
     .map((e) => e.name)
     .sort();
@@ -87,7 +109,10 @@ function scanBackendDir(dir: string, backend: string, into: BackendCatalog, igno
   for (const version of listDirs(dir)) {
     const versionDir = join(dir, version);
     const tables = new Map<TableName, TableFileRef>();
-    for (const file of readdirSync(versionDir).sort()) {
+    const files = readEntries(versionDir).filter(
+      (e) => e.isFile() || (e.isSymbolicLink() && isLinkTo(join(versionDir, e.name), 'file')),
+    );
+    for (const file of files.map((e) => e.name).sort()) {
       const parsed = tableNameOfFile(file);
       if (!parsed) {
         if (/_perf\.(txt|csv|parquet)$/.test(file)) ignored.push(join(versionDir, file));

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
@@ -250,6 +250,21 @@ describe('perf data loaders and layouts', () => {
     });
     expect(result).toMatchObject({ latencyMs: 123, provenance: 'measured' });
     expect(db.indexes.get('context_attention')!.table.duplicateKeys).toBe(1);
+  });
+});
+
+describe('scanning a folder with broken corners', () => {
+  it('skips dangling links instead of failing the whole scan', async () => {
+    const root = tempDir();
+    writeLegacyCsvTree(root);
+    // A link to nowhere at system, backend and version level.
+    symlinkSync(join(root, 'gone'), join(root, 'dangling_system'));
+    symlinkSync(join(root, 'gone'), join(root, 'h200_sxm', 'dangling_backend'));
+    symlinkSync(join(root, 'gone'), join(root, 'h200_sxm', 'vllm', '0.9.0', 'moe_perf.txt'));
+    const entries = await listPerfData(root);
+    expect(new Set(entries.map((e) => `${e.system}/${e.backend}/${e.version}`))).toEqual(
+      new Set(['h200_sxm/vllm/0.9.0', 'h200_sxm/vllm/0.10.0', 'h200_sxm/nccl/2.21.5']),
+    );
   });
 });
 
