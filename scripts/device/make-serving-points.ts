@@ -1,6 +1,7 @@
 // Writes the serving-run points (workers/torch/serving_run.py) for catalog models:
 //   npx tsx scripts/device/make-serving-points.ts > scripts/device/serving-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts heavy > scripts/device/serving-heavy-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts prefill-first > scripts/device/serving-prefill-first-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
@@ -35,7 +36,17 @@ const SETS: Record<string, readonly Run[]> = {
     ['Qwen/Qwen3-32B', 32, 2048, 256, 4],
     ['Qwen/Qwen3-30B-A3B', 96, 1024, 512, 3],
   ],
+  // SGLang's scheduler on known setups: the same loop with prompt steps that carry no decodes,
+  // at points the 'mixed' runs above also measured.
+  'prefill-first': [
+    ['meta-llama/Llama-3.1-8B-Instruct', 32, 1024, 128, 10],
+    ['meta-llama/Llama-3.1-8B-Instruct', 16, 4096, 128, 10],
+    ['Qwen/Qwen3-32B', 16, 1024, 128, 10],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 2048, 256, 5],
+  ],
 };
+/** Sets whose engine runs another scheduler than the torch profile's 'mixed'. */
+const SCHEDULERS: Record<string, string> = { 'prefill-first': 'prefill-first' };
 
 const setName = process.argv[2] ?? 'base';
 const runs = SETS[setName];
@@ -45,6 +56,18 @@ if (!runs) {
 }
 for (const [id, clients, isl, osl, waves] of runs) {
   const shape = modelShapeOf(loadModel(id));
-  const point = { model: shape, modelId: id, clients, isl, osl, lengthRatio: LENGTH_RATIO, waves, ctxTokens: CTX_TOKENS, seed: 1 };
+  const scheduler = SCHEDULERS[setName];
+  const point = {
+    model: shape,
+    modelId: id,
+    clients,
+    isl,
+    osl,
+    lengthRatio: LENGTH_RATIO,
+    waves,
+    ctxTokens: CTX_TOKENS,
+    seed: 1,
+    ...(scheduler ? { scheduler } : {}),
+  };
   process.stdout.write(`${JSON.stringify(point)}\n`);
 }

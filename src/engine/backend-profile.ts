@@ -92,6 +92,8 @@ export interface BackendProfile {
 export interface EngineSettings {
   /** false: decode steps run eagerly too (see BackendProfile.cudaGraphs). */
   readonly cudaGraphs?: boolean;
+  /** The scheduler the engine ran, where it was not its default (e.g. SGLang --enable-mixed-chunk). */
+  readonly scheduler?: SchedulerPolicy;
 }
 
 /** Whether the profile prices eager launches at all (only the torch backend measured them). */
@@ -233,8 +235,17 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
 
 export function backendProfile(backend: Backend, settings: EngineSettings = {}): BackendProfile {
   const profile = PROFILES[backend];
-  return settings.cudaGraphs === false ? { ...profile, cudaGraphs: false } : profile;
+  const graphs = settings.cudaGraphs === false && profile.cudaGraphs;
+  const scheduler = settings.scheduler !== undefined && settings.scheduler !== profile.scheduler;
+  if (!graphs && !scheduler) return profile;
+  return {
+    ...profile,
+    ...(graphs ? { cudaGraphs: false } : {}),
+    ...(scheduler ? { scheduler: settings.scheduler! } : {}),
+  };
 }
+
+export const SCHEDULER_POLICIES: readonly SchedulerPolicy[] = ['mixed', 'prefill-first'];
 
 export function isBackend(value: string): value is Backend {
   return (BACKENDS as readonly string[]).includes(value);

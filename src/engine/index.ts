@@ -6,6 +6,8 @@ export {
   type EngineSettings,
   isBackend,
   pricesLaunchCost,
+  SCHEDULER_POLICIES,
+  type SchedulerPolicy,
 } from './backend-profile.js';
 export type { MemoryBreakdown } from './memory-model.js';
 export { StepEngine, type StepEngineOptions } from './step-engine.js';

@@ -3,7 +3,7 @@
 // reported and the rest still predicted.
 import { z } from 'zod';
 import { InvalidConfigError } from '../common/index.js';
-import type { EngineSettings } from '../engine/index.js';
+import { type EngineSettings, SCHEDULER_POLICIES, type SchedulerPolicy } from '../engine/index.js';
 
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
 const optionalInt = z
@@ -139,10 +139,19 @@ export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
 
 /**
  * Engine settings a row records in its source text where they differ from the engine's defaults:
- * `cuda_graphs=off` (decode steps ran eagerly, e.g. vLLM --enforce-eager).
+ * `cuda_graphs=off` (decode steps ran eagerly, e.g. vLLM --enforce-eager) and `scheduler=mixed` or
+ * `scheduler=prefill-first` (how prefill and decode shared steps); a malformed scheduler fails the
+ * row naming the key.
  */
 export function siliconEngineSettings(row: SiliconRow): EngineSettings {
-  return /(?:^|[;\s])cuda_graphs=(?:off|false)(?:$|[;\s])/.test(row.silicon_data_source)
-    ? { cudaGraphs: false }
-    : {};
+  const eager = /(?:^|[;\s])cuda_graphs=(?:off|false)(?:$|[;\s])/.test(row.silicon_data_source);
+  const scheduler = sourceFact(row, 'scheduler');
+  if (scheduler !== undefined && !(SCHEDULER_POLICIES as readonly string[]).includes(scheduler))
+    throw new InvalidConfigError(
+      `silicon_data_source scheduler=${scheduler} must be one of ${SCHEDULER_POLICIES.join(', ')}`,
+    );
+  return {
+    ...(eager ? { cudaGraphs: false } : {}),
+    ...(scheduler !== undefined ? { scheduler: scheduler as SchedulerPolicy } : {}),
+  };
 }

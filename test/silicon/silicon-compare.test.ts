@@ -295,6 +295,41 @@ describe('siliconEngineSettings', () => {
     expect(siliconEngineSettings(row('cuda_graphs=on; silicon_concurrency=4'))).toEqual({});
     expect(siliconEngineSettings(row('no_cuda_graphs=offline'))).toEqual({});
   });
+
+  it('reads scheduler=mixed or prefill-first, and fails a row naming any other value', () => {
+    const row = (source: string) => siliconRow({ silicon_data_source: source, backend: 'torch' });
+    expect(siliconEngineSettings(row('cuda_graphs=off; scheduler=prefill-first'))).toEqual({
+      cudaGraphs: false,
+      scheduler: 'prefill-first',
+    });
+    expect(siliconEngineSettings(row('scheduler=mixed; silicon_concurrency=8'))).toEqual({
+      scheduler: 'mixed',
+    });
+    expect(() => siliconEngineSettings(row('scheduler=fifo'))).toThrow(
+      /silicon_data_source scheduler=fifo must be one of mixed, prefill-first/,
+    );
+  });
+
+  it('prices a recorded scheduler: prefill-first steps carry no decodes, so TPOT rises and TTFT falls', () => {
+    const at = (scheduler: string) =>
+      predictWithFormulas(
+        siliconRow({
+          silicon_data_source: `silicon_concurrency=32; scheduler=${scheduler}`,
+          backend: 'torch',
+          backend_version: '2.11.0',
+          system: 'h200_sxm',
+          model_path: 'meta-llama/Llama-3.1-8B-Instruct',
+          isl: '1024',
+          osl: '128',
+          batch_size: '32',
+          tp_size: '1',
+        }),
+      );
+    const mixed = at('mixed');
+    const first = at('prefill-first');
+    expect(first.metrics!.tpotMs).toBeGreaterThan(mixed.metrics!.tpotMs);
+    expect(first.metrics!.ttftMs).toBeLessThan(mixed.metrics!.ttftMs);
+  });
 });
 
 describe('rowBenchmarkClient', () => {

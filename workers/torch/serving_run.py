@@ -25,6 +25,9 @@ step later, unless the engine is idle. TTFT counts from the send to the end of t
 yields the first token; TPOT is (end - first token) / (output tokens - 1); both are means over all
 requests, as benchmark reports give them.
 
+Scheduler: "scheduler": "mixed" (above, default) or "prefill-first" (SGLang's default loop: a step
+that carries prompt chunks carries no decodes, so decodes wait while prompts are pending).
+
 Usage: serving_run.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
 A request: {"model": {...ModelShape...}, "modelId": "Qwen/Qwen3-32B", "clients": 16, "isl": 1024,
             "osl": 256, "lengthRatio": 0.8, "waves": 10, "ctxTokens": 8192, "seed": 1,
@@ -219,6 +222,11 @@ def serve(point):
     # the nearest here is flash attention, which takes any shape.
     torch.backends.cuda.enable_cudnn_sdp(bool(point.get("cudnnAttention", False)))
     clients, isl, osl = point["clients"], point["isl"], point["osl"]
+    # 'mixed': every step carries all running decodes and prompt chunks fill the rest of the
+    # budget. 'prefill-first' (SGLang's default loop): a step with prompt chunks carries no decodes.
+    policy = point.get("scheduler", "mixed")
+    if policy not in ("mixed", "prefill-first"):
+        raise ValueError(f"scheduler must be mixed or prefill-first, got {policy!r}")
     ratio, waves = point.get("lengthRatio", 0.8), point.get("waves", 10)
     budget = max(point.get("ctxTokens", 8192), clients + 1)
     rng = random.Random(point.get("seed", 1))
@@ -272,7 +280,8 @@ def serve(point):
             r = waiting.pop(0)
             r.slot = free_staging.pop()
             prefilling.append(r)
-        left = budget - len(decoding)
+        prefill_only = policy == "prefill-first" and bool(prefilling)
+        left = budget - (0 if prefill_only else len(decoding))
         chunks, carried = [], []
         for r in prefilling:
             if left <= 0:
@@ -286,7 +295,8 @@ def serve(point):
         incoming.clear()
         started = time.perf_counter()
         begin.record()
-        model.step(chunks, [r.isl + r.generated - 1 for r in decoding])
+        stepping = [] if prefill_only else decoding
+        model.step(chunks, [r.isl + r.generated - 1 for r in stepping])
         end_event.record()
         torch.cuda.synchronize()
         now = time.perf_counter() - t0
@@ -294,8 +304,9 @@ def serve(point):
         wall.append((time.perf_counter() - started) * 1e3)
         gpu.append(begin.elapsed_time(end_event))
         steps += 1
-        # Decodes each got a token; finished ones leave, the last slot's request takes the gap.
-        for r in decoding:
+        # Decodes in the step each got a token; finished ones leave, the last slot's request takes
+        # the gap.
+        for r in stepping:
             r.generated += 1
         i = 0
         while i < len(decoding):
