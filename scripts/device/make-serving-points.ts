@@ -44,9 +44,18 @@ const SETS: Record<string, readonly Run[]> = {
     ['Qwen/Qwen3-32B', 16, 1024, 128, 10],
     ['meta-llama/Llama-3.1-8B-Instruct', 64, 2048, 256, 5],
   ],
+  // Both schedulers at the same points in one device call: an eager loop's host-bound steps
+  // follow the machine's CPU (serving_heavy_repeat), so scheduler effects are compared on one machine.
+  'scheduler-pairs': [
+    ['meta-llama/Llama-3.1-8B-Instruct', 32, 1024, 128, 10],
+    ['Qwen/Qwen3-32B', 16, 1024, 128, 10],
+  ],
 };
-/** Sets whose engine runs another scheduler than the torch profile's 'mixed'. */
-const SCHEDULERS: Record<string, string> = { 'prefill-first': 'prefill-first' };
+/** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
+const SCHEDULERS: Record<string, readonly string[]> = {
+  'prefill-first': ['prefill-first'],
+  'scheduler-pairs': ['mixed', 'prefill-first'],
+};
 
 const setName = process.argv[2] ?? 'base';
 const runs = SETS[setName];
@@ -56,7 +65,18 @@ if (!runs) {
 }
 for (const [id, clients, isl, osl, waves] of runs) {
   const shape = modelShapeOf(loadModel(id));
-  const scheduler = SCHEDULERS[setName];
+  for (const scheduler of SCHEDULERS[setName] ?? [undefined]) writePoint(shape, id, clients, isl, osl, waves, scheduler);
+}
+
+function writePoint(
+  shape: ReturnType<typeof modelShapeOf>,
+  id: string,
+  clients: number,
+  isl: number,
+  osl: number,
+  waves: number,
+  scheduler: string | undefined,
+): void {
   const point = {
     model: shape,
     modelId: id,

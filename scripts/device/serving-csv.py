@@ -28,7 +28,7 @@ def main(path):
                   f"waves={r['waves']}; ctx_tokens={r['ctxTokens']}; requests={r['requests']}; "
                   f"attention={r['sdpa_backends']['prompt']}/{r['sdpa_backends']['decode']}; measured={today}")
         moe = "bfloat16" if r["model"].get("moe") else ""
-        policy = "" if r.get("scheduler", "mixed") == "mixed" else f"_{r['scheduler']}"
+        policy = f"_{r['scheduler']}" if "scheduler" in r else ""
         writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}{policy}", source, "torch", r["torch"],
                          r["modelId"], system, "bf16", "agg", r["isl"], r["osl"], "bfloat16", moe, r["clients"], 1, 1,
                          1, 1, 1, f"{r['mean_ttft_ms']:.3f}", f"{r['mean_tpot_ms']:.4f}"])
