@@ -2,7 +2,15 @@
 // database mode and quantisation overrides -> an opened database and an estimator.
 import type { Command } from 'commander';
 import { DTYPES, type Dtype, isDtype, UnknownNameError, UsageError } from '../common/index.js';
-import { BACKENDS, type Backend, backendProfile, isBackend, pricesLaunchCost } from '../engine/index.js';
+import {
+  BACKENDS,
+  type Backend,
+  backendProfile,
+  isBackend,
+  pricesLaunchCost,
+  SCHEDULER_POLICIES,
+  type SchedulerPolicy,
+} from '../engine/index.js';
 import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
 import {
   loadModel,
@@ -43,6 +51,8 @@ export interface ContextFlags {
   readonly moeDistribution?: string;
   /** --enforce-eager: decode steps without CUDA graphs (priced where the backend has launch costs). */
   readonly enforceEager?: boolean;
+  /** --scheduler: how prefill and decode share steps, where the engine runs other than its default. */
+  readonly scheduler?: string;
   /** Base formats before the overrides: the checkpoint's (default) or the GPU's fastest. */
   readonly quantPolicy?: QuantPolicy;
 }
@@ -159,6 +169,14 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
   const model = loadModel(flags.model);
   const backend = parseBackend(flags.backend);
   const mode = parseDatabaseMode(flags.databaseMode);
+  let scheduler: SchedulerPolicy | undefined;
+  if (flags.scheduler !== undefined) {
+    if (!(SCHEDULER_POLICIES as readonly string[]).includes(flags.scheduler))
+      throw new UsageError(
+        `--scheduler must be one of ${SCHEDULER_POLICIES.join(', ')}, got '${flags.scheduler}'`,
+      );
+    scheduler = flags.scheduler as SchedulerPolicy;
+  }
   let moeDistribution: MoeRouting | undefined;
   if (flags.moeDistribution !== undefined) {
     if (!(MOE_ROUTINGS as readonly string[]).includes(flags.moeDistribution)) {
@@ -194,7 +212,14 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     backend,
     ...(moeDistribution ? { moeDistribution } : {}),
     ...(decode ? { decode } : {}),
-    ...(flags.enforceEager ? { engine: { cudaGraphs: false } } : {}),
+    ...(flags.enforceEager || scheduler
+      ? {
+          engine: {
+            ...(flags.enforceEager ? { cudaGraphs: false } : {}),
+            ...(scheduler ? { scheduler } : {}),
+          },
+        }
+      : {}),
   });
   if (flags.enforceEager && !pricesLaunchCost(backendProfile(backend))) {
     process.stderr.write(

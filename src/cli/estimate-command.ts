@@ -123,6 +123,16 @@ function deploymentLine(config: ServingConfig): string {
   return `${describeParallel(config.parallel)}, batch ${config.batchSize}`;
 }
 
+/** The engine behaviour assumed: scheduler, prompt chunking, CUDA graphs. */
+function engineLine(ctx: DeploymentContext): string {
+  const p = ctx.estimator.profile;
+  return [
+    `${p.scheduler} scheduler`,
+    p.chunkedPrefill ? 'chunked prefill' : 'whole prompts',
+    p.cudaGraphs ? 'CUDA-graph decode' : 'eager decode',
+  ].join(', ');
+}
+
 function provenanceLine(m: ServingMetrics): string {
   return Object.entries(m.provenance)
     .filter(([, share]) => share > 0.0005)
@@ -142,6 +152,7 @@ function metricsTable(
     ['system / backend', `${ctx.system.name} / ${ctx.backend} ${ctx.db.version} (${ctx.db.mode})`],
     ['mode', config.mode],
     ['deployment', deploymentLine(config)],
+    ...(config.mode === 'static' ? [] : [['engine', engineLine(ctx)] as [string, string]]),
     [
       'workload',
       `isl ${workload.isl}, osl ${workload.osl}, prefix ${workload.prefix}${workload.nextn ? `, nextn ${workload.nextn} (accept ${workload.nextnAccept})` : ''}`,
@@ -294,6 +305,10 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
     .option('--d-workers <n>', 'number of decode workers')
     .option('--detail', 'add the per-op table and the memory breakdown', false)
     .option('--enforce-eager', 'decode steps run without CUDA graphs (priced on the torch backend)', false)
+    .option(
+      '--scheduler <policy>',
+      "how prefill and decode share steps, where the engine runs other than its default: mixed (decodes ride along with prompt chunks; SGLang's --enable-mixed-chunk) or prefill-first (prompt steps carry no decodes)",
+    )
     .action(async (flags: EstimateFlags) => {
       const ctx = await buildContext(flags);
       const workload = workloadFromFlags(flags);
@@ -316,6 +331,11 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
           config,
           workload,
           quant: ctx.quant,
+          engine: {
+            scheduler: ctx.estimator.profile.scheduler,
+            chunked_prefill: ctx.estimator.profile.chunkedPrefill,
+            cuda_graphs: ctx.estimator.profile.cudaGraphs,
+          },
           metrics: {
             ttft_ms: metrics.ttftMs,
             ttft_parts_ms: ttftPartsJson(metrics.ttftParts),

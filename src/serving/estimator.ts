@@ -87,7 +87,8 @@ class ServingEstimator implements Estimator {
   readonly engine: StepEngine;
   readonly decodeEngine: StepEngine;
   private readonly options: EstimatorOptions;
-  private readonly profile: BackendProfile;
+  /** The engine behaviour estimates assume: the backend's profile with the settings applied. */
+  readonly profile: BackendProfile;
   private readonly breakdownCache = new Map<string, StepLatency>();
 
   constructor(options: EstimatorOptions) {
@@ -475,6 +476,7 @@ class ServingEstimator implements Estimator {
 }
 
 export type ServingEstimatorHandle = Estimator & {
+  readonly profile: BackendProfile;
   readonly engine: StepEngine;
   readonly decodeEngine: StepEngine;
   /** Largest batch (a multiple of the attention-DP ranks) up to `batchSize` that fits; 0 if none. */

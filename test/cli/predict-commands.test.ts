@@ -120,6 +120,28 @@ describe('inferplan estimate', () => {
     expect(tpot(vllmEager)).toBe(tpot(vllm));
   });
 
+  it('--scheduler runs the estimate under another scheduler and says so; a bad one is a usage error', async () => {
+    const torch = ['--json', 'estimate', '--model', 'meta-llama/Llama-3.1-8B', '--system', 'h200_sxm'];
+    const shape = ['--tp', '1', '--batch-size', '32', '--isl', '1024', '--osl', '128'];
+    type Out = { engine: { scheduler: string; cuda_graphs: boolean }; metrics: Record<string, number> };
+    const mixed = JSON.parse((await runCli([...torch, ...shape])).stdout) as Out;
+    const first = JSON.parse(
+      (await runCli([...torch, ...shape, '--scheduler', 'prefill-first'])).stdout,
+    ) as Out;
+    expect(mixed.engine).toMatchObject({ scheduler: 'mixed', cuda_graphs: true });
+    expect(first.engine).toMatchObject({ scheduler: 'prefill-first' });
+    // Prompt steps that carry no decodes: decodes wait (TPOT up), prompts do not share (TTFT down).
+    expect(first.metrics['tpot_ms']!).toBeGreaterThan(mixed.metrics['tpot_ms']!);
+    expect(first.metrics['ttft_ms']!).toBeLessThan(mixed.metrics['ttft_ms']!);
+    const text = await runCli(['estimate', ...torch.slice(2), ...shape, '--scheduler', 'prefill-first']);
+    expect(boxValue(text.stdout, 'engine')).toBe(
+      'prefill-first scheduler, chunked prefill, CUDA-graph decode',
+    );
+    const bad = await runCli([...torch, ...shape, '--scheduler', 'fifo']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--scheduler must be one of mixed, prefill-first, got 'fifo'/);
+  });
+
   it('names the rule an impossible parallel layout breaks', async () => {
     const r = await runCli(['estimate', ...base(), '--tp', '3']);
     expect(r.code).toBe(6);
