@@ -208,6 +208,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         ...(flags.perfData ? { perf_data: resolve(flags.perfData) } : {}),
         database_mode: ctx.mode,
         ...(flags.moeDistribution ? { moe_distribution: flags.moeDistribution } : {}),
+        ...(flags.scheduler ? { scheduler: flags.scheduler as 'mixed' | 'prefill-first' } : {}),
         total_gpus: totalGpus,
         workload: {
           isl: workload.isl,

@@ -112,6 +112,10 @@ export function addContextOptions(
     .option(
       '--moe-distribution <name>',
       `MoE routing: ${MOE_ROUTINGS.join(', ')} (default random: independent uniform picks)`,
+    )
+    .option(
+      '--scheduler <policy>',
+      "how prefill and decode share steps, where the engine runs other than its default: mixed (decodes ride along with prompt chunks; SGLang's --enable-mixed-chunk) or prefill-first (prompt steps carry no decodes)",
     );
 }
 

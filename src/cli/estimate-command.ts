@@ -305,10 +305,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
     .option('--d-workers <n>', 'number of decode workers')
     .option('--detail', 'add the per-op table and the memory breakdown', false)
     .option('--enforce-eager', 'decode steps run without CUDA graphs (priced on the torch backend)', false)
-    .option(
-      '--scheduler <policy>',
-      "how prefill and decode share steps, where the engine runs other than its default: mixed (decodes ride along with prompt chunks; SGLang's --enable-mixed-chunk) or prefill-first (prompt steps carry no decodes)",
-    )
+
     .action(async (flags: EstimateFlags) => {
       const ctx = await buildContext(flags);
       const workload = workloadFromFlags(flags);

@@ -26,6 +26,7 @@ export function flagsOf(
     ...(q?.moe ? { moeQuant: q.moe } : {}),
     ...(q?.comm ? { commQuant: q.comm } : {}),
     ...(spec.moe_distribution ? { moeDistribution: spec.moe_distribution } : {}),
+    ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
   };
 }
 

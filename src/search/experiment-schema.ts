@@ -55,6 +55,8 @@ export const ExperimentSpecSchema = z
     database_mode: z.enum(DATABASE_MODES).default('silicon'),
     /** MoE routing assumed by the MoE op (random, balanced, power_law_1.01, power_law_1.2). */
     moe_distribution: z.string().min(1).optional(),
+    /** The engine's scheduler where it runs other than the backend's default. */
+    scheduler: z.enum(['mixed', 'prefill-first']).optional(),
     total_gpus: positiveInt,
     workload: ExperimentWorkloadSchema,
     sla: ExperimentSlaSchema.default({ strict: false }),

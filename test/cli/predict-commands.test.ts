@@ -281,6 +281,32 @@ describe('inferplan default', () => {
     expect(r.stdout).toMatch(/TTFT missed by \d+, TPOT missed by \d+/);
   });
 
+  it('searches under --scheduler and saves it in the re-runnable experiment', async () => {
+    const search = [
+      'default',
+      ...base(),
+      '--gpus',
+      '2',
+      '--isl',
+      '2000',
+      '--osl',
+      '200',
+      '--serving-mode',
+      'agg',
+    ];
+    const dir = join(mkdtempSync(join(tmpdir(), 'save-')), 'out');
+    const mixed = await runCli(['--json', ...search]);
+    const first = await runCli(['--json', ...search, '--scheduler', 'prefill-first', '--save-dir', dir]);
+    expect(first.code).toBe(0);
+    // Another scheduler, other aggregated numbers for the same search.
+    const bestTpot = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { best: { tpot_ms: number } }).best.tpot_ms;
+    expect(bestTpot(first)).not.toBe(bestTpot(mixed));
+    expect(readFileSync(join(dir, 'experiment.yaml'), 'utf8')).toMatch(/^ {4}scheduler: prefill-first$/m);
+    const again = await runCli(['--json', 'exp', join(dir, 'experiment.yaml')]);
+    expect(again.code).toBe(0);
+  });
+
   it('leaves no partial save-dir when the search fails', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'save-')), 'out');
     const r = await runCli([
