@@ -208,7 +208,8 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         ...(flags.perfData ? { perf_data: resolve(flags.perfData) } : {}),
         database_mode: ctx.mode,
         ...(flags.moeDistribution ? { moe_distribution: flags.moeDistribution } : {}),
-        ...(flags.scheduler ? { scheduler: flags.scheduler as 'mixed' | 'prefill-first' } : {}),
+        // buildContext validated --scheduler; the profile holds it.
+        ...(flags.scheduler ? { scheduler: ctx.estimator.profile.scheduler } : {}),
         total_gpus: totalGpus,
         workload: {
           isl: workload.isl,

@@ -6,10 +6,11 @@ import {
   BACKENDS,
   type Backend,
   backendProfile,
+  type EngineSettings,
   isBackend,
+  isSchedulerPolicy,
   pricesLaunchCost,
   SCHEDULER_POLICIES,
-  type SchedulerPolicy,
 } from '../engine/index.js';
 import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
 import {
@@ -173,14 +174,14 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
   const model = loadModel(flags.model);
   const backend = parseBackend(flags.backend);
   const mode = parseDatabaseMode(flags.databaseMode);
-  let scheduler: SchedulerPolicy | undefined;
-  if (flags.scheduler !== undefined) {
-    if (!(SCHEDULER_POLICIES as readonly string[]).includes(flags.scheduler))
-      throw new UsageError(
-        `--scheduler must be one of ${SCHEDULER_POLICIES.join(', ')}, got '${flags.scheduler}'`,
-      );
-    scheduler = flags.scheduler as SchedulerPolicy;
-  }
+  if (flags.scheduler !== undefined && !isSchedulerPolicy(flags.scheduler))
+    throw new UsageError(
+      `--scheduler must be one of ${SCHEDULER_POLICIES.join(', ')}, got '${flags.scheduler}'`,
+    );
+  const engine: EngineSettings = {
+    ...(flags.enforceEager ? { cudaGraphs: false } : {}),
+    ...(flags.scheduler !== undefined ? { scheduler: flags.scheduler } : {}),
+  };
   let moeDistribution: MoeRouting | undefined;
   if (flags.moeDistribution !== undefined) {
     if (!(MOE_ROUTINGS as readonly string[]).includes(flags.moeDistribution)) {
@@ -216,14 +217,7 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     backend,
     ...(moeDistribution ? { moeDistribution } : {}),
     ...(decode ? { decode } : {}),
-    ...(flags.enforceEager || scheduler
-      ? {
-          engine: {
-            ...(flags.enforceEager ? { cudaGraphs: false } : {}),
-            ...(scheduler ? { scheduler } : {}),
-          },
-        }
-      : {}),
+    engine,
   });
   if (flags.enforceEager && !pricesLaunchCost(backendProfile(backend))) {
     process.stderr.write(

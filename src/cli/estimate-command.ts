@@ -305,7 +305,6 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
     .option('--d-workers <n>', 'number of decode workers')
     .option('--detail', 'add the per-op table and the memory breakdown', false)
     .option('--enforce-eager', 'decode steps run without CUDA graphs (priced on the torch backend)', false)
-
     .action(async (flags: EstimateFlags) => {
       const ctx = await buildContext(flags);
       const workload = workloadFromFlags(flags);

@@ -238,12 +238,12 @@ export function registerSiliconCompareCommand(silicon: Command, globals: () => G
         warn: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       const predictions = report.predictions;
+      const sources = csvPaths.map((p) => basename(p)).join(', ');
       if (flags.out) await writeFileAtomic(flags.out, predictionsCsv(predictions));
-      if (flags.charts)
-        await writeAccuracyCharts(flags.charts, predictions, csvPaths.map((p) => basename(p)).join(', '));
+      if (flags.charts) await writeAccuracyCharts(flags.charts, predictions, sources);
       if (flags.saveAccuracy) {
         const profile = accuracyProfile(report, {
-          measurements: csvPaths.map((p) => basename(p)).join(', '),
+          measurements: sources,
           perfData: flags.perfData ? basename(flags.perfData) : 'embedded',
           measuredAt: new Date().toISOString().slice(0, 10),
         });

@@ -1,6 +1,6 @@
 // `inferplan silicon run` and `silicon reference`: whole-model steps timed on a GPU (or recorded)
 // beside the torch tables' prediction.
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
 import { UsageError, writeFileAtomic } from '../common/index.js';
@@ -15,6 +15,7 @@ import {
   type ReferencePoint,
   type ReferencePrediction,
   type ReferenceRow,
+  refuseRepeatedFiles,
   shippedReferenceFiles,
   stepAccuracy,
 } from '../silicon/index.js';
@@ -173,8 +174,7 @@ export function registerReferenceCommands(silicon: Command, globals: () => Globa
     )
     .action(async (csvPaths: string[], flags: ReferenceFlags & { saveAccuracy?: string }) => {
       const files = csvPaths.length > 0 ? csvPaths : shippedReferenceFiles();
-      const twice = files.find((f, i) => files.findIndex((g) => resolve(g) === resolve(f)) !== i);
-      if (twice) throw new UsageError(`${twice} is given twice; name each file once`);
+      refuseRepeatedFiles(files);
       const { db, system } = await openTorchDatabase(flags);
       const rows: (ReferenceRow & ReferencePrediction)[] = [];
       for (const csvPath of files) rows.push(...predictReferenceCsv(csvPath, db, system));

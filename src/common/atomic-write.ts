@@ -10,7 +10,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from './errors.js';
 
@@ -43,17 +43,17 @@ function missingFolders(dir: string): string[] {
   return missing;
 }
 
+function makeFoldersUnchecked(dir: string): void {
+  for (const d of missingFolders(dir)) mkdirSync(d);
+}
+
 /** Create `dir` and its missing parents; a failure is one line naming the folder. */
 export function makeFoldersSync(dir: string): void {
   try {
-    for (const d of missingFolders(dir)) mkdirSync(d);
+    makeFoldersUnchecked(dir);
   } catch (error) {
     throw writeError(dir, error);
   }
-}
-
-async function makeFolders(dir: string): Promise<void> {
-  for (const d of missingFolders(dir)) await mkdir(d);
 }
 
 /** A failed write to a path the user chose is their problem to fix: one line, not a crash. */
@@ -74,7 +74,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 }
 
 function writeFileAtomicSyncUnchecked(path: string, data: string | Uint8Array): void {
-  makeFoldersSync(dirname(path));
+  makeFoldersUnchecked(dirname(path));
   const tmp = tempSibling(path);
   try {
     const fd = openSync(tmp, 'w');
@@ -100,7 +100,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 async function writeFileAtomicUnchecked(path: string, data: string | Uint8Array): Promise<void> {
-  await makeFolders(dirname(path));
+  makeFoldersUnchecked(dirname(path));
   const tmp = tempSibling(path);
   try {
     const handle = await open(tmp, 'w');
@@ -127,7 +127,7 @@ export async function writeDirAtomic(
 ): Promise<void> {
   const staging = `${path}.${randomBytes(6).toString('hex')}.partial`;
   try {
-    await makeFolders(staging);
+    makeFoldersUnchecked(staging);
   } catch (error) {
     throw writeError(path, error);
   }

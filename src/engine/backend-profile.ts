@@ -101,7 +101,12 @@ export function pricesLaunchCost(profile: BackendProfile): boolean {
   return profile.graphGapMs > 0 || Object.values(profile.eagerLaunchMs).some((v) => v > 0);
 }
 
-export type SchedulerPolicy = 'mixed' | 'prefill-first';
+export const SCHEDULER_POLICIES = ['mixed', 'prefill-first'] as const;
+export type SchedulerPolicy = (typeof SCHEDULER_POLICIES)[number];
+
+export function isSchedulerPolicy(value: string): value is SchedulerPolicy {
+  return (SCHEDULER_POLICIES as readonly string[]).includes(value);
+}
 
 // Memory fractions are the engines' documented defaults: vLLM gpu-memory-utilization 0.9,
 // SGLang mem-fraction-static ~0.88, TRT-LLM free-gpu-memory-fraction 0.9 (of free memory).
@@ -244,8 +249,6 @@ export function backendProfile(backend: Backend, settings: EngineSettings = {}):
     ...(scheduler ? { scheduler: settings.scheduler! } : {}),
   };
 }
-
-export const SCHEDULER_POLICIES: readonly SchedulerPolicy[] = ['mixed', 'prefill-first'];
 
 export function isBackend(value: string): value is Backend {
   return (BACKENDS as readonly string[]).includes(value);

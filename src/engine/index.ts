@@ -5,6 +5,7 @@ export {
   backendProfile,
   type EngineSettings,
   isBackend,
+  isSchedulerPolicy,
   pricesLaunchCost,
   SCHEDULER_POLICIES,
   type SchedulerPolicy,

@@ -3,6 +3,7 @@
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { DTYPES, EXIT_CODES, InferplanError, InvalidInputError } from '../common/index.js';
+import { SCHEDULER_POLICIES } from '../engine/index.js';
 import { DATABASE_MODES } from '../perfdb/index.js';
 import { OBJECTIVES, SEARCH_MODES } from './search-types.js';
 
@@ -56,7 +57,7 @@ export const ExperimentSpecSchema = z
     /** MoE routing assumed by the MoE op (random, balanced, power_law_1.01, power_law_1.2). */
     moe_distribution: z.string().min(1).optional(),
     /** The engine's scheduler where it runs other than the backend's default. */
-    scheduler: z.enum(['mixed', 'prefill-first']).optional(),
+    scheduler: z.enum(SCHEDULER_POLICIES).optional(),
     total_gpus: positiveInt,
     workload: ExperimentWorkloadSchema,
     sla: ExperimentSlaSchema.default({ strict: false }),
@@ -138,9 +139,10 @@ function editDistance(a: string, b: string): number {
 function issueText(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): string {
   const where = formatKeyPath([...prefix, ...issue.path]);
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map(
-      (k) => `'${k}'${closestField(k) ? ` (did you mean '${closestField(k)}'?)` : ''}`,
-    );
+    const keys = issue.keys.map((k) => {
+      const meant = closestField(k);
+      return `'${k}'${meant ? ` (did you mean '${meant}'?)` : ''}`;
+    });
     return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${keys.join(', ')}; fields are listed in docs/search.md`;
   }
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message))

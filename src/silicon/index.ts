@@ -51,6 +51,7 @@ export {
   type RowProblem,
   readSiliconCsv,
   readSiliconCsvs,
+  refuseRepeatedFiles,
   type SiliconCsv,
 } from './silicon-csv.js';
 export {

@@ -60,18 +60,25 @@ export function readSiliconCsv(path: string): SiliconCsv {
   return parseSiliconCsv(text, path);
 }
 
+/** Files given as one set must differ: a file named twice would count its rows twice. */
+export function refuseRepeatedFiles(paths: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const path of paths) {
+    if (seen.has(resolve(path))) throw new UsageError(`${path} is given twice; name each file once`);
+    seen.add(resolve(path));
+  }
+}
+
 /**
  * Several measured-results CSVs read as one set (e.g. a sweep and its follow-up runs). Row ids must
  * stay unique across files: per-row predictions and repeats are keyed by them.
  */
 export function readSiliconCsvs(paths: readonly string[]): SiliconCsv {
+  refuseRepeatedFiles(paths);
   const rows: SiliconRow[] = [];
   const problems: RowProblem[] = [];
   const fileOf = new Map<string, string>();
-  const seen = new Set<string>();
   for (const path of paths) {
-    if (seen.has(resolve(path))) throw new UsageError(`${path} is given twice; name each file once`);
-    seen.add(resolve(path));
     const parsed = readSiliconCsv(path);
     for (const row of parsed.rows) {
       const earlier = fileOf.get(row.id);

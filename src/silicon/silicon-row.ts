@@ -3,7 +3,7 @@
 // reported and the rest still predicted.
 import { z } from 'zod';
 import { InvalidConfigError } from '../common/index.js';
-import { type EngineSettings, SCHEDULER_POLICIES, type SchedulerPolicy } from '../engine/index.js';
+import { type EngineSettings, isSchedulerPolicy, SCHEDULER_POLICIES } from '../engine/index.js';
 
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
 const optionalInt = z
@@ -146,12 +146,12 @@ export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
 export function siliconEngineSettings(row: SiliconRow): EngineSettings {
   const eager = /(?:^|[;\s])cuda_graphs=(?:off|false)(?:$|[;\s])/.test(row.silicon_data_source);
   const scheduler = sourceFact(row, 'scheduler');
-  if (scheduler !== undefined && !(SCHEDULER_POLICIES as readonly string[]).includes(scheduler))
+  if (scheduler !== undefined && !isSchedulerPolicy(scheduler))
     throw new InvalidConfigError(
       `silicon_data_source scheduler=${scheduler} must be one of ${SCHEDULER_POLICIES.join(', ')}`,
     );
   return {
     ...(eager ? { cudaGraphs: false } : {}),
-    ...(scheduler !== undefined ? { scheduler: scheduler as SchedulerPolicy } : {}),
+    ...(scheduler !== undefined ? { scheduler } : {}),
   };
 }

@@ -10,6 +10,8 @@ import { llamaFixtureFlags, writeServingPerfData } from '../helpers/serving-perf
 
 let perfData = '';
 const base = () => llamaFixtureFlags(perfData);
+/** `default` on the fixture model: 2 GPUs, 2000 / 200 tokens. */
+const twoGpuSearch = () => ['default', ...base(), '--gpus', '2', '--isl', '2000', '--osl', '200'];
 
 beforeAll(() => {
   perfData = writeServingPerfData();
@@ -262,38 +264,14 @@ describe('inferplan default', () => {
   });
 
   it('explains an impossible SLA and exits with the SLA code', async () => {
-    const r = await runCli([
-      'default',
-      ...base(),
-      '--gpus',
-      '2',
-      '--isl',
-      '2000',
-      '--osl',
-      '200',
-      '--ttft',
-      '1',
-      '--tpot',
-      '0.5',
-    ]);
+    const r = await runCli([...twoGpuSearch(), '--ttft', '1', '--tpot', '0.5']);
     expect(r.code).toBe(8);
     expect(r.stdout).toMatch(/No configuration meets the SLA\./);
     expect(r.stdout).toMatch(/TTFT missed by \d+, TPOT missed by \d+/);
   });
 
   it('searches under --scheduler and saves it in the re-runnable experiment', async () => {
-    const search = [
-      'default',
-      ...base(),
-      '--gpus',
-      '2',
-      '--isl',
-      '2000',
-      '--osl',
-      '200',
-      '--serving-mode',
-      'agg',
-    ];
+    const search = [...twoGpuSearch(), '--serving-mode', 'agg'];
     const dir = join(mkdtempSync(join(tmpdir(), 'save-')), 'out');
     const mixed = await runCli(['--json', ...search]);
     const first = await runCli(['--json', ...search, '--scheduler', 'prefill-first', '--save-dir', dir]);

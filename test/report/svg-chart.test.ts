@@ -141,8 +141,9 @@ describe('log-log accuracy charts', () => {
     expect(count(svg, /<circle /g)).toBe(3 + 2);
     const legend = /<g class="legend"><rect x="([\d.]+)"/.exec(svg);
     expect(Number(legend![1])).toBeLessThan(100);
-    // The axis starts at the decade below the data: the first grid line (x = 10) is the left edge.
-    const x10 = Number(/<line x1="([\d.]+)" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+"\/>/.exec(svg)![1]);
-    expect(x10).toBeCloseTo(72, 0);
+    // Decades equally spaced from the left edge (72) across the 664-wide plot: 10, 100, 1000, 10k.
+    const grid = svg.slice(svg.indexOf('<g class="grid"'), svg.indexOf('</g>'));
+    const xs = [...grid.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="\1" /g)].map((m) => Number(m[1]));
+    expect(xs).toEqual([72, 293.3, 514.7, 736]);
   });
 });

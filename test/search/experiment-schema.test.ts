@@ -105,6 +105,15 @@ describe('experiment files', () => {
       parseExperimentsYaml(GOOD.replace('modes: [agg]', 'modes: [agg, static]'), 'e.yaml'),
     );
     expect(badMode.message).toMatch(/experiments\[0\]\.modes\[1\]: /);
+    // The scheduler takes the engine's policies only.
+    const badScheduler = errorOf(() =>
+      parseExperimentsYaml(GOOD.replace('- name: a', '- name: a\n    scheduler: fifo'), 'e.yaml'),
+    );
+    expect(badScheduler.message).toMatch(/^e\.yaml: experiments\[0\]\.scheduler: .*"mixed"\|"prefill-first"/);
+    expect(
+      parseExperimentsYaml(GOOD.replace('- name: a', '- name: a\n    scheduler: prefill-first'), 'e.yaml')[0]!
+        .scheduler,
+    ).toBe('prefill-first');
   });
 
   it('rejects duplicate names, empty lists and YAML syntax errors with a location', () => {
