@@ -1,5 +1,6 @@
 // Predicted against measured, one metric: the picture of how right predictions are. Log-log so
 // 20 ms and 20 s rows read alike; y = x and a +-target band as dashed guides.
+import { mean } from '../common/index.js';
 import type { SvgChartSpec, SvgSeries } from './svg-chart.js';
 
 export interface AccuracyPoint {
@@ -22,8 +23,8 @@ export interface AccuracyChartInput {
 
 /** Mean absolute percentage error of the predictions against the measurements. */
 function mape(points: readonly AccuracyPoint[]): number {
-  const errors = points.map((p) => Math.abs(p.predicted - p.measured) / p.measured);
-  return (100 * errors.reduce((a, b) => a + b, 0)) / Math.max(1, errors.length);
+  if (points.length === 0) return 0;
+  return 100 * mean(points.map((p) => Math.abs(p.predicted - p.measured) / p.measured));
 }
 
 export function accuracyChartSpec(input: AccuracyChartInput): SvgChartSpec {
