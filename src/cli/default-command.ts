@@ -26,6 +26,8 @@ import {
   buildRoleContexts,
   type ContextFlags,
   type DeploymentContext,
+  describeEngine,
+  engineJson,
   estimateBasis,
   parseNumber,
   parsePositiveInt,
@@ -243,7 +245,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
           : '';
       const header =
         `${ctx.model.id} on ${totalGpus} x ${ctx.system.name}${decodeCtx ? ` (decode on ${decodeCtx.system.name})` : ''}, ` +
-        `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\n${autoLine}`;
+        `${ctx.backend} ${ctx.db.version} (${ctx.db.mode} data)\nengine: ${describeEngine(ctx)}\n${autoLine}`;
       // How far such predictions landed from measurements, for the winner's backend and mode.
       const accuracy = result.best
         ? measuredAccuracy(
@@ -264,6 +266,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
           system: ctx.system.name,
           backend: ctx.backend,
           version: ctx.db.version,
+          engine: engineJson(ctx),
           ...searchResultJson(result),
         });
         return;

@@ -79,6 +79,26 @@ export function estimateBasis(ctx: DeploymentContext, perfData: string | undefin
 }
 
 /** Options every predicting command takes. */
+/** The engine behaviour an estimate assumes: scheduler, prompt chunking, CUDA graphs. */
+export function describeEngine(ctx: DeploymentContext): string {
+  const p = ctx.estimator.profile;
+  return [
+    `${p.scheduler} scheduler`,
+    p.chunkedPrefill ? 'chunked prefill' : 'whole prompts',
+    p.cudaGraphs ? 'CUDA-graph decode' : 'eager decode',
+  ].join(', ');
+}
+
+/** The same, as JSON fields. */
+export function engineJson(ctx: DeploymentContext): {
+  scheduler: string;
+  chunked_prefill: boolean;
+  cuda_graphs: boolean;
+} {
+  const p = ctx.estimator.profile;
+  return { scheduler: p.scheduler, chunked_prefill: p.chunkedPrefill, cuda_graphs: p.cudaGraphs };
+}
+
 export function addContextOptions(
   command: Command,
   defaults: { backend: string; allowAuto?: boolean },

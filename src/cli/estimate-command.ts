@@ -19,6 +19,8 @@ import {
   buildContext,
   type ContextFlags,
   type DeploymentContext,
+  describeEngine,
+  engineJson,
   estimateBasis,
   parsePositiveInt,
   workloadFromFlags,
@@ -123,16 +125,6 @@ function deploymentLine(config: ServingConfig): string {
   return `${describeParallel(config.parallel)}, batch ${config.batchSize}`;
 }
 
-/** The engine behaviour assumed: scheduler, prompt chunking, CUDA graphs. */
-function engineLine(ctx: DeploymentContext): string {
-  const p = ctx.estimator.profile;
-  return [
-    `${p.scheduler} scheduler`,
-    p.chunkedPrefill ? 'chunked prefill' : 'whole prompts',
-    p.cudaGraphs ? 'CUDA-graph decode' : 'eager decode',
-  ].join(', ');
-}
-
 function provenanceLine(m: ServingMetrics): string {
   return Object.entries(m.provenance)
     .filter(([, share]) => share > 0.0005)
@@ -152,7 +144,7 @@ function metricsTable(
     ['system / backend', `${ctx.system.name} / ${ctx.backend} ${ctx.db.version} (${ctx.db.mode})`],
     ['mode', config.mode],
     ['deployment', deploymentLine(config)],
-    ...(config.mode === 'static' ? [] : [['engine', engineLine(ctx)] as [string, string]]),
+    ...(config.mode === 'static' ? [] : [['engine', describeEngine(ctx)] as [string, string]]),
     [
       'workload',
       `isl ${workload.isl}, osl ${workload.osl}, prefix ${workload.prefix}${workload.nextn ? `, nextn ${workload.nextn} (accept ${workload.nextnAccept})` : ''}`,
@@ -327,11 +319,7 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
           config,
           workload,
           quant: ctx.quant,
-          engine: {
-            scheduler: ctx.estimator.profile.scheduler,
-            chunked_prefill: ctx.estimator.profile.chunkedPrefill,
-            cuda_graphs: ctx.estimator.profile.cudaGraphs,
-          },
+          engine: engineJson(ctx),
           metrics: {
             ttft_ms: metrics.ttftMs,
             ttft_parts_ms: ttftPartsJson(metrics.ttftParts),

@@ -8,6 +8,7 @@ import {
   addWorkloadOptions,
   buildContext,
   type ContextFlags,
+  describeEngine,
   parseNumber,
   parsePositiveInt,
   workloadFromFlags,
@@ -84,7 +85,9 @@ export function registerRecommendCommand(program: Command, globals: () => Global
           ...recommendResultJson(result),
         });
       } else {
-        process.stdout.write(`${ctx.model.id} on ${ctx.system.name}, ${ctx.backend} ${ctx.db.version}\n`);
+        process.stdout.write(
+          `${ctx.model.id} on ${ctx.system.name}, ${ctx.backend} ${ctx.db.version}\nengine: ${describeEngine(ctx)}\n`,
+        );
         process.stdout.write(renderRecommendation(result));
       }
       if (!result.recommendation) process.exitCode = 8;

@@ -280,6 +280,12 @@ describe('inferplan default', () => {
     const bestTpot = (r: { stdout: string }) =>
       (JSON.parse(r.stdout) as { best: { tpot_ms: number } }).best.tpot_ms;
     expect(bestTpot(first)).not.toBe(bestTpot(mixed));
+    // The report and the JSON say which scheduler the numbers assume.
+    expect(readFileSync(join(dir, 'summary.txt'), 'utf8')).toMatch(/^engine: prefill-first scheduler, /m);
+    expect((JSON.parse(first.stdout) as { engine: { scheduler: string } }).engine.scheduler).toBe(
+      'prefill-first',
+    );
+    expect((JSON.parse(mixed.stdout) as { engine: { scheduler: string } }).engine.scheduler).toBe('mixed');
     expect(readFileSync(join(dir, 'experiment.yaml'), 'utf8')).toMatch(/^ {4}scheduler: prefill-first$/m);
     const again = await runCli(['--json', 'exp', join(dir, 'experiment.yaml')]);
     expect(again.code).toBe(0);
