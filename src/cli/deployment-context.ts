@@ -12,7 +12,7 @@ import {
   pricesLaunchCost,
   SCHEDULER_POLICIES,
 } from '../engine/index.js';
-import { SystemRegistry, type SystemSpec } from '../hardware/index.js';
+import { SystemRegistry, type SystemSpec, weightOnlyOn } from '../hardware/index.js';
 import {
   loadModel,
   type ModelSpec,
@@ -222,6 +222,15 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     if (dtype) overrides[key] = dtype;
   }
   const quant = resolveQuant(model, system.gpu.sm_version, overrides, flags.quantPolicy);
+  const weightOnly = (['gemm', 'moe'] as const).filter(
+    (k) => (k === 'gemm' || model.moe) && weightOnlyOn(system, quant[k]),
+  );
+  if (weightOnly.length > 0) {
+    process.stderr.write(
+      `warning: ${system.name} (SM${system.gpu.sm_version}) has no ${[...new Set(weightOnly.map((k) => quant[k]))].join('/')} tensor cores; ` +
+        `${weightOnly.join(' and ')} priced as weight-only (16-bit math on dequantised weights), as engines run them there\n`,
+    );
+  }
   const db = await openPerfDatabase({
     system,
     backend,

@@ -1,7 +1,7 @@
 // `inferplan silicon compare`: predict measured serving results and report how far off we are.
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../common/index.js';
+import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import type { DatabaseMode } from '../perfdb/index.js';
 import { accuracyChartSpec, renderSvgChart, renderTable, toCsv } from '../report/index.js';
@@ -9,6 +9,7 @@ import {
   accuracyProfile,
   compareSiliconRows,
   readSiliconCsvs,
+  refuseOverwritingInputs,
   repeatSpreadLine,
   type SiliconPrediction,
   type SiliconReport,
@@ -219,16 +220,32 @@ export function registerSiliconCompareCommand(silicon: Command, globals: () => G
     .action(async (csvPaths: string[], flags: CompareFlags) => {
       // Flags first: a typo should not wait for the CSV to be read.
       const mode: DatabaseMode = parseDatabaseMode(flags.databaseMode);
+      const lengthRatio =
+        flags.lengthRatio === undefined ? undefined : parseNumber('--length-ratio', flags.lengthRatio, 1);
+      if (lengthRatio !== undefined && !(lengthRatio > 0 && lengthRatio <= 1)) {
+        throw new UsageError(
+          `--length-ratio must be in (0, 1] (lengths are drawn from [r, 1] x nominal), got ${lengthRatio}`,
+        );
+      }
+      refuseOverwritingInputs(csvPaths, [
+        ['--out', flags.out],
+        ['--save-accuracy', flags.saveAccuracy],
+      ]);
       const client = {
-        ...(flags.lengthRatio !== undefined
-          ? { lengthRatio: parseNumber('--length-ratio', flags.lengthRatio, 1) }
-          : {}),
+        ...(lengthRatio !== undefined ? { lengthRatio } : {}),
         ...(flags.waves !== undefined ? { waves: parsePositiveInt('--waves', flags.waves) } : {}),
       };
       const systems = new SystemRegistry(flags.systemsDir ?? []);
       const parsed = readSiliconCsvs(csvPaths);
       for (const problem of parsed.problems) process.stderr.write(`warning: skipped ${problem.message}\n`);
       const rows = flags.filter ? parsed.rows.filter((r) => r.id.includes(flags.filter!)) : parsed.rows;
+      if (rows.length === 0) {
+        throw new InvalidInputError(
+          flags.filter && parsed.rows.length > 0
+            ? `--filter '${flags.filter}' matches no row id of ${parsed.rows.length} rows`
+            : `${csvPaths.join(', ')}: no rows to predict${parsed.problems.length > 0 ? ` (${parsed.problems.length} malformed, see the warnings)` : ''}`,
+        );
+      }
 
       const report = await compareSiliconRows(rows, {
         systems,

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { modelShapeOf, runReferenceStep } from '../collect/index.js';
-import { UsageError, writeFileAtomic } from '../common/index.js';
+import { InvalidInputError, UsageError, writeFileAtomic } from '../common/index.js';
 import type { SystemSpec } from '../hardware/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { loadModel } from '../models/index.js';
@@ -15,6 +15,7 @@ import {
   type ReferencePoint,
   type ReferencePrediction,
   type ReferenceRow,
+  refuseOverwritingInputs,
   refuseRepeatedFiles,
   shippedReferenceFiles,
   stepAccuracy,
@@ -175,9 +176,12 @@ export function registerReferenceCommands(silicon: Command, globals: () => Globa
     .action(async (csvPaths: string[], flags: ReferenceFlags & { saveAccuracy?: string }) => {
       const files = csvPaths.length > 0 ? csvPaths : shippedReferenceFiles();
       refuseRepeatedFiles(files);
+      refuseOverwritingInputs(files, [['--save-accuracy', flags.saveAccuracy]]);
       const { db, system } = await openTorchDatabase(flags);
       const rows: (ReferenceRow & ReferencePrediction)[] = [];
       for (const csvPath of files) rows.push(...predictReferenceCsv(csvPath, db, system));
+      if (rows.length === 0)
+        throw new InvalidInputError(`${files.join(', ')}: no reference steps to predict`);
       if (flags.saveAccuracy) {
         const accuracy = stepAccuracy(
           rows.map((r) => ((r.predictedMs - r.measuredMs) / r.measuredMs) * 100),

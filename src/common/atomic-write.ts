@@ -6,12 +6,14 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { InvalidInputError } from './errors.js';
 
 function tempSibling(path: string): string {
@@ -27,6 +29,8 @@ const FS_REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on the device',
   EEXIST: 'a file is in the way of a folder',
   ENOENT: 'its folder cannot hold new entries',
+  ENAMETOOLONG: 'the name is too long',
+  ENOTEMPTY: 'a folder is in the way',
 };
 
 /**
@@ -117,15 +121,50 @@ async function writeFileAtomicUnchecked(path: string, data: string | Uint8Array)
   }
 }
 
+/** Marks a folder that `writeDirAtomic` wrote, so a later save may replace it whole. */
+export const WRITTEN_DIR_MARKER = '.inferplan-output';
+
 /**
- * Build a whole directory next to its destination, then swap it in, so a reader never
- * sees a partial directory. `fill` writes into the staging directory it is given.
+ * Whether `path` may be replaced by a new output folder: absent, an empty folder, or one this tool
+ * wrote before (it holds the marker). Anything else is the user's and is never deleted.
+ */
+function checkReplaceable(path: string): void {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw writeError(path, error);
+  }
+  if (!stat.isDirectory()) {
+    throw new InvalidInputError(`cannot write folder ${path}: a file is in the way; choose another path`);
+  }
+  const full = resolve(path);
+  const cwd = process.cwd();
+  if (cwd === full || cwd.startsWith(full.endsWith(sep) ? full : full + sep)) {
+    throw new InvalidInputError(`cannot replace ${path}: it holds the current folder; choose a new folder`);
+  }
+  const entries = readdirSync(path);
+  if (entries.length > 0 && !entries.includes(WRITTEN_DIR_MARKER)) {
+    throw new InvalidInputError(
+      `${path} already holds files inferplan did not write (${entries.length} entries); choose a new or empty folder`,
+    );
+  }
+}
+
+/**
+ * Build a whole directory next to its destination, then swap it in, so a reader never sees a
+ * partial directory. `fill` writes into the staging directory it is given. An existing destination
+ * is replaced only if it is empty or was written by this function (see WRITTEN_DIR_MARKER), and
+ * it is moved aside before the swap, so a failed swap puts it back.
  */
 export async function writeDirAtomic(
   path: string,
   fill: (stagingDir: string) => Promise<void>,
 ): Promise<void> {
-  const staging = `${path}.${randomBytes(6).toString('hex')}.partial`;
+  checkReplaceable(path);
+  const suffix = randomBytes(6).toString('hex');
+  const staging = `${path}.${suffix}.partial`;
   try {
     makeFoldersUnchecked(staging);
   } catch (error) {
@@ -133,10 +172,26 @@ export async function writeDirAtomic(
   }
   try {
     await fill(staging);
-    await rm(path, { recursive: true, force: true });
-    await rename(staging, path);
+    await writeFile(
+      join(staging, WRITTEN_DIR_MARKER),
+      'Written by inferplan. The next save to this folder replaces it whole.\n',
+    );
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
+  const previous = existsSync(path) ? `${path}.${suffix}.old` : undefined;
+  try {
+    if (previous) await rename(path, previous);
+    try {
+      await rename(staging, path);
+    } catch (error) {
+      if (previous) await rename(previous, path);
+      throw error;
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw writeError(path, error);
+  }
+  if (previous) await rm(previous, { recursive: true, force: true });
 }

@@ -2,5 +2,6 @@ export {
   ncclMemBytes,
   SystemRegistry,
   tensorFlopsPerS,
+  weightOnlyOn,
 } from './system-registry.js';
 export { type SystemSpec, SystemSpecSchema } from './system-spec.js';

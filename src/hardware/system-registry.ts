@@ -64,6 +64,21 @@ export class SystemRegistry {
   }
 }
 
+/**
+ * Formats a GPU has no tensor cores for, which engines run weight-only (16-bit math on dequantised
+ * weights) and `tensorFlopsPerS` prices so: worth a warning when a deployment uses one.
+ */
+export function weightOnlyOn(system: SystemSpec, dtype: Dtype): boolean {
+  const table = system.gpu.tensor_flops_per_s;
+  if (table[dtype] !== undefined) return false;
+  return (
+    dtype === 'nvfp4' ||
+    dtype === 'fp8' ||
+    dtype === 'int8' ||
+    (dtype === 'fp8_block' && table['fp8'] === undefined)
+  );
+}
+
 /** Dense tensor-core FLOP/s for a compute dtype; formats without tensor support fall back to bf16 rate. */
 export function tensorFlopsPerS(system: SystemSpec, dtype: Dtype): number {
   const table = system.gpu.tensor_flops_per_s;
@@ -71,7 +86,9 @@ export function tensorFlopsPerS(system: SystemSpec, dtype: Dtype): number {
   if (direct !== undefined) return direct;
   // Weight-only formats dequantise to bf16 before the MMA (GPT-OSS's MXFP4 experts on Hopper are W4A16).
   if (dtype === 'int4_wo' || dtype === 'mxfp4' || dtype === 'float32') return table['bfloat16']!;
-  if (dtype === 'nvfp4' || dtype === 'fp8_block') return table['fp8'] ?? table['bfloat16']!;
+  // Without FP4 tensor cores (Hopper and older) engines run NVFP4 weight-only (e.g. vLLM's Marlin
+  // kernels), dequantising to 16-bit math; block-scaled FP8 runs on FP8 tensor cores where there are any.
+  if (dtype === 'fp8_block') return table['fp8'] ?? table['bfloat16']!;
   return table['bfloat16']!;
 }
 

@@ -51,6 +51,7 @@ export {
   type RowProblem,
   readSiliconCsv,
   readSiliconCsvs,
+  refuseOverwritingInputs,
   refuseRepeatedFiles,
   type SiliconCsv,
 } from './silicon-csv.js';

@@ -1,5 +1,5 @@
 // Reads a measured-serving CSV; a malformed row becomes a per-row problem, not a failed run.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError, UsageError } from '../common/index.js';
@@ -66,6 +66,28 @@ export function refuseRepeatedFiles(paths: readonly string[]): void {
   for (const path of paths) {
     if (seen.has(resolve(path))) throw new UsageError(`${path} is given twice; name each file once`);
     seen.add(resolve(path));
+  }
+}
+
+/** The file a path names, through links where it exists. */
+function sameFileKey(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** An output path that names one of the inputs would replace measurements with predictions. */
+export function refuseOverwritingInputs(
+  inputs: readonly string[],
+  outputs: readonly (readonly [flag: string, path: string | undefined])[],
+): void {
+  const inputKeys = new Set(inputs.map(sameFileKey));
+  for (const [flag, path] of outputs) {
+    if (path !== undefined && inputKeys.has(sameFileKey(path))) {
+      throw new UsageError(`${flag} ${path} is one of the input files; write to another path`);
+    }
   }
 }
 

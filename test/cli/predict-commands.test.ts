@@ -144,6 +144,27 @@ describe('inferplan estimate', () => {
     expect(bad.stderr).toMatch(/--scheduler must be one of mixed, prefill-first, got 'fifo'/);
   });
 
+  it('warns when the GPU has no tensor cores for the format and prices it weight-only', async () => {
+    const sol = [
+      'estimate',
+      '--model',
+      'Qwen/Qwen3-32B',
+      '--database-mode',
+      'sol',
+      '--tp',
+      '1',
+      '--batch-size',
+      '4',
+    ];
+    const a100 = await runCli([...sol, '--system', 'a100_sxm', '--gemm-quant', 'fp8']);
+    expect(a100.code).toBe(0);
+    expect(a100.stderr).toMatch(
+      /^warning: a100_sxm \(SM80\) has no fp8 tensor cores; gemm priced as weight-only/m,
+    );
+    const h200 = await runCli([...sol, '--system', 'h200_sxm', '--gemm-quant', 'fp8']);
+    expect(h200.stderr).not.toMatch(/weight-only/);
+  });
+
   it('names the rule an impossible parallel layout breaks', async () => {
     const r = await runCli(['estimate', ...base(), '--tp', '3']);
     expect(r.code).toBe(6);
@@ -472,6 +493,24 @@ describe('inferplan silicon compare', () => {
     const twice = await runCli(['silicon', 'compare', first, first, ...flags]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/sweep\.csv is given twice; name each file once/);
+    // An output over an input would replace the measurements with predictions: refused, kept.
+    const before = readFileSync(first, 'utf8');
+    const over = await runCli(['silicon', 'compare', first, second, ...flags, '--out', second]);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/--out .*follow-up\.csv is one of the input files; write to another path/);
+    expect(readFileSync(first, 'utf8')).toBe(before);
+    // Nothing to predict is an error, not a table of zeros.
+    const headerOnly = join(dir, 'empty.csv');
+    writeFileSync(headerOnly, `${header}\n`);
+    const empty = await runCli(['silicon', 'compare', headerOnly, ...flags]);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toMatch(/empty\.csv: no rows to predict/);
+    const unmatched = await runCli(['silicon', 'compare', first, ...flags, '--filter', 'zzz']);
+    expect(unmatched.code).toBe(3);
+    expect(unmatched.stderr).toMatch(/--filter 'zzz' matches no row id of 2 rows/);
+    const ratio = await runCli(['silicon', 'compare', first, ...flags, '--length-ratio', '2']);
+    expect(ratio.code).toBe(2);
+    expect(ratio.stderr).toMatch(/--length-ratio must be in \(0, 1\]/);
   });
 });
 
@@ -508,6 +547,22 @@ describe('inferplan silicon reference', () => {
     expect(rows[0]!.predictedMs).toBeGreaterThan(rows[1]!.predictedMs);
     const text = await runCli(['silicon', 'reference', csv, '--perf-data', root]);
     expect(text.stdout).toMatch(/mean absolute error [\d.]+% over 2 steps/);
+    const headerOnly = referenceCsv(
+      'none.csv',
+      'device,torch,date,model,tp,phase,batch,isl,kv,layers,latency_ms\n',
+    );
+    const none = await runCli([
+      'silicon',
+      'reference',
+      headerOnly,
+      '--perf-data',
+      root,
+      '--save-accuracy',
+      join(dirname(headerOnly), 'a.json'),
+    ]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/none\.csv: no reference steps to predict/);
+    expect(existsSync(join(dirname(headerOnly), 'a.json'))).toBe(false);
   });
 
   it('reads several files and saves their step accuracy', async () => {

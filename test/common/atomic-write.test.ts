@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
   makeFoldersSync,
+  WRITTEN_DIR_MARKER,
   writeDirAtomic,
   writeFileAtomic,
   writeFileAtomicSync,
@@ -37,6 +38,40 @@ describe('atomic writes', () => {
     // Writing over a folder names that too.
     await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/cannot write .*: it is a folder \(EISDIR\)/);
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it("replace only a folder it wrote itself or an empty one, never the user's files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    const save = join(dir, 'save');
+    const fill = (name: string) => async (staging: string) => writeFileSync(join(staging, name), name);
+    await writeDirAtomic(save, fill('first.txt'));
+    expect(readdirSync(save).sort()).toEqual([WRITTEN_DIR_MARKER, 'first.txt']);
+    // A second save to the same folder replaces it whole, leaving nothing beside it.
+    await writeDirAtomic(save, fill('second.txt'));
+    expect(readdirSync(save).sort()).toEqual([WRITTEN_DIR_MARKER, 'second.txt']);
+    expect(readdirSync(dir)).toEqual(['save']);
+    // A folder holding someone else's files is refused and left as it was.
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'keep');
+    await expect(writeDirAtomic(mine, fill('x.txt'))).rejects.toThrow(
+      /^.*mine already holds files inferplan did not write \(1 entries\); choose a new or empty folder$/,
+    );
+    expect(readdirSync(mine)).toEqual(['notes.txt']);
+    // So is a file in the way; an empty folder is fine.
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'keep');
+    await expect(writeDirAtomic(file, fill('x.txt'))).rejects.toThrow(/a file is in the way/);
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    await writeDirAtomic(empty, fill('x.txt'));
+    expect(readFileSync(join(empty, 'x.txt'), 'utf8')).toBe('x.txt');
+    // The current folder (or one holding it) cannot be swapped out.
+    await expect(writeDirAtomic('.', fill('x.txt'))).rejects.toThrow(/it holds the current folder/);
+    await expect(writeDirAtomic(dirname(process.cwd()), fill('x.txt'))).rejects.toThrow(
+      /it holds the current folder/,
+    );
   });
 
   it('create missing folders level by level, several deep', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownNameError } from '../../src/common/index.js';
-import { ncclMemBytes, SystemRegistry, tensorFlopsPerS } from '../../src/hardware/index.js';
+import { ncclMemBytes, SystemRegistry, tensorFlopsPerS, weightOnlyOn } from '../../src/hardware/index.js';
 
 describe('SystemRegistry', () => {
   it('ships the systems the issue names, all valid', () => {
@@ -18,9 +18,24 @@ describe('SystemRegistry', () => {
     expect(h200.gpu.mem_capacity_bytes / 2 ** 30).toBeCloseTo(141, 0);
     expect(h200.gpu.mem_bandwidth_bytes_per_s).toBe(4.8e12);
     expect(tensorFlopsPerS(h200, 'fp8')).toBe(1979e12);
-    expect(tensorFlopsPerS(h200, 'nvfp4')).toBe(1979e12); // no fp4 tensor cores on Hopper
+    // No FP4 tensor cores on Hopper: NVFP4 runs weight-only, at 16-bit math rate.
+    expect(tensorFlopsPerS(h200, 'nvfp4')).toBe(989e12);
+    expect(tensorFlopsPerS(h200, 'fp8_block')).toBe(1979e12);
     expect(ncclMemBytes(h200, 1)).toBe(0);
     expect(ncclMemBytes(h200, 4)).toBe(411041792);
+  });
+
+  it('says which formats a GPU can only run weight-only', () => {
+    const registry = new SystemRegistry();
+    const [h200, a100, b200] = ['h200_sxm', 'a100_sxm', 'b200_sxm'].map((n) => registry.get(n));
+    expect(weightOnlyOn(h200!, 'nvfp4')).toBe(true);
+    expect(weightOnlyOn(h200!, 'fp8')).toBe(false);
+    expect(weightOnlyOn(a100!, 'fp8')).toBe(true);
+    expect(weightOnlyOn(a100!, 'fp8_block')).toBe(true);
+    expect(weightOnlyOn(b200!, 'nvfp4')).toBe(false);
+    // Weight-only by nature, never a surprise: no warning.
+    expect(weightOnlyOn(h200!, 'mxfp4')).toBe(false);
+    expect(weightOnlyOn(h200!, 'int4_wo')).toBe(false);
   });
 
   it('lists the known systems for an unknown name', () => {
