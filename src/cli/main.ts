@@ -21,7 +21,8 @@ export function buildProgram(): Command {
     .version(CLI_VERSION, '-V, --inferplan-version', 'print the inferplan version')
     .option('--json', 'machine-readable JSON output', false)
     .option('--debug', 'show stack traces for errors', false)
-    .showHelpAfterError()
+    // One line per mistake (commander adds "did you mean"), not the whole option list.
+    .showHelpAfterError('(add --help for the options)')
     .exitOverride();
   const globals = (): GlobalOptions => {
     const opts = program.opts<{ json: boolean; debug: boolean }>();

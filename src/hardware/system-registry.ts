@@ -1,5 +1,5 @@
 // Loads and validates GPU system files; the shipped ones plus any the user points at.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DATA_DIR, type Dtype, InvalidInputError, UnknownNameError } from '../common/index.js';
@@ -32,6 +32,11 @@ export function loadSystemFile(path: string): SystemSpec {
 
 function loadDir(dir: string, into: Map<string, SystemSpec>): void {
   if (!existsSync(dir)) throw new InvalidInputError(`systems directory '${dir}' does not exist`);
+  if (!statSync(dir).isDirectory()) {
+    throw new InvalidInputError(
+      `systems directory '${dir}' is a file; pass the folder that holds the system YAML files`,
+    );
+  }
   for (const file of readdirSync(dir).sort()) {
     if (/\.ya?ml$/.test(file)) {
       const spec = loadSystemFile(join(dir, file));

@@ -47,4 +47,23 @@ describe('error colour', () => {
     const text = captureStderr(() => reportError(new InferplanError('bad --tp', 2), false));
     expect(text).toBe('error: bad --tp\n');
   });
+
+  it('turns a file-system error on a user path into one line naming it', () => {
+    delete process.env.FORCE_COLOR;
+    const error = Object.assign(new Error("ENOTDIR: not a directory, scandir '/x/file.csv'"), {
+      code: 'ENOTDIR',
+      syscall: 'scandir',
+      path: '/x/file.csv',
+    });
+    let code = 0;
+    const text = captureStderr(() => {
+      code = reportError(error, false);
+    });
+    expect(text).toBe(
+      'error: cannot list the folder /x/file.csv: a part of the path is a file, not a folder (ENOTDIR); check the path\n',
+    );
+    expect(code).toBe(3);
+    // Anything else stays a reported bug.
+    expect(captureStderr(() => reportError(new Error('boom'), false))).toMatch(/^internal error: boom\n/);
+  });
 });

@@ -92,6 +92,18 @@ describe('bad flags and files get one line and an exit code', () => {
       /^error: --waves must be a positive integer, got '0'$/m,
     ],
     [
+      'an unknown flag: the nearest names, not the whole option list',
+      () => ['estimate', ...base(), '--tpp', '2'],
+      2,
+      /^error: unknown option '--tpp'\n\(Did you mean one of --pp, --tp\?\)\n\(add --help for the options\)\n$/,
+    ],
+    [
+      'systems --systems-dir naming a file',
+      () => ['systems', '--systems-dir', join(dir, 'ragged.csv')],
+      3,
+      /^error: systems directory '.*ragged\.csv' is a file; pass the folder that holds the system YAML files$/m,
+    ],
+    [
       'silicon reference on a file that is not CSV',
       () => ['silicon', 'reference', join(dir, 'ragged.csv')],
       3,
