@@ -29,8 +29,10 @@ import {
   describeEngine,
   engineJson,
   estimateBasis,
+  MAX_GPUS,
   parseNumber,
   parsePositiveInt,
+  parsePositiveNumber,
   workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
@@ -164,15 +166,15 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
       'write best configs, Pareto CSVs, the chart (SVG) and a re-runnable experiment',
     )
     .action(async (flags: DefaultFlags) => {
-      const totalGpus = parsePositiveInt('--gpus', flags.gpus);
+      const totalGpus = parsePositiveInt('--gpus', flags.gpus, undefined, MAX_GPUS);
       const workload: Workload = workloadFromFlags(flags);
-      const ttftMs = parseNumber('--ttft', flags.ttft, 2000);
-      const tpotMs = parseNumber('--tpot', flags.tpot, 30);
+      const ttftMs = parsePositiveNumber('--ttft', flags.ttft, 2000);
+      const tpotMs = parsePositiveNumber('--tpot', flags.tpot, 30);
       const sla = {
         ttftMs,
         tpotMs,
         ...(flags.requestLatency
-          ? { requestLatencyMs: parseNumber('--request-latency', flags.requestLatency, 0) }
+          ? { requestLatencyMs: parsePositiveNumber('--request-latency', flags.requestLatency, 0) }
           : {}),
         strict: Boolean(flags.strictSla),
       };

@@ -157,21 +157,36 @@ export function parseDatabaseMode(value: string): DatabaseMode {
   return value as DatabaseMode;
 }
 
-export function parsePositiveInt(flag: string, value: string | undefined, fallback?: number): number {
+/** Bounds that keep a search or a simulation finite; far above any deployment. */
+export const MAX_GPUS = 65_536;
+export const MAX_CLIENTS = 100_000;
+
+// Plain decimal digits only: Number() would also take '0x10', '1e3' and ' 12 ', which are typos
+// more often than intent.
+const INTEGER_TEXT = /^\d+$/;
+const NUMBER_TEXT = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function parsePositiveInt(
+  flag: string,
+  value: string | undefined,
+  fallback?: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) {
     if (fallback === undefined) throw new UsageError(`${flag} is required`);
     return fallback;
   }
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
+  if (!INTEGER_TEXT.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0)
     throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  if (n > max) throw new UsageError(`${flag} ${n} is more than the ${max} supported`);
   return n;
 }
 
 export function parseNonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
+  if (!INTEGER_TEXT.test(value.trim()) || !Number.isSafeInteger(n))
     throw new UsageError(`${flag} must be a non-negative integer, got '${value}'`);
   return n;
 }
@@ -179,8 +194,17 @@ export function parseNonNegativeInt(flag: string, value: string | undefined, fal
 export function parseNumber(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
+  if (!NUMBER_TEXT.test(value.trim()) || !Number.isFinite(n))
     throw new UsageError(`${flag} must be a non-negative number, got '${value}'`);
+  return n;
+}
+
+/** A target or rate that must be above zero (latency targets, request rates). */
+export function parsePositiveNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!NUMBER_TEXT.test(value.trim()) || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number, got '${value}'`);
   return n;
 }
 

@@ -22,6 +22,7 @@ import {
   describeEngine,
   engineJson,
   estimateBasis,
+  MAX_CLIENTS,
   parsePositiveInt,
   workloadFromFlags,
 } from './deployment-context.js';
@@ -76,7 +77,10 @@ function configFrom(flags: EstimateFlags, ctx: DeploymentContext): ServingConfig
       model,
       'd-',
     );
-    const clients = flags.clients === undefined ? undefined : parsePositiveInt('--clients', flags.clients);
+    const clients =
+      flags.clients === undefined
+        ? undefined
+        : parsePositiveInt('--clients', flags.clients, undefined, MAX_CLIENTS);
     return {
       mode: 'disagg',
       prefill: {
@@ -96,7 +100,10 @@ function configFrom(flags: EstimateFlags, ctx: DeploymentContext): ServingConfig
   const batchSize = parsePositiveInt('--batch-size', flags.batchSize, 8);
   if (flags.mode === 'static') return { mode: 'static', parallel, batchSize };
   if (flags.mode !== 'agg') throw new UsageError(`--mode must be static, agg or disagg, got '${flags.mode}'`);
-  const clients = flags.clients === undefined ? undefined : parsePositiveInt('--clients', flags.clients);
+  const clients =
+    flags.clients === undefined
+      ? undefined
+      : parsePositiveInt('--clients', flags.clients, undefined, MAX_CLIENTS);
   return {
     mode: 'agg',
     parallel,
@@ -155,10 +162,15 @@ function metricsTable(
     ],
     ['TTFT', `${fmt(m.ttftMs)} ms`],
     ['  where it goes', describeTtftParts(m.ttftParts, (ms) => fmt(ms))],
-    ['TPOT', `${fmt(m.tpotMs, 2)} ms`],
-    ['  where it goes', describeTpotParts(m.tpotParts, (ms) => fmt(ms, 2))],
+    // One output token: there is no time per output token after the first.
+    ...(workload.osl > 1
+      ? ([
+          ['TPOT', `${fmt(m.tpotMs, 2)} ms`],
+          ['  where it goes', describeTpotParts(m.tpotParts, (ms) => fmt(ms, 2))],
+        ] as [string, string][])
+      : ([['TPOT', 'n/a (one output token)']] as [string, string][])),
     ['request latency', `${fmt(m.requestLatencyMs)} ms`],
-    ['tokens/s/user', fmt(m.tokensPerSPerUser)],
+    ['tokens/s/user', workload.osl > 1 ? fmt(m.tokensPerSPerUser) : 'n/a'],
     ['tokens/s/gpu', fmt(m.tokensPerSPerGpu)],
     ['tokens/s (replica)', fmt(m.tokensPerS)],
     ['requests/s', fmt(m.requestsPerS, 2)],
@@ -323,10 +335,10 @@ export function registerEstimateCommand(program: Command, globals: () => GlobalO
           metrics: {
             ttft_ms: metrics.ttftMs,
             ttft_parts_ms: ttftPartsJson(metrics.ttftParts),
-            tpot_ms: metrics.tpotMs,
+            tpot_ms: workload.osl > 1 ? metrics.tpotMs : null,
             tpot_parts_ms: tpotPartsJson(metrics.tpotParts),
             request_latency_ms: metrics.requestLatencyMs,
-            tokens_per_s_per_user: metrics.tokensPerSPerUser,
+            tokens_per_s_per_user: workload.osl > 1 ? metrics.tokensPerSPerUser : null,
             tokens_per_s_per_gpu: metrics.tokensPerSPerGpu,
             tokens_per_s: metrics.tokensPerS,
             requests_per_s: metrics.requestsPerS,

@@ -11,6 +11,7 @@ import {
   describeEngine,
   parseNumber,
   parsePositiveInt,
+  parsePositiveNumber,
   workloadFromFlags,
 } from './deployment-context.js';
 import { type GlobalOptions, printJson } from './run-command.js';
@@ -68,8 +69,8 @@ export function registerRecommendCommand(program: Command, globals: () => Global
         target,
         workload,
         sla: {
-          ttftMs: parseNumber('--ttft', flags.ttft, 2000),
-          tpotMs: parseNumber('--tpot', flags.tpot, 30),
+          ttftMs: parsePositiveNumber('--ttft', flags.ttft, 2000),
+          tpotMs: parsePositiveNumber('--tpot', flags.tpot, 30),
         },
         modes,
         objective,

@@ -79,7 +79,8 @@ export const ModelSpecSchema = z
     mla: MlaSpecSchema.optional(),
     nextnLayers: nonNegativeInt,
     checkpointQuant: QuantConfigSchema.partial().optional(),
-    maxPositionEmbeddings: positiveInt,
+    /** Context window (max_position_embeddings); absent when the config does not say. */
+    maxPositionEmbeddings: positiveInt.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.architecture === 'moe' && !spec.moe) {

@@ -187,7 +187,7 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
     handingOut.length = 0;
     steps += count;
   };
-  for (let i = 0; i < input.concurrency; i++) issue(0);
+  for (let i = 0; i < Math.min(input.concurrency, input.totalRequests); i++) issue(0);
 
   const finish = (r: Request): void => {
     completed++;

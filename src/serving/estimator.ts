@@ -67,8 +67,43 @@ export interface EstimatorOptions {
 const DEFAULT_WAVES = 10;
 const DEFAULT_LENGTH_RATIO = 0.8;
 const MAX_SIMULATED_REQUESTS = 1000;
+
+/**
+ * Requests a closed-loop simulation sends: the client's waves x clients, capped for speed, but never
+ * fewer than two rounds of clients, or TTFT under a deep queue would stop growing with the clients.
+ */
+function simulatedRequests(clients: number, waves: number): number {
+  const all = Math.max(1, Math.round(clients * waves));
+  return Math.min(all, Math.max(MAX_SIMULATED_REQUESTS, 2 * clients));
+}
 /** Headroom a rate-matched disaggregated replica keeps so prefill queues stay finite. */
 const DISAGG_RATE_DERATE = 0.92;
+
+/** Most draft tokens per step priced (engines run 1-4 MTP draft tokens; beyond that acceptance collapses). */
+export const MAX_NEXTN = 8;
+
+/**
+ * What the model itself rules out: speculating without MTP layers (a separate draft model's cost is
+ * not modelled, so it would come free) and requests longer than its context window.
+ */
+export function checkWorkload(model: ModelSpec, workload: Workload): void {
+  if (workload.nextn > 0 && model.nextnLayers === 0) {
+    throw new InvalidConfigError(
+      `nextn ${workload.nextn}: ${model.id} has no MTP layers, and speculation with a separate draft model is not modelled; drop --nextn`,
+    );
+  }
+  if (workload.nextn > MAX_NEXTN) {
+    throw new InvalidConfigError(
+      `nextn ${workload.nextn} is more than the ${MAX_NEXTN} draft tokens per step priced`,
+    );
+  }
+  const window = model.maxPositionEmbeddings;
+  if (window !== undefined && workload.isl + workload.osl > window) {
+    throw new InvalidConfigError(
+      `isl ${workload.isl} + osl ${workload.osl} = ${workload.isl + workload.osl} tokens exceeds ${model.id}'s context window of ${window} (max_position_embeddings); shorten the request or use a config whose window covers it`,
+    );
+  }
+}
 
 /** Output tokens after the first (at least one: the decode phase is never empty in the maths). */
 function tokensAfterFirst(workload: Workload): number {
@@ -135,6 +170,7 @@ class ServingEstimator implements Estimator {
   }
 
   estimate(config: ServingConfig, workload: Workload): ServingMetrics {
+    checkWorkload(this.options.model, workload);
     if (config.mode === 'agg') return this.estimateAgg(config, workload);
     if (config.mode === 'disagg') return this.estimateDisagg(config, workload);
     return this.estimateStatic(config, workload);
@@ -314,7 +350,7 @@ class ServingEstimator implements Estimator {
       prefix: workload.prefix,
       tokensPerDecodeStep: this.tokensPerDecodeStep(workload),
       genTokensPerRequest: 1 + workload.nextn,
-      totalRequests: Math.min(MAX_SIMULATED_REQUESTS, Math.max(1, Math.round(clientsPerRank * waves))),
+      totalRequests: simulatedRequests(clientsPerRank, waves),
       lengthRatio: this.options.lengthRatio ?? DEFAULT_LENGTH_RATIO,
       policy: this.profile.scheduler,
       overlapScheduler: this.profile.overlapsHostWork,

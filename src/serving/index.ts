@@ -1,7 +1,9 @@
 export { simulateAgg } from './agg-simulation.js';
 export {
+  checkWorkload,
   createEstimator,
   type EstimatorOptions,
+  MAX_NEXTN,
   type RoleSystem,
   type ServingEstimatorHandle,
 } from './estimator.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InfeasibleError, InvalidConfigError } from '../../src/common/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
-import { loadModel, resolveQuant } from '../../src/models/index.js';
-import { createEstimator, type Workload } from '../../src/serving/index.js';
+import { loadModel, type ModelSpec, resolveQuant } from '../../src/models/index.js';
+import { createEstimator, MAX_NEXTN, type Workload } from '../../src/serving/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 
 const system = new SystemRegistry().get('h200_sxm');
@@ -11,8 +11,8 @@ const quant = resolveQuant(model, system.gpu.sm_version);
 const tp1 = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
 const workload: Workload = { isl: 1000, osl: 101, prefix: 0, nextn: 0, nextnAccept: 0 };
 
-function estimator() {
-  return createEstimator({ model, system, db: formulaDatabase(), quant, backend: 'torch' });
+function estimator(spec: ModelSpec = model) {
+  return createEstimator({ model: spec, system, db: formulaDatabase(), quant, backend: 'torch' });
 }
 
 const ctx = (requests: number) => ({
@@ -154,9 +154,28 @@ describe('aggregated serving', () => {
     const largest = Number(/at most batch (\d+) fits/.exec(message)?.[1]);
     expect(e.fits(tp1, largest, long).fits).toBe(true);
     expect(e.fits(tp1, largest + 1, long).fits).toBe(false);
+    // Past the model's context window the request is refused before memory is looked at ...
     const huge: Workload = { ...workload, isl: 5_000_000, osl: 1000 };
     expect(() => e.estimate({ mode: 'agg', parallel: tp1, batchSize: 4, ctxTokens: 8192 }, huge)).toThrow(
-      /not even one request fits/,
+      /5001000 tokens exceeds meta-llama\/Llama-3.1-8B's context window of 131072/,
+    );
+    // ... and a config that states no window meets the memory limit instead.
+    const { maxPositionEmbeddings: _window, ...unbounded } = model;
+    expect(() =>
+      estimator(unbounded).estimate({ mode: 'agg', parallel: tp1, batchSize: 4, ctxTokens: 8192 }, huge),
+    ).toThrow(/not even one request fits/);
+  });
+
+  it('refuses speculation on a model without MTP layers, and past the draft tokens priced', () => {
+    const e = estimator();
+    const agg = { mode: 'agg', parallel: tp1, batchSize: 4, ctxTokens: 8192 } as const;
+    expect(() => e.estimate(agg, { ...workload, nextn: 2, nextnAccept: 1 })).toThrow(
+      /nextn 2: meta-llama\/Llama-3.1-8B has no MTP layers/,
+    );
+    const mtp = estimator({ ...model, nextnLayers: 1 });
+    expect(mtp.estimate(agg, { ...workload, nextn: 2, nextnAccept: 1 }).tpotMs).toBeGreaterThan(0);
+    expect(() => mtp.estimate(agg, { ...workload, nextn: MAX_NEXTN + 1, nextnAccept: 1 })).toThrow(
+      /more than the 8 draft tokens per step priced/,
     );
   });
 

@@ -48,7 +48,7 @@ export const DEEPSEEK_V3_PARSER: ArchitectureParser = {
       interSize: c.intermediate_size,
       vocabSize: c.vocab_size,
       tieWordEmbeddings: orUndefined(c.tie_word_embeddings) ?? false,
-      maxPositionEmbeddings: orUndefined(c.max_position_embeddings) ?? 4096,
+      ...(c.max_position_embeddings ? { maxPositionEmbeddings: c.max_position_embeddings } : {}),
       moe: {
         numExperts: c.n_routed_experts,
         topk: c.num_experts_per_tok,

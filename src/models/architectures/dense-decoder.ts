@@ -43,7 +43,7 @@ export function gqaFacts(
     headDim: orUndefined(c.head_dim) ?? Math.floor(c.hidden_size / c.num_attention_heads),
     vocabSize: c.vocab_size,
     tieWordEmbeddings: orUndefined(c.tie_word_embeddings) ?? false,
-    maxPositionEmbeddings: orUndefined(c.max_position_embeddings) ?? 4096,
+    ...(c.max_position_embeddings ? { maxPositionEmbeddings: c.max_position_embeddings } : {}),
   };
 }
 
