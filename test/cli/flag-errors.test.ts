@@ -92,6 +92,30 @@ describe('bad flags and files get one line and an exit code', () => {
       /^error: --waves must be a positive integer, got '0'$/m,
     ],
     [
+      'a hexadecimal count',
+      () => ['default', ...base(), '--gpus', '0x10'],
+      2,
+      /^error: --gpus must be a positive integer, got '0x10'$/m,
+    ],
+    [
+      'more GPUs than any search',
+      () => ['default', ...base(), '--gpus', '100000'],
+      2,
+      /^error: --gpus 100000 is more than the 65536 supported$/m,
+    ],
+    [
+      'a negative latency target',
+      () => ['default', ...base(), '--gpus', '2', '--ttft', '-1'],
+      2,
+      /^error: --ttft must be a positive number, got '-1'$/m,
+    ],
+    [
+      'clients in exponent form',
+      () => ['estimate', ...base(), '--tp', '1', '--clients', '1e10'],
+      2,
+      /^error: --clients must be a positive integer, got '1e10'$/m,
+    ],
+    [
       'an unknown flag: the nearest names, not the whole option list',
       () => ['estimate', ...base(), '--tpp', '2'],
       2,

@@ -166,6 +166,16 @@ describe('aggregated serving', () => {
     ).toThrow(/not even one request fits/);
   });
 
+  it("keeps TTFT growing with the clients under a deep queue (closed loop: Little's law)", () => {
+    const e = estimator();
+    const ttftAt = (clients: number) =>
+      e.estimate({ mode: 'agg', parallel: tp1, batchSize: 64, ctxTokens: 8192, clients }, workload).ttftMs;
+    const [a, b] = [ttftAt(1000), ttftAt(4000)];
+    // Throughput is capped by the batch, so four times the clients wait about four times as long.
+    expect(b / a).toBeGreaterThan(3);
+    expect(b / a).toBeLessThan(5);
+  });
+
   it('refuses speculation on a model without MTP layers, and past the draft tokens priced', () => {
     const e = estimator();
     const agg = { mode: 'agg', parallel: tp1, batchSize: 4, ctxTokens: 8192 } as const;
