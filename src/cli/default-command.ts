@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InfeasibleError, PerfDataMissingError } from '../common/index.js';
+import { InfeasibleError, PerfDataMissingError, UsageError } from '../common/index.js';
 import { BACKENDS, isBackend } from '../engine/index.js';
 import { EMBEDDED_PERF_DIR, scanPerfData } from '../perfdb/index.js';
 import { createProgress, renderSearchReport, searchResultJson, writeSearchSaveDir } from '../report/index.js';
@@ -179,6 +179,15 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
         strict: Boolean(flags.strictSla),
       };
       const modes = parseServingModes(flags.servingMode);
+      // A prefill worker and a decode worker take a GPU each at the least.
+      if (totalGpus < 2 && modes.length === 1 && modes[0] === 'disagg')
+        throw new UsageError(
+          '--serving-mode disagg needs at least 2 GPUs (a prefill and a decode worker); raise --gpus',
+        );
+      if (flags.decodeSystem && !modes.includes('disagg'))
+        throw new UsageError(
+          '--decode-system places disaggregated decode workers; add --serving-mode disagg or both',
+        );
       const objective = parseObjective(flags.objective);
       const topN = parsePositiveInt('--top-n', flags.topN, 5);
       const backends = flags.backend === 'auto' ? backendsWithData(flags) : [flags.backend];
@@ -236,7 +245,7 @@ export function registerDefaultCommand(program: Command, globals: () => GlobalOp
           gemm: ctx.quant.gemm,
           kv_cache: ctx.quant.kvCache,
           fmha: ctx.quant.fmha,
-          moe: ctx.quant.moe,
+          ...(ctx.model.moe ? { moe: ctx.quant.moe } : {}),
           comm: ctx.quant.comm,
         },
         ...(gpuHourUsd !== undefined ? { gpu_hour_usd: gpuHourUsd } : {}),

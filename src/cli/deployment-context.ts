@@ -233,6 +233,20 @@ export async function buildContext(flags: ContextFlags, decode?: RoleSystem): Pr
     }
     moeDistribution = flags.moeDistribution as MoeRouting;
   }
+  if (!model.moe) {
+    // Saved experiments carry the whole resolved quantisation, a dense model's moe entry included:
+    // only a format that asks for something different is a mistake.
+    const moeQuantAsked =
+      flags.moeQuant !== undefined &&
+      dtypeFlag('--moe-quant', flags.moeQuant) !==
+        resolveQuant(model, system.gpu.sm_version, {}, flags.quantPolicy).moe;
+    const moeFlag = moeQuantAsked
+      ? '--moe-quant'
+      : flags.moeDistribution !== undefined
+        ? '--moe-distribution'
+        : undefined;
+    if (moeFlag) throw new UsageError(`${moeFlag} applies to MoE models; ${model.id} is dense`);
+  }
   const overrides: { -readonly [K in keyof QuantConfig]?: QuantConfig[K] } = {};
   const pairs: [keyof QuantConfig, string, string | undefined][] = [
     ['gemm', '--gemm-quant', flags.gemmQuant],

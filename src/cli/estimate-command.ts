@@ -64,8 +64,58 @@ interface EstimateFlags extends ContextFlags {
   detail?: boolean;
 }
 
+const DISAGG_FLAGS = [
+  ['pTp', '--p-tp'],
+  ['pPp', '--p-pp'],
+  ['pDp', '--p-dp'],
+  ['pMoeTp', '--p-moe-tp'],
+  ['pMoeEp', '--p-moe-ep'],
+  ['pBatch', '--p-batch'],
+  ['pWorkers', '--p-workers'],
+  ['dTp', '--d-tp'],
+  ['dPp', '--d-pp'],
+  ['dDp', '--d-dp'],
+  ['dMoeTp', '--d-moe-tp'],
+  ['dMoeEp', '--d-moe-ep'],
+  ['dBatch', '--d-batch'],
+  ['dWorkers', '--d-workers'],
+] as const;
+const WORKER_FLAGS = [
+  ['tp', '--tp'],
+  ['pp', '--pp'],
+  ['dp', '--dp'],
+  ['moeTp', '--moe-tp'],
+  ['moeEp', '--moe-ep'],
+  ['batchSize', '--batch-size'],
+  ['ctxTokens', '--ctx-tokens'],
+] as const;
+
+/** A flag of another mode would be silently ignored: say so instead. */
+function refuseOtherModeFlags(flags: EstimateFlags): void {
+  const given = (list: readonly (readonly [keyof EstimateFlags, string])[]) =>
+    list.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (flags.mode === 'disagg') {
+    const stray = given(WORKER_FLAGS);
+    if (stray.length > 0)
+      throw new UsageError(
+        `${stray.join(', ')}: with --mode disagg give each role's own (--p-tp, --d-batch, ...)`,
+      );
+  } else {
+    const stray = given(DISAGG_FLAGS);
+    if (stray.length > 0)
+      throw new UsageError(`${stray.join(', ')}: only --mode disagg has prefill and decode roles`);
+    if (flags.mode === 'static' && flags.clients !== undefined)
+      throw new UsageError('--clients: a static estimate runs one batch; use --mode agg for clients');
+    if (flags.mode === 'static' && flags.ctxTokens !== undefined)
+      throw new UsageError(
+        '--ctx-tokens: a static estimate prefills whole prompts; use --mode agg for a budget',
+      );
+  }
+}
+
 function configFrom(flags: EstimateFlags, ctx: DeploymentContext): ServingConfig {
   const model = ctx.model;
+  refuseOtherModeFlags(flags);
   if (flags.mode === 'disagg') {
     const prefill = parallelFromFlags(
       { tp: flags.pTp, pp: flags.pPp, dp: flags.pDp, moeTp: flags.pMoeTp, moeEp: flags.pMoeEp },

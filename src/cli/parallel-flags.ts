@@ -1,4 +1,6 @@
 // Parallel-layout flags (--tp --pp --dp --moe-tp --moe-ep, with role prefixes for disagg).
+
+import { UsageError } from '../common/index.js';
 import type { ModelSpec } from '../models/index.js';
 import type { WorkerParallel } from '../serving/index.js';
 import { parsePositiveInt } from './deployment-context.js';
@@ -17,6 +19,8 @@ export function parallelFromFlags(values: ParallelFlagValues, model: ModelSpec, 
   const pp = parsePositiveInt(`--${prefix}pp`, values.pp, 1);
   const attentionDp = parsePositiveInt(`--${prefix}dp`, values.dp, 1);
   if (!model.moe) {
+    const moeFlag = values.moeEp !== undefined ? 'moe-ep' : values.moeTp !== undefined ? 'moe-tp' : undefined;
+    if (moeFlag) throw new UsageError(`--${prefix}${moeFlag} applies to MoE models; ${model.id} is dense`);
     return { tp, pp, attentionDp, moeTp: tp, moeEp: 1 };
   }
   const gpus = tp * attentionDp;

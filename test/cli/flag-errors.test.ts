@@ -116,6 +116,48 @@ describe('bad flags and files get one line and an exit code', () => {
       /^error: --clients must be a positive integer, got '1e10'$/m,
     ],
     [
+      'a disagg role flag in an agg estimate',
+      () => ['estimate', ...base(), '--mode', 'agg', '--p-tp', '2', '--d-workers', '3'],
+      2,
+      /^error: --p-tp, --d-workers: only --mode disagg has prefill and decode roles$/m,
+    ],
+    [
+      'an agg worker flag in a disagg estimate',
+      () => ['estimate', ...base(), '--mode', 'disagg', '--p-tp', '1', '--d-tp', '1', '--batch-size', '4'],
+      2,
+      /^error: --batch-size: with --mode disagg give each role's own/m,
+    ],
+    [
+      'clients in a static estimate',
+      () => ['estimate', ...base(), '--mode', 'static', '--clients', '4'],
+      2,
+      /^error: --clients: a static estimate runs one batch/m,
+    ],
+    [
+      'an expert-parallel flag on a dense model',
+      () => ['estimate', ...base(), '--moe-ep', '2'],
+      2,
+      /^error: --moe-ep applies to MoE models; meta-llama\/Llama-3.1-8B is dense$/m,
+    ],
+    [
+      'an expert format on a dense model',
+      () => ['estimate', ...base(), '--moe-quant', 'fp8'],
+      2,
+      /^error: --moe-quant applies to MoE models; meta-llama\/Llama-3.1-8B is dense$/m,
+    ],
+    [
+      'a decode system without disaggregation',
+      () => ['default', ...base(), '--gpus', '2', '--serving-mode', 'agg', '--decode-system', 'h100_sxm'],
+      2,
+      /^error: --decode-system places disaggregated decode workers/m,
+    ],
+    [
+      'disaggregation on one GPU',
+      () => ['default', ...base(), '--gpus', '1', '--serving-mode', 'disagg'],
+      2,
+      /^error: --serving-mode disagg needs at least 2 GPUs/m,
+    ],
+    [
       'an unknown flag: the nearest names, not the whole option list',
       () => ['estimate', ...base(), '--tpp', '2'],
       2,
