@@ -291,7 +291,12 @@ class ServingEstimator implements Estimator {
     const p = config.parallel;
     const memBytesPerGpu = this.requireFit(p, config.batchSize, workload, 'agg');
     const perRank = Math.ceil(config.batchSize / p.attentionDp);
-    const ttftMs = this.engine.stepMs(p, this.ctxStep(perRank, workload));
+    // With pp stages the batch's prompts enter as min(batch, pp) micro-batches (each priced as one
+    // pass through every stage); they leave one stage time apart, so the mean prompt also waits
+    // half the pipeline's fill behind the first.
+    const passMs = this.engine.stepMs(p, this.ctxStep(perRank, workload));
+    const microBatches = Math.min(perRank, p.pp);
+    const ttftMs = passMs * (1 + (microBatches - 1) / (2 * p.pp));
     // Decode steps sampled every 32 tokens as the kv length grows over the output.
     const advance = this.tokensPerDecodeStep(workload);
     const decodeSteps = Math.max(0, Math.ceil((workload.osl - 1) / advance));
