@@ -179,12 +179,8 @@ export function renderSiliconReport(report: SiliconReport, problems: number): st
   if (report.failuresByReason.length > 0) {
     out += '\nfailures by reason\n';
     out += renderTable(
-      ['rows', 'reason', 'example'],
-      report.failuresByReason.map((f) => [
-        `${f.count}`,
-        f.reason,
-        f.example.length > 110 ? `${f.example.slice(0, 107)}...` : f.example,
-      ]),
+      ['rows', 'reason', 'first row'],
+      report.failuresByReason.map((f) => [`${f.count}`, f.reason, f.example]),
     );
   }
   return out;

@@ -136,14 +136,21 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
 }
 
 /** Failure messages grouped by their kind and their first clause (names and numbers stripped). */
-function failureReason(message: string): string {
-  return message
-    .split(/[;:(]/)
-    .slice(0, 2)
-    .join(':')
-    .replace(/'[^']*'/g, "'…'")
-    .replace(/\d+(\.\d+)?/g, 'N')
+/**
+ * A failure's kind, for grouping: its first clause without the error class, with numbers outside
+ * quotes generalised (rows that differ only in sizes group together) and quoted names kept (one
+ * group per unsupported model or unknown system).
+ */
+export function failureReason(message: string): string {
+  const clause = message
+    .replace(/^[A-Za-z]+Error: /, '')
+    .split(';')[0]!
     .trim();
+  const general = clause
+    .split(/('[^']*')/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\b\d+(\.\d+)?\b/g, 'N')))
+    .join('');
+  return general.length > 90 ? `${general.slice(0, 89)}…` : general;
 }
 
 /** Whether a row's measurements fit its recorded deployment at the speed of light. */
@@ -264,7 +271,7 @@ export function scorePredictions(predictions: readonly SiliconPrediction[]): Sil
   for (const p of predictions) {
     if (!p.failure) continue;
     const reason = failureReason(p.failure);
-    const entry = failures.get(reason) ?? { count: 0, example: `${p.row.id}: ${p.failure}` };
+    const entry = failures.get(reason) ?? { count: 0, example: p.row.id };
     entry.count++;
     failures.set(reason, entry);
   }

@@ -442,7 +442,8 @@ describe('inferplan silicon compare', () => {
       entries: [{ backend: 'vllm', mode: 'agg', rows: 2 }],
     });
     expect(r.stdout).toMatch(/coverage: 66\.7% of 3 rows \(1 malformed rows skipped\)/);
-    expect(r.stdout).toMatch(/UnknownNameError/);
+    // Failures group by what went wrong, naming the model.
+    expect(r.stdout).toMatch(/│ 1 +│ unknown model 'acme\/Unknown'.*│ c +│/);
     const predictions = readFileSync(out, 'utf8').trim().split('\n');
     expect(predictions).toHaveLength(4);
     expect(predictions[1]).toMatch(/^a,h200_sxm,vllm/);

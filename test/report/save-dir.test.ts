@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WRITTEN_DIR_MARKER } from '../../src/common/index.js';
 import {
   POINT_CSV_HEAD,
   renderExperimentComparison,
@@ -36,6 +37,7 @@ describe('save-dir', () => {
       },
     });
     expect(readdirSync(dir).sort()).toEqual([
+      WRITTEN_DIR_MARKER,
       'best-configs.csv',
       'configs',
       'experiment.yaml',
@@ -92,6 +94,7 @@ describe('experiment comparison', () => {
     const dir = join(root, 'exp');
     await writeExperimentsSaveDir(dir, { outcomes });
     expect(readdirSync(dir).sort()).toEqual([
+      WRITTEN_DIR_MARKER,
       'comparison.csv',
       'experiments.yaml',
       'first',
