@@ -13,14 +13,16 @@ import {
   mergeCollections,
   renderShardManifest,
   resolveCollect,
+  resolveShardRequest,
   runCampaign,
   runQualityGates,
   SHARD_TARGETS,
   type ShardTarget,
   savePlanFile,
+  slurmLogDir,
   summarizePlans,
 } from '../collect/index.js';
-import { CollectFailedError, UsageError, writeFileAtomicSync } from '../common/index.js';
+import { CollectFailedError, makeFoldersSync, UsageError, writeFileAtomicSync } from '../common/index.js';
 import { renderTable } from '../report/index.js';
 import { type GlobalOptions, printJson } from './run-command.js';
 
@@ -175,8 +177,14 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--shards <n>', 'number of shards')
     .option('--target <k8s|slurm>', 'scheduler', 'k8s')
     .option('--gpus-per-shard <n>', 'GPUs each shard owns', '1')
-    .option('--results-dir <dir>', 'where shards write (shared storage)', '/data/results')
-    .option('--plan-path <path>', 'the plan path as shards see it (default: --plan)')
+    .option(
+      '--results-dir <dir>',
+      'where shards write (shared storage; default k8s <mount-path>/results, slurm ./collect-results)',
+    )
+    .option(
+      '--plan-path <path>',
+      'the plan path as shards see it (default k8s <mount-path>/<plan file name>, slurm the absolute --plan)',
+    )
     .option('--name <name>', 'job name', 'inferplan-collect')
     .option('--image <image>', 'k8s: container image with inferplan and the torch worker')
     .option('--namespace <ns>', 'k8s namespace')
@@ -196,14 +204,17 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
       if (!(SHARD_TARGETS as readonly string[]).includes(target))
         throw new UsageError(`--target must be one of ${SHARD_TARGETS.join(', ')}, got '${target}'`);
       const plan = flags['plan'] as string;
-      loadPlanFile(plan); // a broken plan fails here, not on the cluster
-      const text = renderShardManifest({
+      // A broken or empty plan fails here, not on the cluster.
+      if (!loadPlanFile(plan, '--plan').plans.some((p) => p.cases.length > 0))
+        throw new UsageError(`--plan ${plan} holds no cases; save a plan that has some`);
+      const { options, notes } = resolveShardRequest({
         target: target as ShardTarget,
+        plan,
         shards: Number(flags['shards']),
-        planPath: flags['planPath'] ?? plan,
-        resultsDir: flags['resultsDir'] ?? '/data/results',
         gpusPerShard: Number(flags['gpusPerShard'] ?? '1'),
         name: flags['name'] ?? 'inferplan-collect',
+        ...(flags['planPath'] ? { planPath: flags['planPath'] } : {}),
+        ...(flags['resultsDir'] ? { resultsDir: flags['resultsDir'] } : {}),
         ...(flags['image'] ? { image: flags['image'] } : {}),
         ...(flags['namespace'] ? { namespace: flags['namespace'] } : {}),
         ...(flags['volumeClaim'] ? { volumeClaim: flags['volumeClaim'] } : {}),
@@ -211,6 +222,20 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
         ...(flags['partition'] ? { partition: flags['partition'] } : {}),
         ...(flags['time'] ? { timeLimit: flags['time'] } : {}),
       });
+      const text = renderShardManifest(options);
+      if (options.target === 'slurm') {
+        // Slurm opens each task's --output file before the script runs, so its folder must exist
+        // at submit time; from here it does where the results folder is shared with the nodes.
+        const logs = slurmLogDir(options);
+        try {
+          makeFoldersSync(logs);
+        } catch (error) {
+          notes.push(
+            `warning: ${(error as Error).message.split(';')[0]}; create ${logs} where the jobs run before sbatch (Slurm writes the task logs there)`,
+          );
+        }
+      }
+      for (const note of notes) process.stderr.write(`${note}\n`);
       if (flags['out']) {
         writeFileAtomicSync(flags['out'], text);
         process.stdout.write(`wrote ${flags['out']}\n`);

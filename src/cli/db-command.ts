@@ -1,8 +1,16 @@
 // `inferplan db ...`: list, query, validate, import and export perf data. Parse -> call perfdb -> render.
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DTYPES, type Dtype, UnknownNameError, UsageError, ValidationFailedError } from '../common/index.js';
+import {
+  DTYPES,
+  type Dtype,
+  InvalidInputError,
+  UnknownNameError,
+  UsageError,
+  ValidationFailedError,
+} from '../common/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import {
   COMM_OPS,
@@ -33,22 +41,55 @@ function pick<T extends string>(kind: string, flag: string, value: string, known
   throw new UnknownNameError(kind, value, known, `pass one with ${flag}`);
 }
 
-/** Numeric shape flag: a non-negative integer, required unless a default is given. */
-function intFlag(options: Record<string, unknown>, key: string, flag: string, fallback?: number): number {
+/**
+ * Numeric shape flag, required unless a default is given. Sizes must be positive (a zero-sized
+ * op has no latency to look up); `zeroOk` flags use 0 as "none" or "same as" (prefix, window, kv heads).
+ */
+function intFlag(
+  options: Record<string, unknown>,
+  key: string,
+  flag: string,
+  fallback?: number,
+  zeroOk = false,
+): number {
   const raw = options[key];
   if (raw === undefined) {
     if (fallback !== undefined) return fallback;
     throw new UsageError(`missing ${flag} <n> for this table`);
   }
-  const parsed = z.coerce.number().int().nonnegative().safeParse(raw);
-  if (!parsed.success) throw new UsageError(`${flag} must be a non-negative integer, got '${String(raw)}'`);
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(zeroOk ? 0 : 1)
+    .safeParse(raw);
+  if (!parsed.success)
+    throw new UsageError(
+      `${flag} must be a ${zeroOk ? 'non-negative' : 'positive'} integer, got '${String(raw)}'`,
+    );
   return parsed.data;
+}
+
+/**
+ * The folder argument of validate / import / export: these take it positionally, so a missing
+ * one must not be reported as a --perf-data problem.
+ */
+function sourceFolder(command: string, dir: string, what = '<dir>'): string {
+  if (!existsSync(dir))
+    throw new InvalidInputError(
+      `db ${command}: ${what} '${dir}' does not exist; pass an existing perf data folder`,
+    );
+  if (!statSync(dir).isDirectory())
+    throw new InvalidInputError(
+      `db ${command}: ${what} '${dir}' is a file, not a folder; pass the folder that holds <system>/<backend>/<version>/ tables`,
+    );
+  return dir;
 }
 
 function buildQuery(kind: OpKind, o: Record<string, unknown>): OpQuery {
   const dtype = (flag = '--dtype', key = 'dtype', fallback: Dtype = 'bfloat16'): Dtype =>
     pick('dtype', flag, String(o[key] ?? fallback), DTYPES);
   const i = (key: string, flag: string, fallback?: number) => intFlag(o, key, flag, fallback);
+  const i0 = (key: string, flag: string, fallback: number) => intFlag(o, key, flag, fallback, true);
   switch (kind) {
     case 'gemm':
       return { kind, dtype: dtype(), m: i('m', '--m'), n: i('n', '--n'), k: i('k', '--k') };
@@ -57,11 +98,11 @@ function buildQuery(kind: OpKind, o: Record<string, unknown>): OpQuery {
         kind,
         batchSize: i('batch', '--batch', 1),
         isl: i('isl', '--isl'),
-        prefix: i('prefix', '--prefix', 0),
+        prefix: i0('prefix', '--prefix', 0),
         numHeads: i('heads', '--heads'),
-        numKvHeads: i('kvHeads', '--kv-heads', 0),
+        numKvHeads: i0('kvHeads', '--kv-heads', 0),
         headDim: i('headDim', '--head-dim', 128),
-        windowSize: i('window', '--window', 0),
+        windowSize: i0('window', '--window', 0),
         attnDtype: dtype(),
         kvCacheDtype: dtype('--kv-dtype', 'kvDtype', dtype()),
       };
@@ -71,9 +112,9 @@ function buildQuery(kind: OpKind, o: Record<string, unknown>): OpQuery {
         batchSize: i('batch', '--batch', 1),
         kvLen: i('kvLen', '--kv-len'),
         numHeads: i('heads', '--heads'),
-        numKvHeads: i('kvHeads', '--kv-heads', 0),
+        numKvHeads: i0('kvHeads', '--kv-heads', 0),
         headDim: i('headDim', '--head-dim', 128),
-        windowSize: i('window', '--window', 0),
+        windowSize: i0('window', '--window', 0),
         kvCacheDtype: dtype('--kv-dtype', 'kvDtype'),
       };
     case 'context_mla':
@@ -81,7 +122,7 @@ function buildQuery(kind: OpKind, o: Record<string, unknown>): OpQuery {
         kind,
         batchSize: i('batch', '--batch', 1),
         isl: i('isl', '--isl'),
-        prefix: i('prefix', '--prefix', 0),
+        prefix: i0('prefix', '--prefix', 0),
         numHeads: i('heads', '--heads'),
         mlaDtype: dtype(),
         kvCacheDtype: dtype('--kv-dtype', 'kvDtype', dtype()),
@@ -146,6 +187,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .description('systems x backends x versions x tables with row counts and kernel sources')
     .option('--perf-data <dir>', 'perf data folder (default: the embedded database)')
     .action(async (options: { perfData?: string }) => {
+      if (options.perfData) sourceFolder('ls', options.perfData, '--perf-data');
       const entries = await listPerfData(options.perfData);
       if (globals().json) {
         printJson(entries);
@@ -219,6 +261,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
         DATABASE_MODES,
       ) as DatabaseMode;
       const query = buildQuery(kind, options);
+      if (options['perfData']) sourceFolder('query', String(options['perfData']), '--perf-data');
       const system = new SystemRegistry((options['systemsDir'] as string[] | undefined) ?? []).get(
         String(options['system']),
       );
@@ -266,7 +309,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .action(async (dir: string, options: { systemsDir?: string[] }) => {
       const registry = new SystemRegistry(options.systemsDir ?? []);
       const known = new Set(registry.names());
-      const report = await validatePerfData(dir, (name) =>
+      const report = await validatePerfData(sourceFolder('validate', dir), (name) =>
         known.has(name) ? registry.get(name) : undefined,
       );
       if (globals().json) printJson(report);
@@ -302,7 +345,7 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .action(async (dir: string, options: { out: string; compress: boolean }) => {
       const bar = createProgress({ label: 'import', unit: 'tables', total: 1 });
       const converted = await importPerfData(
-        dir,
+        sourceFolder('import', dir),
         options.out,
         (done, total) => bar.update(done, total),
         options.compress ? 'gzip' : 'none',
@@ -331,7 +374,9 @@ export function registerDbCommand(program: Command, globals: () => GlobalOptions
     .action(async (dir: string, options: { out: string; format: string }) => {
       pick('export format', '--format', options.format, ['csv'] as const);
       const bar = createProgress({ label: 'export', unit: 'tables', total: 1 });
-      const converted = await exportPerfDataCsv(dir, options.out, (done, total) => bar.update(done, total));
+      const converted = await exportPerfDataCsv(sourceFolder('export', dir), options.out, (done, total) =>
+        bar.update(done, total),
+      );
       bar.stop();
       if (globals().json) printJson(converted);
       else process.stdout.write(`${converted.length} table(s) written as CSV under ${options.out}\n`);

@@ -78,7 +78,11 @@ export interface ResolvedCollect {
   readonly workerCommand?: string[];
 }
 
-export function resolveCollect(flags: CollectFlags): ResolvedCollect {
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`warning: ${message}\n`);
+};
+
+export function resolveCollect(flags: CollectFlags, warn = warnOnStderr): ResolvedCollect {
   if (!(BACKENDS as readonly string[]).includes(flags.backend))
     throw new UsageError(`--backend: unknown backend '${flags.backend}'; known: ${BACKENDS.join(', ')}`);
   if (!(GRID_SIZES as readonly string[]).includes(flags.grid))
@@ -106,7 +110,7 @@ export function resolveCollect(flags: CollectFlags): ResolvedCollect {
     });
   }
   let plans = flags.planFile
-    ? loadPlanFile(flags.planFile).plans.filter((p) => !flags.ops || parseOps(flags.ops).includes(p.op))
+    ? planFromFile(flags.planFile, flags.ops)
     : buildPlan({
         ops: parseOps(flags.ops),
         grid: flags.grid as (typeof GRID_SIZES)[number],
@@ -118,6 +122,7 @@ export function resolveCollect(flags: CollectFlags): ResolvedCollect {
         ...(models.length ? { models, tps: flags.tp ? parseIntList('--tp', flags.tp) : [1] } : {}),
         ...(source ? { modelSource: source } : {}),
         gpuCount: gpus.length,
+        warn,
       });
   if (flags.shards !== undefined || flags.shardIndex !== undefined) {
     if (flags.shards === undefined || flags.shardIndex === undefined)
@@ -139,6 +144,21 @@ export function resolveCollect(flags: CollectFlags): ResolvedCollect {
     recycleAfter: intFlag('--recycle-after', flags.recycleAfter, 0),
     ...(flags.worker ? { workerCommand: flags.worker.split(/\s+/).filter(Boolean) } : {}),
   };
+}
+
+/** A saved plan's ops (only those of --ops when given); refuses one that leaves no case to run. */
+function planFromFile(path: string, ops: string | undefined): OpPlan[] {
+  const all = loadPlanFile(path).plans;
+  const plans = ops ? all.filter((p) => parseOps(ops).includes(p.op)) : all;
+  if (!plans.some((p) => p.cases.length > 0)) {
+    const held = all.filter((p) => p.cases.length > 0).map((p) => p.op);
+    throw new UsageError(
+      ops && held.length > 0
+        ? `--plan-file ${path} holds no ${parseOps(ops).join(', ')} cases (it holds ${held.join(', ')}); change --ops`
+        : `--plan-file ${path} holds no cases; save a plan that has some (collect --plan-only --save-plan FILE)`,
+    );
+  }
+  return plans;
 }
 
 export interface PlanSummaryRow {

@@ -545,7 +545,7 @@ function outputLocation(options: CampaignOptions, hello: WorkerHello): OutputLoc
 
 function existingKeys(dir: string, op: CollectOp): Set<string> {
   const spec = OP_REGISTRY[op];
-  return new Set(readTable(tablePath(dir, spec)).map((r) => rowKey(spec, r)));
+  return new Set(readTable(tablePath(dir, spec), spec).map((r) => rowKey(spec, r)));
 }
 
 /** Which SDPA backend ran, per row count (e.g. sdpa_cudnn_attention: 627). */

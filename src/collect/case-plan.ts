@@ -1,9 +1,9 @@
 // Building a campaign's case plan: ops x (generic grid | model-driven shapes), then smoke /
 // filter / shuffle (seeded) / limit. The order is deterministic, so the plan hash is too.
-import { seededRandom, UsageError } from '../common/index.js';
+import { InvalidConfigError, seededRandom, UsageError } from '../common/index.js';
 import type { GridSize } from './case-grids.js';
 import { type CaseParams, type CollectCase, makeCase, planHash } from './case-params.js';
-import { type ModelOpSource, planModelCases } from './model-plan.js';
+import { type ImpossibleLayout, type ModelOpSource, planModelCases } from './model-plan.js';
 import { type CollectOp, OP_REGISTRY } from './op-registry.js';
 
 export interface PlanOptions {
@@ -21,6 +21,8 @@ export interface PlanOptions {
   /** GPUs the campaign owns (nccl grids use 2..count). */
   readonly gpuCount: number;
   readonly gemmDtypes?: readonly string[];
+  /** Told of problems that shrink the plan without emptying it (a tp a model cannot use). */
+  readonly warn?: (message: string) => void;
 }
 
 export interface OpPlan {
@@ -54,7 +56,13 @@ function matchesFilter(params: CaseParams, filter: string): boolean {
   return filter.split(',').every((part) => text.includes(part.trim()));
 }
 
+/**
+ * The plan of each requested op. A plan with no case at all is refused with the reason (a layout
+ * no model can use, a filter that matches nothing, ...): a campaign or saved plan of nothing is
+ * always a mistake, and "0 cases" alone does not say which.
+ */
 export function buildPlan(options: PlanOptions): OpPlan[] {
+  const impossible: ImpossibleLayout[] = [];
   const modelCases =
     options.models && options.models.length > 0
       ? planModelCases({
@@ -62,14 +70,19 @@ export function buildPlan(options: PlanOptions): OpPlan[] {
           models: options.models,
           tps: options.tps ?? [1],
           gemmDtypes: options.gemmDtypes ?? ['bfloat16', 'fp8'],
+          onImpossible: (layout) => impossible.push(layout),
         })
       : undefined;
-  return options.ops.map((op) => {
+  let candidates = 0;
+  const parameterNames = new Set<string>();
+  const plans = options.ops.map((op) => {
     const spec = OP_REGISTRY[op];
     let params: CaseParams[] = modelCases
       ? (modelCases.get(op) ?? [])
       : spec.grid({ size: options.grid, ncclGpus: ncclGpuCounts(options.gpuCount) });
     if (op === 'nccl') params = params.filter((p) => Number(p['num_gpus']) <= options.gpuCount);
+    candidates += params.length;
+    for (const p of params) for (const name of Object.keys(p)) parameterNames.add(name);
     if (options.caseFilter) params = params.filter((p) => matchesFilter(p, options.caseFilter as string));
     if (options.shuffle || options.smoke) params = shuffled(params, options.seed);
     if (options.smoke) params = params.slice(0, SMOKE_CASES_PER_OP);
@@ -77,6 +90,53 @@ export function buildPlan(options: PlanOptions): OpPlan[] {
     const cases = dedupe(params.map((p) => makeCase(op, p)));
     return { op, cases, hash: planHash(cases) };
   });
+  const skipped = impossible.map((l) => `tp ${l.tp} for ${l.model} (${l.reason})`);
+  if (plans.some((p) => p.cases.length > 0)) {
+    for (const s of skipped) options.warn?.(`no cases planned for ${s}`);
+    return plans;
+  }
+  const layouts = (options.tps ?? [1]).length * (options.models?.length ?? 0);
+  if (layouts > 0 && impossible.length === layouts)
+    throw new InvalidConfigError(
+      `the plan has no cases: no model can run at the requested --tp: ${[...new Set(impossible.map((l) => l.reason))].join('; ')}`,
+    );
+  if (candidates === 0)
+    throw new UsageError(`the plan has no cases: ${noCandidates(options, modelCases, skipped)}`);
+  throw new UsageError(
+    `the plan has no cases: ${noMatch(options.caseFilter ?? '', candidates, parameterNames)}`,
+  );
+}
+
+/** Why the requested ops have no case before any filter applies. */
+function noCandidates(
+  options: PlanOptions,
+  modelCases: Map<CollectOp, CaseParams[]> | undefined,
+  skipped: readonly string[],
+): string {
+  const ops = options.ops.join(', ');
+  if (modelCases) {
+    const needed = [...modelCases.keys()].filter((op) => (modelCases.get(op)?.length ?? 0) > 0);
+    return (
+      `${options.models?.join(', ')} at tp ${(options.tps ?? [1]).join(', ')} need no ${ops} cases` +
+      (needed.length ? `; they need ${needed.join(', ')} (pick those with --ops)` : '') +
+      (skipped.length ? `; skipped ${skipped.join('; ')}` : '')
+    );
+  }
+  if (options.ops.every((op) => op === 'nccl') && options.gpuCount < 2)
+    return `nccl measures collectives over 2 or more GPUs and --gpus lists ${options.gpuCount}; pass e.g. --gpus 0,1`;
+  return `no case of ${ops} applies to this campaign`;
+}
+
+/** Why --case-filter matched nothing: a parameter no case has, or values no case combines. */
+function noMatch(filter: string, candidates: number, names: ReadonlySet<string>): string {
+  const known = [...names].sort().join(', ');
+  const unknown = filter
+    .split(',')
+    .map((part) => part.trim().split('=')[0]?.trim() ?? '')
+    .filter((name) => name !== '' && !names.has(name));
+  if (unknown.length > 0)
+    return `--case-filter names ${unknown.join(', ')}, which no planned case has; the cases' parameters are ${known}`;
+  return `--case-filter '${filter}' matched none of the ${candidates} planned cases; check its values (parameters: ${known})`;
 }
 
 function dedupe(cases: CollectCase[]): CollectCase[] {

@@ -1,7 +1,7 @@
 // The model-driven planner's op source backed by the models layer: the shipped catalog and
 // `decomposeStep` (the same decomposition the engine prices), in bf16, each MoE shape under
 // balanced, power-law and (where its rows stand for the expectation) random routing.
-import { InferplanError, UnknownNameError } from '../common/index.js';
+import { UnknownNameError } from '../common/index.js';
 import {
   BF16_QUANT,
   decodeStep,
@@ -46,30 +46,24 @@ export function catalogModelSource(): ModelOpSource {
         step.phase === 'context'
           ? prefillStep(step.batchSize, step.isl)
           : decodeStep(step.batchSize, step.kvLen);
-      try {
-        // Each MoE shape under the routings the estimator asks for: 'balanced' (the reference
-        // runner's, and what random routing is priced from), one skewed routing, and 'random' (its
-        // default: independent picks) where each expert expects a few picks (randomRoutingRowsApply;
-        // below, the balanced rows give the expectation, checked on the H200: docs/perf-database.md).
-        const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
-          (o) => o.query,
-        );
-        const routed = ops.flatMap((q) =>
-          q.kind === 'moe'
-            ? [
-                ...(randomRoutingRowsApply(q.numTokens, q.topk, q.numExperts)
-                  ? [{ ...q, distribution: 'random' as const }]
-                  : []),
-                { ...q, distribution: 'power_law_1.01' as const },
-              ]
-            : [],
-        );
-        return [...ops, ...routed];
-      } catch (error) {
-        // A layout this model cannot use (tp not dividing its heads, ...) needs no shapes.
-        if (error instanceof InferplanError) return [];
-        throw error;
-      }
+      // Each MoE shape under the routings the estimator asks for: 'balanced' (the reference
+      // runner's, and what random routing is priced from), one skewed routing, and 'random' (its
+      // default: independent picks) where each expert expects a few picks (randomRoutingRowsApply;
+      // below, the balanced rows give the expectation, checked on the H200: docs/perf-database.md).
+      const ops = decomposeStep(model, parallel, BF16_QUANT, shape, { moeDistribution: 'balanced' }).map(
+        (o) => o.query,
+      );
+      const routed = ops.flatMap((q) =>
+        q.kind === 'moe'
+          ? [
+              ...(randomRoutingRowsApply(q.numTokens, q.topk, q.numExperts)
+                ? [{ ...q, distribution: 'random' as const }]
+                : []),
+              { ...q, distribution: 'power_law_1.01' as const },
+            ]
+          : [],
+      );
+      return [...ops, ...routed];
     },
   };
 }

@@ -22,12 +22,16 @@ export {
   renderK8sIndexedJob,
   renderShardManifest,
   renderSlurmArray,
+  resolveShardRequest,
   SHARD_TARGETS,
   type ShardRenderOptions,
+  type ShardRequest,
   type ShardTarget,
+  slurmLogDir,
 } from './cluster-shard.js';
 export {
   defaultStepLadder,
+  type ImpossibleLayout,
   type ModelOpSource,
   planModelCases,
   queryToCase,

@@ -2,6 +2,7 @@
 // ladder of step shapes, snapped to grid axes so neighbouring steps share measurements.
 // The op list comes from a ModelOpSource; the collector's is `catalogModelSource()` (the models
 // layer's `decomposeStep` over the catalog), so model facts live in one place only.
+import { InferplanError } from '../common/index.js';
 import type { OpQuery } from '../perfdb/index.js';
 import { attentionRow } from './case-grids.js';
 import type { CaseParams } from './case-params.js';
@@ -21,6 +22,7 @@ export interface ModelOpSource {
   listModels(): readonly string[];
   /** The source's id for a user-typed name (aliases, case), or undefined when unknown. */
   resolveModel(name: string): string | undefined;
+  /** Throws an InferplanError saying why where the model cannot run at this tp / ep. */
   stepOps(modelId: string, tp: number, ep: number, step: StepShape): readonly OpQuery[];
 }
 
@@ -146,6 +148,14 @@ export interface ModelPlanRequest {
   readonly tps: readonly number[];
   readonly ladder?: readonly StepShape[];
   readonly gemmDtypes?: readonly string[];
+  /** Told of each model and tp that no layout (ep 1 or ep = tp) can use, with the first reason. */
+  readonly onImpossible?: (layout: ImpossibleLayout) => void;
+}
+
+export interface ImpossibleLayout {
+  readonly model: string;
+  readonly tp: number;
+  readonly reason: string;
 }
 
 /** Distinct cases per op for the requested models, TPs and step ladder. */
@@ -155,10 +165,23 @@ export function planModelCases(request: ModelPlanRequest): Map<CollectOp, CasePa
   const out = new Map<CollectOp, CaseParams[]>();
   // MoE experts either split by TP (ep 1) or spread by EP (ep = tp); dense models ignore ep.
   for (const model of request.models)
-    for (const tp of request.tps)
-      for (const ep of new Set([1, tp])) {
-        for (const step of ladder)
-          for (const query of request.source.stepOps(model, tp, ep, step))
+    for (const tp of request.tps) {
+      let usable = false;
+      let reason: string | undefined;
+      for (const ep of new Set([1, tp]))
+        for (const step of ladder) {
+          let queries: readonly OpQuery[];
+          try {
+            queries = request.source.stepOps(model, tp, ep, step);
+          } catch (error) {
+            // A layout this model cannot use (tp not dividing its heads, ...) needs no shapes;
+            // the reason is kept so an empty plan can say why.
+            if (!(error instanceof InferplanError)) throw error;
+            reason ??= error.message;
+            continue;
+          }
+          usable = true;
+          for (const query of queries)
             for (const planned of queryToCase(query, request.gemmDtypes)) {
               const key = `${planned.op}|${JSON.stringify(planned.params)}`;
               if (seen.has(key)) continue;
@@ -167,6 +190,8 @@ export function planModelCases(request: ModelPlanRequest): Map<CollectOp, CasePa
               list.push(planned.params);
               out.set(planned.op, list);
             }
-      }
+        }
+      if (!usable) request.onImpossible?.({ model, tp, reason: reason ?? 'no step shape applies' });
+    }
   return out;
 }

@@ -39,25 +39,37 @@ export function savePlanFile(path: string, backend: string, plans: readonly OpPl
 // JSON.parse quotes the offending text, newlines included: the message must stay one line.
 const oneLine = (error: unknown): string => (error as Error).message.replace(/\s+/g, ' ');
 
-export function loadPlanFile(path: string): { backend: string; plans: OpPlan[] } {
+/** `flag` is how the user named the file (`--plan-file` to run it, `--plan` for `collect shard`). */
+export function loadPlanFile(path: string, flag = '--plan-file'): { backend: string; plans: OpPlan[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidInputError(
+      code === 'ENOENT'
+        ? `${flag} ${path}: no such file; save a plan with collect --plan-only --save-plan FILE`
+        : code === 'EISDIR'
+          ? `${flag} ${path}: is a folder; pass the plan file saved by --save-plan`
+          : `${flag} ${path}: cannot read (${code ?? oneLine(error)})`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`--plan-file ${path}: cannot read a JSON plan (${oneLine(error)})`);
+    throw new InvalidInputError(`${flag} ${path}: cannot read a JSON plan (${oneLine(error)})`);
   }
   const parsed = PlanFileSchema.safeParse(raw);
   if (!parsed.success)
     throw new InvalidInputError(
-      `--plan-file ${path}: not an inferplan plan (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+      `${flag} ${path}: not an inferplan plan (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
     );
   const plans = parsed.data.ops.map((entry) => {
     const cases: CollectCase[] = entry.cases.map((c) => {
       // Ids are recomputed, so an edited or corrupted plan cannot alias other cases' results.
       if (caseId(entry.op, c.params) !== c.id)
-        throw new InvalidInputError(
-          `--plan-file ${path}: case ${c.id} of ${entry.op} does not match its params`,
-        );
+        throw new InvalidInputError(`${flag} ${path}: case ${c.id} of ${entry.op} does not match its params`);
       return { id: c.id, op: entry.op, params: c.params };
     });
     return { op: entry.op, cases, hash: planHash(cases) };

@@ -53,17 +53,36 @@ export function recordToRow(spec: OpSpec, context: TableContext, record: RowReco
   return row;
 }
 
-export function readTable(path: string): CsvRow[] {
+/**
+ * Rows of the table at `path` ([] when there is no file). With `spec`, the header must hold the
+ * spec's columns: otherwise a damaged file (one stray line, a wrong table) would read as a table
+ * with no rows, and whatever writes it back would silently drop its data.
+ */
+export function readTable(path: string, spec?: OpSpec): CsvRow[] {
   if (!existsSync(path)) return [];
+  let header: string[] = [];
+  let rows: CsvRow[];
   try {
-    return parseCsv(readFileSync(path, 'utf8'), {
-      columns: true,
+    rows = parseCsv(readFileSync(path, 'utf8'), {
+      columns: (names: string[]) => {
+        header = names;
+        return names;
+      },
       skip_empty_lines: true,
       trim: true,
     }) as CsvRow[];
   } catch (error) {
     throw new InvalidInputError(`${path}: not a readable CSV table (${(error as Error).message})`);
   }
+  if (spec) {
+    const missing = [...PREFIX_COLUMNS, ...spec.keyColumns, 'latency'].filter((c) => !header.includes(c));
+    if (missing.length > 0)
+      throw new InvalidInputError(
+        `${path} line 1: not a ${spec.table} table, its header lacks ${missing.join(', ')}; ` +
+          'restore the file from its shard or delete it',
+      );
+  }
+  return rows;
 }
 
 const csvCell = (value: string): string =>
@@ -110,7 +129,7 @@ export function writeTable(
 ): WriteTableResult {
   const path = tablePath(dir, spec);
   const merged = new Map<string, CsvRow>();
-  if (!options.replace) for (const row of readTable(path)) merged.set(rowKey(spec, row), row);
+  if (!options.replace) for (const row of readTable(path, spec)) merged.set(rowKey(spec, row), row);
   let replaced = 0;
   for (const row of newRows) {
     const key = rowKey(spec, row);

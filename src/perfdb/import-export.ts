@@ -1,7 +1,10 @@
 // `db import` (any supported layout and format -> our embedded binary layout) and
 // `db export` (ours or any other -> legacy-layout CSV `*_perf.txt`).
-import { join, relative } from 'node:path';
-import { InvalidInputError, writeFileAtomic } from '../common/index.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { InvalidInputError, makeFoldersSync, writeFileAtomic } from '../common/index.js';
 import { encodeBinaryTable } from './binary-format.js';
 import { loadTableFile } from './file-loaders.js';
 import { scanPerfData, type TableFileRef } from './perf-data-catalog.js';
@@ -57,19 +60,62 @@ function jobsOf(dir: string): {
   return { jobs, aliases: [...aliases.values()] };
 }
 
-/** Load every job's table, convert it and write it atomically to `<out>/<system>/<backend>/<version>/<name>`. */
+/** Where a staged file lands, relative to the output folder. */
+interface Staged {
+  readonly rel: string;
+  readonly data: string | Uint8Array;
+}
+
+/**
+ * Write every file into a hidden staging folder inside `out`, then move them into place: a table
+ * that fails to load or convert fails the whole conversion before `out` gains a single file.
+ * The staging folder starts with '.', so perf data scans skip it even if a crash leaves it behind.
+ */
+async function writeStaged(out: string, files: readonly Staged[]): Promise<void> {
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new InvalidInputError(`--out ${out}: is a file, not a folder; choose a folder`);
+  makeFoldersSync(out);
+  const staging = join(out, `.import-${randomBytes(6).toString('hex')}.partial`);
+  try {
+    for (const file of files) await writeFileAtomic(join(staging, file.rel), file.data);
+    for (const file of files) {
+      const target = join(out, file.rel);
+      makeFoldersSync(dirname(target));
+      try {
+        renameSync(join(staging, file.rel), target);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        throw new InvalidInputError(`cannot write ${target} (${code}); choose another --out folder`);
+      }
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Load and convert every job's table, then write them all to
+ * `<out>/<system>/<backend>/<version>/<name>` (plus `extra` files), or none of them.
+ */
 async function convertEach(
   jobs: readonly Job[],
   out: string,
   progress: ConvertProgress | undefined,
   convert: (table: PerfTable, job: Job) => { fileName: string; data: string | Uint8Array },
+  extra: readonly Staged[] = [],
 ): Promise<ConvertedTable[]> {
   const done: ConvertedTable[] = [];
+  const files: Staged[] = [];
   for (const job of jobs) {
     const table = await loadTableFile(job.ref.file, job.ref.table, job.ref.format);
+    // A header without rows is a truncated or hand-emptied file, not a table worth shipping.
+    if (table.rowCount === 0)
+      throw new InvalidInputError(
+        `${job.ref.file}: ${job.ref.table} table has no rows (header only); add its rows or delete the file`,
+      );
     const { fileName, data } = convert(table, job);
-    const target = join(out, job.system, job.backend, job.version, fileName);
-    await writeFileAtomic(target, data);
+    const rel = join(job.system, job.backend, job.version, fileName);
+    files.push({ rel, data });
     done.push({
       system: job.system,
       backend: job.backend,
@@ -78,11 +124,12 @@ async function convertEach(
       rows: table.rowCount,
       duplicateKeys: table.duplicateKeys,
       from: job.ref.file,
-      to: target,
+      to: join(out, rel),
       bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
     });
     progress?.(done.length, jobs.length);
   }
+  await writeStaged(out, [...files, ...extra]);
   return done;
 }
 
@@ -94,28 +141,31 @@ export async function importPerfData(
   compression: 'none' | 'gzip' = 'gzip',
 ): Promise<ConvertedTable[]> {
   const { jobs, aliases } = jobsOf(from);
-  const done = await convertEach(jobs, out, progress, (loaded, job) => {
-    const table = sortRowsForIndex(loaded);
-    const data = encodeBinaryTable(
-      table,
-      {
-        importedFrom: relative(from, job.ref.file) || job.ref.file,
-        sourceFormat: job.ref.format,
-        importedAt: new Date().toISOString(),
-        tool: 'inferplan db import',
-      },
-      compression,
-    );
-    return { fileName: `${job.ref.table}.ipdb`, data };
-  });
   // Versions that borrowed tables through reuse.yaml keep doing so (no copied data).
-  for (const alias of aliases) {
-    await writeFileAtomic(
-      join(out, alias.system, alias.backend, alias.version, 'reuse.yaml'),
-      `# tables this version lacks come from version ${alias.target}\nreuse: '${alias.target}'\n`,
-    );
-  }
-  return done;
+  const reuseFiles = aliases.map((alias) => ({
+    rel: join(alias.system, alias.backend, alias.version, 'reuse.yaml'),
+    data: `# tables this version lacks come from version ${alias.target}\nreuse: '${alias.target}'\n`,
+  }));
+  return convertEach(
+    jobs,
+    out,
+    progress,
+    (loaded, job) => {
+      const table = sortRowsForIndex(loaded);
+      const data = encodeBinaryTable(
+        table,
+        {
+          importedFrom: relative(from, job.ref.file) || job.ref.file,
+          sourceFormat: job.ref.format,
+          importedAt: new Date().toISOString(),
+          tool: 'inferplan db import',
+        },
+        compression,
+      );
+      return { fileName: `${job.ref.table}.ipdb`, data };
+    },
+    reuseFiles,
+  );
 }
 
 function csvCell(value: string | number): string {

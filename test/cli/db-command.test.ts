@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
@@ -114,7 +114,9 @@ describe('inferplan db', () => {
       /unknown database mode 'magic'; known: silicon, hybrid, empirical, sol/,
       4,
     ],
-    [['--m', 'x'], /--m must be a non-negative integer, got 'x'/, 2],
+    [['--m', 'x'], /--m must be a positive integer, got 'x'/, 2],
+    [['--m', '0'], /--m must be a positive integer, got '0'/, 2],
+    [['--k', '-4'], /--k must be a positive integer, got '-4'/, 2],
     [['--version', 'latest'], /unknown vllm version 'latest'; known: 0.9.0, 0.10.0/, 4],
   ])('query rejects %s with one line', async (override, message, code) => {
     const args = new Map<string, string>([
@@ -231,6 +233,87 @@ describe('inferplan db', () => {
     const empty = await runCli(['db', 'import', tempDir(), '--out', tempDir()]);
     expect(empty.code).toBe(3);
     expect(empty.stderr).toContain('no perf tables found');
+  });
+
+  it('query takes 0 where it means "none" (prefix, window, kv heads)', async () => {
+    const r = await runCli([
+      'db',
+      'query',
+      'context_attention',
+      '--system',
+      'h200_sxm',
+      '--backend',
+      'vllm',
+      '--version',
+      '0.9.0',
+      '--perf-data',
+      legacy,
+      '--isl',
+      '128',
+      '--heads',
+      '32',
+      '--prefix',
+      '0',
+      '--window',
+      '0',
+      '--kv-heads',
+      '0',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('latency');
+  });
+
+  it('import writes nothing when one table is damaged, and leaves other files in --out alone', async () => {
+    const source = tempDir();
+    cpSync(legacy, source, { recursive: true });
+    // generation_attention is converted after gemm and context_attention: those must not land.
+    const damaged = join(source, 'h200_sxm', 'vllm', '0.9.0', 'generation_attention_perf.txt');
+    writeFileSync(damaged, 'junk\n');
+    const fresh = join(tempDir(), 'out');
+    const r = await runCli(['db', 'import', source, '--out', fresh]);
+    expect(r.code).toBe(3);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain(damaged);
+    expect(existsSync(fresh)).toBe(false);
+    const existing = tempDir();
+    writeFileSync(join(existing, 'keep.txt'), 'mine\n');
+    const again = await runCli(['db', 'import', source, '--out', existing]);
+    expect(again.code).toBe(3);
+    expect(readdirSync(existing)).toEqual(['keep.txt']);
+    expect(readFileSync(join(existing, 'keep.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('import and export refuse a table with a header and no rows, naming it', async () => {
+    const source = tempDir();
+    cpSync(legacy, source, { recursive: true });
+    const empty = join(source, 'h200_sxm', 'vllm', '0.10.0', 'gemm_perf.txt');
+    writeFileSync(empty, `${readFileSync(empty, 'utf8').split('\n')[0]}\n`);
+    for (const command of ['import', 'export']) {
+      const out = join(tempDir(), 'out');
+      const r = await runCli(['db', command, source, '--out', out]);
+      expect(r.code).toBe(3);
+      expect(oneLine(r.stderr)).toBe(true);
+      expect(r.stderr).toContain(`${empty}: gemm table has no rows (header only)`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('validate, import and export name their folder argument, not --perf-data', async () => {
+    const file = join(tempDir(), 'a.txt');
+    writeFileSync(file, 'x\n');
+    for (const command of ['validate', 'import', 'export']) {
+      const extra = command === 'validate' ? [] : ['--out', tempDir()];
+      const missing = await runCli(['db', command, '/nonexistent/perf', ...extra]);
+      expect(missing.code).toBe(3);
+      expect(oneLine(missing.stderr)).toBe(true);
+      expect(missing.stderr).toContain(`db ${command}: <dir> '/nonexistent/perf' does not exist`);
+      expect(missing.stderr).not.toContain('--perf-data');
+      const notFolder = await runCli(['db', command, file, ...extra]);
+      expect(notFolder.code).toBe(3);
+      expect(notFolder.stderr).toContain(`<dir> '${file}' is a file, not a folder`);
+    }
+    const ls = await runCli(['db', 'ls', '--perf-data', file]);
+    expect(ls.stderr).toContain(`db ls: --perf-data '${file}' is a file, not a folder`);
   });
 
   it('ls of a missing folder is one line with exit code 3', async () => {

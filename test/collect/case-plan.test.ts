@@ -7,6 +7,7 @@ import {
   queryToCase,
 } from '../../src/collect/index.js';
 import { shardPlans } from '../../src/collect/plan-file.js';
+import { InvalidConfigError, UsageError } from '../../src/common/index.js';
 
 const base = { grid: 'compact' as const, smoke: false, shuffle: false, seed: 1, gpuCount: 1 };
 
@@ -43,10 +44,23 @@ describe('case plans', () => {
   });
 
   it('plans nccl only up to the GPUs the campaign owns', () => {
-    expect(buildPlan({ ...base, ops: ['nccl'] })[0]?.cases).toHaveLength(0);
+    expect(buildPlan({ ...base, ops: ['gemm', 'nccl'] })[1]?.cases).toHaveLength(0);
+    expect(() => buildPlan({ ...base, ops: ['nccl'] })).toThrow(
+      'the plan has no cases: nccl measures collectives over 2 or more GPUs and --gpus lists 1',
+    );
     const two = buildPlan({ ...base, ops: ['nccl'], gpuCount: 2 })[0]?.cases ?? [];
     expect(two).toHaveLength(4 * 2 * 21); // 4 collectives x bf16,int8 x 512 B..512 MiB
     expect(new Set(two.map((c) => c.params['num_gpus']))).toEqual(new Set([2]));
+  });
+
+  it('refuses an empty plan and says which filter part matched nothing', () => {
+    expect(() => buildPlan({ ...base, ops: ['gemm'], caseFilter: 'zzz=1' })).toThrow(UsageError);
+    expect(() => buildPlan({ ...base, ops: ['gemm'], caseFilter: 'zzz=1,m=4096' })).toThrow(
+      "--case-filter names zzz, which no planned case has; the cases' parameters are gemm_dtype, k, m, n",
+    );
+    expect(() => buildPlan({ ...base, ops: ['gemm'], caseFilter: 'gemm_dtype=int3' })).toThrow(
+      "--case-filter 'gemm_dtype=int3' matched none of the 1920 planned cases",
+    );
   });
 
   it('splits a plan into disjoint shards that cover it', () => {
@@ -130,5 +144,22 @@ describe('model-driven plans', () => {
     expect(new Set(lmHead(twoTps)).size).toBe(lmHead(twoTps).length);
     const nccl = cases.get('nccl') ?? [];
     expect(new Set(nccl.map((p) => p['num_gpus']))).toEqual(new Set([2, 4, 8]));
+  });
+
+  it('says which parallel rule empties a model plan, and warns about a tp it skips', () => {
+    const model = { ...base, ops: ['gemm'] as const, models: ['Qwen/Qwen3-32B'], modelSource: source };
+    expect(() => buildPlan({ ...model, tps: [3] })).toThrow(InvalidConfigError);
+    expect(() => buildPlan({ ...model, tps: [3] })).toThrow(
+      'the plan has no cases: no model can run at the requested --tp: Qwen/Qwen3-32B: tp=3 does not divide 64 heads',
+    );
+    const warnings: string[] = [];
+    const plan = buildPlan({ ...model, tps: [1, 3], warn: (m) => warnings.push(m) });
+    expect(plan[0]?.cases.length).toBeGreaterThan(0);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^no cases planned for tp 3 for Qwen\/Qwen3-32B \(.*does not divide/),
+    ]);
+    expect(() => buildPlan({ ...model, ops: ['moe'], tps: [1] })).toThrow(
+      'Qwen/Qwen3-32B at tp 1 need no moe cases; they need',
+    );
   });
 });

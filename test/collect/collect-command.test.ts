@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LLAMA_3_1_8B_CONFIG } from '../helpers/hf-configs.js';
@@ -51,6 +51,52 @@ describe('inferplan collect', () => {
     const gemm = (out: string) =>
       (JSON.parse(out) as { ops: { op: string; cases: number }[] }).ops.find((o) => o.op === 'gemm')?.cases;
     expect(gemm(byDir.stdout)).toBe(gemm(byName.stdout));
+  });
+
+  it('refuses a plan with no cases in one line that says why, and saves nothing', async () => {
+    const dir = tempDir('empty-plan');
+    const saved = join(dir, 'plan.json');
+    const layout = await runCli([
+      'collect',
+      '--plan-only',
+      '--model',
+      'Qwen/Qwen3-32B',
+      '--tp',
+      '3',
+      '--save-plan',
+      saved,
+    ]);
+    expect(layout.code).toBe(6);
+    expect(layout.stderr.trim().split('\n')).toHaveLength(1);
+    expect(layout.stderr).toContain('Qwen/Qwen3-32B: tp=3 does not divide 64 heads; use 1, 2, 4');
+    expect(existsSync(saved)).toBe(false);
+    const filter = await runCli(['collect', '--plan-only', '--ops', 'gemm', '--case-filter', 'zzz=1']);
+    expect(filter.code).toBe(2);
+    expect(filter.stderr.trim().split('\n')).toHaveLength(1);
+    expect(filter.stderr).toContain(
+      "--case-filter names zzz, which no planned case has; the cases' parameters are gemm_dtype, k, m, n",
+    );
+  });
+
+  it('refuses --ops that leave a saved plan with nothing to run', async () => {
+    const dir = tempDir('plan-ops');
+    const saved = join(dir, 'plan.json');
+    const save = await runCli([
+      'collect',
+      '--plan-only',
+      '--ops',
+      'gemm',
+      '--grid',
+      'compact',
+      '--save-plan',
+      saved,
+    ]);
+    expect(save.code).toBe(0);
+    const r = await runCli(['collect', '--plan-only', '--plan-file', saved, '--ops', 'moe']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `error: --plan-file ${saved} holds no moe cases (it holds gemm); change --ops`,
+    );
   });
 
   it('runs a smoke campaign with a worker command and writes tables, summary and charts', async () => {

@@ -1,9 +1,17 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { mergeCollections, renderK8sIndexedJob, renderSlurmArray } from '../../src/collect/index.js';
-import { tempDir } from './campaign-helpers.js';
+import {
+  mergeCollections,
+  renderK8sIndexedJob,
+  renderSlurmArray,
+  resolveShardRequest,
+  savePlanFile,
+} from '../../src/collect/index.js';
+import { InvalidInputError } from '../../src/common/index.js';
+import { runCli } from '../helpers/run-cli.js';
+import { smallPlan, tempDir } from './campaign-helpers.js';
 
 const options = {
   shards: 4,
@@ -64,6 +72,122 @@ describe('collect shard manifests', () => {
     expect(script).toContain('--shard-index "$SLURM_ARRAY_TASK_ID"');
   });
 
+  it('warns when Kubernetes pods would lose their results or miss the plan, and points them at the claim', async () => {
+    const dir = tempDir('shard-k8s');
+    const plan = join(dir, 'plan.json');
+    savePlanFile(plan, 'torch', smallPlan());
+    const bare = await runCli(['collect', 'shard', '--plan', plan, '--shards', '2']);
+    expect(bare.code).toBe(0);
+    const lines = bare.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^warning: no --volume-claim: \/data in the pods is an emptyDir.*results are lost/,
+    );
+    expect(lines[1]).toContain('the pods read the plan at /data/plan.json, which an emptyDir does not hold');
+    // The pods run the plan from the mount, never from a path on this machine.
+    expect(bare.stdout).toContain('--plan-file /data/plan.json');
+    expect(bare.stdout).not.toContain(plan);
+    const claimed = await runCli([
+      'collect',
+      'shard',
+      '--plan',
+      plan,
+      '--shards',
+      '2',
+      '--volume-claim',
+      'pvc',
+    ]);
+    expect(claimed.stderr.trim()).toBe(
+      `note: the pods read the plan at /data/plan.json: copy ${plan} there on claim pvc before applying the job (or pass --plan-path)`,
+    );
+    const placed = await runCli([
+      'collect',
+      'shard',
+      '--plan',
+      plan,
+      '--shards',
+      '2',
+      '--volume-claim',
+      'pvc',
+      '--mount-path',
+      '/mnt/perf',
+      '--plan-path',
+      '/mnt/perf/plans/p.json',
+    ]);
+    expect(placed.stderr).toBe('');
+    const job = parseYaml(placed.stdout) as {
+      spec: { template: { spec: { containers: { command: string[] }[] } } };
+    };
+    const command = job.spec.template.spec.containers[0]?.command.join(' ') ?? '';
+    expect(command).toContain('--plan-file /mnt/perf/plans/p.json');
+    expect(command).toContain('--out /mnt/perf/results/shard-$JOB_COMPLETION_INDEX');
+  });
+
+  it('creates the Slurm log folder before sbatch needs it, with absolute paths in the script', async () => {
+    const dir = tempDir('shard-slurm');
+    const plan = join(dir, 'plan.json');
+    savePlanFile(plan, 'torch', smallPlan());
+    const results = join(dir, 'results');
+    const script = join(dir, 'job.sbatch');
+    const r = await runCli([
+      'collect',
+      'shard',
+      '--plan',
+      plan,
+      '--shards',
+      '3',
+      '--target',
+      'slurm',
+      '--results-dir',
+      results,
+      '--out',
+      script,
+    ]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(results, 'logs'))).toEqual([]);
+    const text = readFileSync(script, 'utf8');
+    expect(text).toContain(`#SBATCH --output=${results}/logs/%A_%a.out`);
+    expect(text).toContain(`--plan-file ${plan} `);
+    const blocked = join(dir, 'a-file');
+    writeFileSync(blocked, 'x');
+    const cannot = await runCli([
+      'collect',
+      'shard',
+      '--plan',
+      plan,
+      '--shards',
+      '3',
+      '--target',
+      'slurm',
+      '--results-dir',
+      blocked,
+    ]);
+    expect(cannot.code).toBe(0);
+    expect(cannot.stderr).toMatch(
+      /(^|\n)warning: cannot write .*a-file\/logs: .*; create .*a-file\/logs where the jobs run before sbatch/,
+    );
+  });
+
+  it('warns when a Slurm plan sits in a folder the nodes rarely share', () => {
+    const base = { target: 'slurm' as const, shards: 2, gpusPerShard: 1, name: 'c', resultsDir: '/shared/r' };
+    const local = resolveShardRequest({ ...base, plan: '/tmp/plan.json' });
+    expect(local.options.planPath).toBe('/tmp/plan.json');
+    expect(local.notes).toEqual([
+      'warning: the plan /tmp/plan.json is in a folder usually local to this machine; put it on storage the Slurm nodes share, or pass --plan-path',
+    ]);
+    const shared = resolveShardRequest({ ...base, plan: '/shared/plan.json' });
+    expect(shared.notes).toEqual([]);
+    expect(shared.options.resultsDir).toBe('/shared/r');
+  });
+
+  it('names --plan (not --plan-file) when the plan cannot be read', async () => {
+    const r = await runCli(['collect', 'shard', '--plan', '/nonexistent/plan.json', '--shards', '2']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim()).toBe(
+      'error: --plan /nonexistent/plan.json: no such file; save a plan with collect --plan-only --save-plan FILE',
+    );
+  });
+
   it('rejects names a scheduler would refuse', () => {
     expect(() => renderK8sIndexedJob({ ...options, target: 'k8s', name: 'Bad_Name' })).toThrow(/DNS-1123/);
   });
@@ -92,9 +216,35 @@ describe('collect merge', () => {
     expect(merged.trim().split('\n')).toEqual([HEADER, row(1, 0.01), row(2, 0.03), row(3, 0.04)]);
   });
 
-  it('fails validation on a bad latency and names the row', () => {
+  it('fails validation on a bad latency, names the file and line, and writes nothing', () => {
     const dir = tempDir('merge-bad');
     const a = shard(join(dir, 'a'), [row(1, 0.01), row(2, -1)]);
-    expect(() => mergeCollections([a], join(dir, 'merged'))).toThrow(/gemm_perf.txt row 3: latency '-1'/);
+    const b = shard(join(dir, 'b'), [row(3, 0.01)]);
+    const bad = join(a, 'h200_sxm', 'torch', '2.11.0', 'gemm_perf.txt');
+    expect(() => mergeCollections([b, a], join(dir, 'merged'))).toThrow(
+      `${bad} line 3: latency '-1' is not a positive number`,
+    );
+    expect(existsSync(join(dir, 'merged'))).toBe(false);
+  });
+
+  it('refuses a damaged or header-only table instead of merging it as empty (exit 3, nothing written)', async () => {
+    const dir = tempDir('merge-corrupt');
+    const good = shard(join(dir, 'good'), [row(1, 0.01)]);
+    const damaged = shard(join(dir, 'damaged'), [row(2, 0.02)]);
+    writeFileSync(join(damaged, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt'), 'junk\n');
+    const out = join(dir, 'merged');
+    const r = await runCli(['collect', 'merge', good, damaged, '--out', out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(
+      `${join(damaged, 'h200_sxm', 'torch', '2.11.0', 'moe_perf.txt')} line 1: not a moe table, its header lacks framework`,
+    );
+    expect(existsSync(out)).toBe(false);
+    const headerOnly = shard(join(dir, 'header-only'), []);
+    expect(() => mergeCollections([good, headerOnly], out)).toThrow(InvalidInputError);
+    expect(() => mergeCollections([good, headerOnly], out)).toThrow(
+      /gemm_perf.txt line 2: the table has a header but no rows/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

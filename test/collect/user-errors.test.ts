@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OpCheckpoint } from '../../src/collect/checkpoint.js';
-import { mergeCollections, savePlanFile } from '../../src/collect/index.js';
-import { readTable } from '../../src/collect/table-writer.js';
+import { mergeCollections, OP_REGISTRY, savePlanFile } from '../../src/collect/index.js';
+import { readTable, writeTable } from '../../src/collect/table-writer.js';
 import { InvalidInputError, UsageError } from '../../src/common/index.js';
 import { runCli } from '../helpers/run-cli.js';
 import { smallPlan, tempDir } from './campaign-helpers.js';
@@ -107,5 +107,41 @@ describe('files the collector reads back', () => {
     writeFileSync(path, 'm,n,latency\n1,"2,0.5\n');
     expect(() => readTable(path)).toThrow(InvalidInputError);
     expect(() => readTable(path)).toThrow(`${path}: not a readable CSV table`);
+  });
+
+  it('will not merge new rows into a damaged table, which would drop its rows unseen', () => {
+    const dir = tempDir('damaged-table');
+    const path = join(dir, 'gemm_perf.txt');
+    writeFileSync(path, 'junk\n');
+    const row = {
+      framework: 'torch',
+      version: '2.11.0',
+      device: 'NVIDIA H200',
+      op_name: 'gemm',
+      kernel_source: 'torch_linear',
+      gemm_dtype: 'bfloat16',
+      m: '1',
+      n: '256',
+      k: '256',
+      latency: '0.01',
+    };
+    expect(() => writeTable(dir, OP_REGISTRY.gemm, [row])).toThrow(
+      `${path} line 1: not a gemm table, its header lacks framework, version, device`,
+    );
+    expect(readFileSync(path, 'utf8')).toBe('junk\n');
+  });
+
+  it('names a collection_meta.yaml that does not parse when merging', () => {
+    const dir = tempDir('merge-meta');
+    const tables = join(dir, 'in', 'h200_sxm', 'torch', '2.11.0');
+    mkdirSync(tables, { recursive: true });
+    writeFileSync(
+      join(tables, 'gemm_perf.txt'),
+      'framework,version,device,op_name,kernel_source,gemm_dtype,m,n,k,latency\ntorch,2.11.0,NVIDIA H200,gemm,torch_linear,bfloat16,1,256,256,0.01\n',
+    );
+    writeFileSync(join(tables, 'collection_meta.yaml'), 'tables: [unclosed\n');
+    expect(() => mergeCollections([join(dir, 'in')], join(dir, 'out'))).toThrow(
+      /collection_meta\.yaml: not valid YAML \(.*\); restore it or delete it$/,
+    );
   });
 });
