@@ -6,6 +6,7 @@ import { compressors } from 'hyparquet-compressors';
 import { InvalidInputError } from '../common/index.js';
 import { readBinaryTable } from './binary-format.js';
 import { buildPerfTable, type PerfTable } from './perf-table.js';
+import { cachedTable } from './table-cache.js';
 import { type PerfFileFormat, TABLE_SCHEMAS, type TableName } from './table-schemas.js';
 
 function readBytes(file: string): Buffer {
@@ -113,7 +114,7 @@ export async function loadTableFile(
   table: TableName,
   format: PerfFileFormat,
 ): Promise<PerfTable> {
-  if (format === 'csv') return loadCsvTable(file, table);
-  if (format === 'parquet') return loadParquetTable(file, table);
+  if (format === 'csv') return cachedTable(file, table, 'csv', () => loadCsvTable(file, table));
+  if (format === 'parquet') return cachedTable(file, table, 'parquet', () => loadParquetTable(file, table));
   return readBinaryTable(file, table);
 }
