@@ -45,3 +45,57 @@ export class MinHeap<T> {
     return top;
   }
 }
+
+/**
+ * A min-heap of plain numbers in a growable Float64Array: the disaggregated simulation's event
+ * times, where a key function per comparison and boxed array slots cost more than the heap work.
+ */
+export class NumberMinHeap {
+  private items: Float64Array;
+  private length = 0;
+
+  constructor(capacity = 16) {
+    this.items = new Float64Array(Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  push(value: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Float64Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    const a = this.items;
+    let i = this.length++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= value) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = value;
+  }
+
+  /** The smallest value, removed; undefined when empty. */
+  pop(): number | undefined {
+    if (this.length === 0) return undefined;
+    const a = this.items;
+    const top = a[0]!;
+    const last = a[--this.length]!;
+    const n = this.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1 < n && a[l + 1]! < a[l]! ? l + 1 : l;
+      if (a[r]! >= last) break;
+      a[i] = a[r]!;
+      i = r;
+    }
+    if (n > 0) a[i] = last;
+    return top;
+  }
+}

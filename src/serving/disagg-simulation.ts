@@ -4,7 +4,7 @@
 // taken as a fixed time per request (its batch is set by the closed-loop solution outside). What
 // the steady-state queueing formula leaves out and this keeps: the opening burst, when all clients
 // wait for prefill together, and how the stagger it leaves behind carries into later waves.
-import { MinHeap, seededRandom } from '../common/index.js';
+import { NumberMinHeap, seededRandom } from '../common/index.js';
 
 export interface DisaggSimulationInput {
   readonly clients: number;
@@ -36,11 +36,10 @@ export function simulateDisagg(input: DisaggSimulationInput): DisaggSimulationRe
   const afterPrefill = () =>
     ratio >= 1 ? input.afterPrefillMs : input.afterPrefillMs * (ratio + (1 - ratio) * random());
 
-  const byTime = (t: number) => t;
   // When each client sends next, and when each prefill slot is free next.
-  const sends = new MinHeap<number>(byTime);
+  const sends = new NumberMinHeap(clients);
   for (let i = 0; i < clients; i++) sends.push(0);
-  const freeAt = new MinHeap<number>(byTime);
+  const freeAt = new NumberMinHeap(slots);
   for (let i = 0; i < slots; i++) freeAt.push(0);
   let issued = clients;
   let waitSum = 0;

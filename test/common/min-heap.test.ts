@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MinHeap } from '../../src/common/index.js';
+import { MinHeap, NumberMinHeap } from '../../src/common/index.js';
 
 describe('MinHeap', () => {
   it('pops items in key order whatever order they were pushed in', () => {
@@ -30,5 +30,32 @@ describe('MinHeap', () => {
     heap.push(0);
     heap.push(3);
     expect([heap.pop(), heap.pop(), heap.pop(), heap.pop()]).toEqual([0, 3, 4, 5]);
+  });
+});
+
+describe('NumberMinHeap', () => {
+  it('pops numbers in order, growing past its first capacity, with pushes and pops interleaved', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e9, max: 1e9 }), fc.constant(Number.NaN)), {
+          maxLength: 200,
+        }),
+        (ops) => {
+          // NaN stands for a pop; every other value is pushed. A sorted array is the reference.
+          const heap = new NumberMinHeap(1);
+          const reference: number[] = [];
+          for (const op of ops) {
+            if (Number.isNaN(op)) {
+              reference.sort((a, b) => a - b);
+              expect(heap.pop()).toBe(reference.shift());
+            } else {
+              heap.push(op);
+              reference.push(op);
+            }
+            expect(heap.size).toBe(reference.length);
+          }
+        },
+      ),
+    );
   });
 });
