@@ -60,7 +60,11 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--worker <cmd>', 'worker command (default: python3 workers/torch/worker.py)')
     .option('--system <name>', 'system name for the output folder (default: from the device name)')
     .option('--replace', 'replace existing tables instead of merging rows into them', false)
-    .option('--skip-existing', 'do not run cases whose row is already in the output table', false)
+    .option(
+      '--skip-existing',
+      'do not run cases whose row is already in the output table (not with --replace)',
+      false,
+    )
     .option('--recycle-after <n>', 'restart a worker after n cases (0 = never)', '0')
     .option('--no-charts', 'skip the sanity charts and quality gates after the campaign')
     .option('--save-plan <file>', 'with --plan-only: save the case plan for `collect shard` / --plan-file')
@@ -105,6 +109,7 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
           plans: resolved.plans,
           outDir: resolved.outDir,
           checkpointDir: resolved.checkpointDir,
+          // --resume-retry-failed is a resume that also re-runs the failures (docs/collector.md).
           resume: flags.resume || flags.resumeRetryFailed,
           resumeRetryFailed: flags.resumeRetryFailed,
           measurePower: flags.measurePower,

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../common/index.js';
 import { BACKENDS } from '../engine/index.js';
 import { SystemRegistry } from '../hardware/index.js';
 import { listModels } from '../models/index.js';
+import { scanPerfData } from '../perfdb/index.js';
 import {
   experimentsJson,
   renderExperimentComparison,
@@ -37,14 +38,20 @@ export function registerExpCommand(program: Command, globals: () => GlobalOption
         throw new InvalidInputError(`cannot read experiment file '${file}'`);
       }
       const systems = new SystemRegistry(flags.systemsDir ?? []);
+      // Relative perf_data paths are read from the experiment file's folder (as experimentEstimators does).
+      const baseDir = dirname(resolve(file));
       const specs = parseExperimentsYaml(text, file, {
         systems: systems.names(),
         backends: BACKENDS,
         models: listModels().map((m) => m.id),
+        // A missing or misplaced folder is an input error found up front, named by its YAML field.
+        perfData: (dir, field) => {
+          scanPerfData(resolve(baseDir, dir), field);
+        },
       });
       const outcomes = await runExperiments(
         specs,
-        (spec) => experimentEstimators(spec, flags.systemsDir ?? [], dirname(resolve(file))),
+        (spec) => experimentEstimators(spec, flags.systemsDir ?? [], baseDir),
         (i, n, spec) => {
           if (!globals().json) process.stderr.write(`[${i + 1}/${n}] ${spec.name}\n`);
         },

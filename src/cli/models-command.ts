@@ -16,6 +16,10 @@ import { type GlobalOptions, printJson } from './run-command.js';
 /** The GPU generation the default-quantisation column describes (H100 / H200). */
 const TABLE_SM = 90;
 
+/** Column caps of `models --unsupported` (the longest id today is 50 characters). */
+const UNSUPPORTED_ID_WIDTH = 50;
+const UNSUPPORTED_REASON_WIDTH = 58;
+
 function billions(n: number): string {
   return n >= 100e9 ? (n / 1e9).toFixed(0) : (n / 1e9).toFixed(1);
 }
@@ -78,10 +82,12 @@ export function registerModelsCommand(program: Command, globals: () => GlobalOpt
           printJson(list);
           return;
         }
+        // The architecture goes under the id and the reason wraps, so the box stays ~115 columns.
         process.stdout.write(
           renderTable(
-            ['id', 'architecture', 'why not'],
-            list.map((u) => [u.id, u.hfArchitecture, u.reason]),
+            ['model (architecture)', 'why not'],
+            list.map((u) => [`${u.id}\n(${u.hfArchitecture})`, u.reason]),
+            { maxWidths: [UNSUPPORTED_ID_WIDTH, UNSUPPORTED_REASON_WIDTH] },
           ),
         );
         return;

@@ -82,7 +82,16 @@ const warnOnStderr = (message: string): void => {
   process.stderr.write(`warning: ${message}\n`);
 };
 
+/** Flag pairs that contradict each other: refused up front rather than one silently winning. */
+function checkFlagConflicts(flags: CollectFlags): void {
+  if (flags.replace && flags.skipExisting)
+    throw new UsageError(
+      '--replace and --skip-existing contradict each other (one discards the existing tables, the other keeps their rows); pass one',
+    );
+}
+
 export function resolveCollect(flags: CollectFlags, warn = warnOnStderr): ResolvedCollect {
+  checkFlagConflicts(flags);
   if (!(BACKENDS as readonly string[]).includes(flags.backend))
     throw new UsageError(`--backend: unknown backend '${flags.backend}'; known: ${BACKENDS.join(', ')}`);
   if (!(GRID_SIZES as readonly string[]).includes(flags.grid))

@@ -103,6 +103,13 @@ export const ModelSpecSchema = z
         message: `has ${spec.slidingWindow.layerTypes.length} entries but the model has ${spec.numLayers} layers`,
       });
     }
+    if (spec.moe && spec.moe.topk > spec.moe.numExperts) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moe', 'topk'],
+        message: `${spec.moe.topk} exceeds the ${spec.moe.numExperts} experts`,
+      });
+    }
     if (spec.moe && spec.moe.firstDenseLayers > spec.numLayers) {
       ctx.addIssue({ code: 'custom', path: ['moe', 'firstDenseLayers'], message: 'exceeds numLayers' });
     }

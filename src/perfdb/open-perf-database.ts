@@ -105,7 +105,8 @@ export function resolvePerfVersion(
       `system with perf data in ${catalog.root}`,
       system,
       [...catalog.systems.keys()].sort(),
-      `point --perf-data at a folder that has it, or use --database-mode sol; ${hint}`,
+      // Worded for both the flags and exp's YAML fields (perf_data, database_mode).
+      `point --perf-data at a folder that has it, or use --database-mode sol (in an exp file: perf_data, database_mode); ${hint}`,
     );
   const versions = backends.get(backend);
   if (!versions || backend === NCCL_BACKEND)

@@ -151,10 +151,19 @@ function scanBackendDir(dir: string, backend: string, into: BackendCatalog, igno
   if (versions.size > 0) into.set(backend, versions);
 }
 
-/** Scan a perf data root (an aiconfigurator `systems/data` folder, or ours). */
-export function scanPerfData(root: string): PerfCatalog {
-  if (!existsSync(root) || !statSync(root).isDirectory())
-    throw new InvalidInputError(`perf data directory '${root}' does not exist; pass --perf-data DIR`);
+/**
+ * Scan a perf data root (an aiconfigurator `systems/data` folder, or ours). `source` names where
+ * the path came from in errors: the flag by default, or a file's field (exp's `perf_data`).
+ */
+export function scanPerfData(root: string, source = '--perf-data'): PerfCatalog {
+  if (!existsSync(root))
+    throw new InvalidInputError(
+      `${source} '${root}' does not exist; point it at an existing perf data folder`,
+    );
+  if (!statSync(root).isDirectory())
+    throw new InvalidInputError(
+      `${source} '${root}' is a file, not a folder; point it at the folder that holds <system>/<backend>/<version>/ tables`,
+    );
   const systems = new Map<string, BackendCatalog>();
   const ignored: string[] = [];
   for (const system of listDirs(root)) {

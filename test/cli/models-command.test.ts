@@ -56,10 +56,44 @@ describe('inferplan models', () => {
     expect(JSON.parse(fromDir.stdout)).toMatchObject({ id: 'my-model', attention: 'SWA', layers: 32 });
   });
 
-  it('lists unsupported checkpoints with the reason', async () => {
+  it('lists unsupported checkpoints with the reason, in a table that fits a terminal', async () => {
     const result = await runCli(['models', '--unsupported']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Qwen\/Qwen3\.5-397B-A17B.*linear attention/);
+    const lines = result.stdout.trimEnd().split('\n');
+    // It was ~250 columns wide; the reason now wraps inside its column.
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(120);
+    const row = lines.findIndex((l) => /│ Qwen\/Qwen3\.5-397B-A17B\s/.test(l));
+    expect(row).toBeGreaterThan(0);
+    expect(lines[row + 1]).toMatch(/│ \(Qwen3_5MoeForConditionalGeneration\)\s/);
+    // The reason's words read in order down its column.
+    const reason = lines
+      .slice(row, row + 3)
+      .map((l) => l.split('│')[2]!.trim())
+      .join(' ');
+    expect(reason).toContain('3 of 4 layers use Gated DeltaNet linear attention');
+  });
+
+  it('refuses a config.json with absurd dimensions in one line naming the field', async () => {
+    const dir = join(root, 'huge');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        architectures: ['LlamaForCausalLM'],
+        hidden_size: 1e12,
+        num_hidden_layers: 32,
+        num_attention_heads: 32,
+        intermediate_size: 14336,
+        vocab_size: 32000,
+      }),
+    );
+    const result = await runCli(['models', dir]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(
+      "huge/config.json: field 'hidden_size': expected an integer from 1 to 65536, got 1000000000000",
+    );
   });
 
   it('fails with one line for an unknown or unsupported model', async () => {

@@ -36,6 +36,18 @@ describe('inferplan collect', () => {
     expect(model.stderr).toContain("unknown model 'Nope-1B'");
   });
 
+  it('refuses contradictory flags in one usage line naming both', async () => {
+    // --plan-only: the check happens before anything is planned or run.
+    const both = await runCli(['collect', '--replace', '--skip-existing', '--ops', 'gemm', '--plan-only']);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe('');
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+    expect(both.stderr).toMatch(/--replace and --skip-existing contradict each other.*; pass one$/m);
+    // --resume-retry-failed alone is a resume that re-runs failures, not a conflict.
+    const retry = await runCli(['collect', '--resume-retry-failed', '--ops', 'gemm', '--plan-only']);
+    expect(retry.code).toBe(0);
+  });
+
   it('says why a known model is unsupported, and plans from a config directory', async () => {
     const unsupported = await runCli(['collect', '--model', 'deepseek-ai/DeepSeek-V3.2', '--plan-only']);
     expect(unsupported.code).not.toBe(0);

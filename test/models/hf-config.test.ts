@@ -183,6 +183,77 @@ describe('config.json errors name the file and say what is wrong', () => {
     );
   });
 
+  it('rejects absurd dimensions with the field and the accepted range', () => {
+    const llama = {
+      architectures: ['LlamaForCausalLM'],
+      hidden_size: 4096,
+      num_hidden_layers: 32,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      intermediate_size: 14336,
+      vocab_size: 128256,
+    };
+    // 1e12 is an integer, so only an upper bound catches it (it planned as '1999689000 B total').
+    fails(
+      'huge-hidden',
+      { ...llama, hidden_size: 1e12 },
+      /huge-hidden\/config\.json: field 'hidden_size': expected an integer from 1 to 65536, got 1000000000000$/,
+    );
+    fails(
+      'deep',
+      { ...llama, num_hidden_layers: 1001 },
+      /field 'num_hidden_layers': expected an integer from 1 to 1000, got 1001$/,
+    );
+    fails('negative', { ...llama, num_hidden_layers: -3 }, /field 'num_hidden_layers': .* got -3$/);
+    fails('zero-heads', { ...llama, num_attention_heads: 0 }, /field 'num_attention_heads': .* got 0$/);
+    fails(
+      'fraction',
+      { ...llama, intermediate_size: 14336.5 },
+      /field 'intermediate_size': .* got 14336\.5$/,
+    );
+    fails(
+      'quoted',
+      { ...llama, hidden_size: '4096' },
+      /field 'hidden_size': expected an integer from 1 to 65536, got "4096"$/,
+    );
+    fails(
+      'big-vocab',
+      { ...llama, vocab_size: 2e7 },
+      /field 'vocab_size': expected an integer from 1 to 10000000, got 20000000$/,
+    );
+    fails(
+      'deepseek-huge-rank',
+      { ...tinyDeepseek, kv_lora_rank: 1e9 },
+      /field 'kv_lora_rank': expected an integer from 1 to 65536/,
+    );
+    // hidden / heads is the head size only when head_dim is absent; then it must divide.
+    fails(
+      'uneven-heads',
+      { ...llama, num_attention_heads: 48, num_key_value_heads: 8 },
+      /uneven-heads\/config\.json: field 'num_attention_heads': 48 does not divide hidden_size 4096; fix it or set head_dim$/,
+    );
+    expect(
+      loadModel(checkpoint('head-dim-set', { ...llama, num_attention_heads: 48, head_dim: 128 })).headDim,
+    ).toBe(128);
+    fails(
+      'topk-over-experts',
+      { ...qwenMoe, num_experts: 4, num_experts_per_tok: 8 },
+      /derived field 'moe\.topk': 8 exceeds the 4 experts$/,
+    );
+    // The bounds sit far above real checkpoints: Llama-3.1-405B's dimensions still load.
+    const big = loadModel(
+      checkpoint('llama-405b-shape', {
+        ...llama,
+        hidden_size: 16384,
+        num_hidden_layers: 126,
+        num_attention_heads: 128,
+        intermediate_size: 53248,
+        max_position_embeddings: 131072,
+      }),
+    );
+    expect(big.hiddenSize).toBe(16384);
+  });
+
   it('checks the derived spec and names the derived field', () => {
     fails(
       'deepseek-too-dense',

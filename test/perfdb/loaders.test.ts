@@ -10,6 +10,7 @@ import {
   newestVersion,
   type OpQuery,
   openPerfDatabase,
+  scanPerfData,
 } from '../../src/perfdb/index.js';
 import {
   contextAttentionRows,
@@ -148,6 +149,19 @@ describe('perf data loaders and layouts', () => {
     await expect(
       openPerfDatabase({ system: h200, backend: 'trtllm', perfDataDir: legacy, mode: 'silicon' }),
     ).rejects.toThrow(/known: vllm/);
+  });
+
+  it('says how to fix a folder without the system, for the flags and for exp files alike', async () => {
+    await expect(
+      openPerfDatabase({
+        system: new SystemRegistry().get('b200_sxm'),
+        backend: 'vllm',
+        perfDataDir: legacy,
+        mode: 'silicon',
+      }),
+    ).rejects.toThrow(
+      /point --perf-data at a folder that has it, or use --database-mode sol \(in an exp file: perf_data, database_mode\)/,
+    );
   });
 
   it('needs no data in sol mode', async () => {
@@ -373,7 +387,18 @@ describe('one-line messages for unreadable files', () => {
   it('for a perf data directory that does not exist', async () => {
     const root = join(tempDir(), 'absent');
     expect(await failure(root, () => listPerfData(root))).toBe(
-      "perf data directory 'DIR' does not exist; pass --perf-data DIR",
+      "--perf-data 'DIR' does not exist; point it at an existing perf data folder",
+    );
+  });
+
+  it('for a perf data path that is a file, naming the field a caller passes', async () => {
+    const root = join(tempDir(), 'hostname');
+    writeFileSync(root, 'not a folder\n');
+    expect(await failure(root, () => listPerfData(root))).toBe(
+      "--perf-data 'DIR' is a file, not a folder; point it at the folder that holds <system>/<backend>/<version>/ tables",
+    );
+    expect(await failure(root, async () => scanPerfData(root, 'experiments[2].perf_data'))).toMatch(
+      /^experiments\[2\]\.perf_data 'DIR' is a file, not a folder;/,
     );
   });
 });

@@ -2,31 +2,28 @@
 // multi-head latent attention, routed + shared experts, the first k layers dense, MTP layers.
 import { z } from 'zod';
 import { InvalidInputError } from '../../common/index.js';
-import { type ArchitectureParser, orUndefined, readConfig } from './architecture-parser.js';
-
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
+import { type ArchitectureParser, CONFIG_INT, orUndefined, readConfig } from './architecture-parser.js';
 
 const DeepseekConfigSchema = z.looseObject({
-  hidden_size: positiveInt,
-  num_hidden_layers: positiveInt,
-  num_attention_heads: positiveInt,
-  intermediate_size: positiveInt,
-  moe_intermediate_size: positiveInt,
-  vocab_size: positiveInt,
+  hidden_size: CONFIG_INT.hidden,
+  num_hidden_layers: CONFIG_INT.layers,
+  num_attention_heads: CONFIG_INT.heads,
+  intermediate_size: CONFIG_INT.ffn,
+  moe_intermediate_size: CONFIG_INT.ffn,
+  vocab_size: CONFIG_INT.vocab,
   tie_word_embeddings: z.boolean().nullish(),
-  max_position_embeddings: positiveInt.nullish(),
-  n_routed_experts: positiveInt,
-  num_experts_per_tok: positiveInt,
-  n_shared_experts: nonNegativeInt.nullish(),
-  first_k_dense_replace: nonNegativeInt.nullish(),
-  moe_layer_freq: positiveInt.nullish(),
-  q_lora_rank: nonNegativeInt.nullish(),
-  kv_lora_rank: positiveInt,
-  qk_rope_head_dim: positiveInt,
-  qk_nope_head_dim: positiveInt,
-  v_head_dim: positiveInt,
-  num_nextn_predict_layers: nonNegativeInt.nullish(),
+  max_position_embeddings: CONFIG_INT.tokens.nullish(),
+  n_routed_experts: CONFIG_INT.experts,
+  num_experts_per_tok: CONFIG_INT.topk,
+  n_shared_experts: CONFIG_INT.expertsOrZero.nullish(),
+  first_k_dense_replace: CONFIG_INT.layerCount.nullish(),
+  moe_layer_freq: CONFIG_INT.layers.nullish(),
+  q_lora_rank: CONFIG_INT.rankOrZero.nullish(),
+  kv_lora_rank: CONFIG_INT.rank,
+  qk_rope_head_dim: CONFIG_INT.headDim,
+  qk_nope_head_dim: CONFIG_INT.headDim,
+  v_head_dim: CONFIG_INT.headDim,
+  num_nextn_predict_layers: CONFIG_INT.layerCount.nullish(),
 });
 
 export const DEEPSEEK_V3_PARSER: ArchitectureParser = {

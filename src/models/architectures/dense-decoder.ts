@@ -1,28 +1,34 @@
 // Plain decoder-only transformers with GQA/MHA attention and a SwiGLU MLP: Llama, Mistral, Qwen2,
 // Qwen3 (per-head q/k norm), MiMo (Qwen2 layout plus MTP layers), and the text model of Qwen3-VL.
 import { z } from 'zod';
-import { type ArchitectureParser, type ModelFacts, orUndefined, readConfig } from './architecture-parser.js';
-
-const positiveInt = z.number().int().positive();
+import { InvalidInputError } from '../../common/index.js';
+import {
+  type ArchitectureParser,
+  CONFIG_INT,
+  type ModelFacts,
+  orUndefined,
+  readConfig,
+} from './architecture-parser.js';
 
 export const DenseConfigSchema = z.looseObject({
-  hidden_size: positiveInt,
-  num_hidden_layers: positiveInt,
-  num_attention_heads: positiveInt,
-  num_key_value_heads: positiveInt.nullish(),
-  head_dim: positiveInt.nullish(),
-  intermediate_size: positiveInt,
-  vocab_size: positiveInt,
+  hidden_size: CONFIG_INT.hidden,
+  num_hidden_layers: CONFIG_INT.layers,
+  num_attention_heads: CONFIG_INT.heads,
+  num_key_value_heads: CONFIG_INT.heads.nullish(),
+  head_dim: CONFIG_INT.headDim.nullish(),
+  intermediate_size: CONFIG_INT.ffn,
+  vocab_size: CONFIG_INT.vocab,
   tie_word_embeddings: z.boolean().nullish(),
-  max_position_embeddings: positiveInt.nullish(),
-  sliding_window: positiveInt.nullish(),
+  max_position_embeddings: CONFIG_INT.tokens.nullish(),
+  sliding_window: CONFIG_INT.tokens.nullish(),
   use_sliding_window: z.boolean().nullish(),
-  num_nextn_predict_layers: z.number().int().nonnegative().nullish(),
+  num_nextn_predict_layers: CONFIG_INT.layerCount.nullish(),
 });
 
 /** Shared attention facts of GQA models (also used by the MoE parsers). */
 export function gqaFacts(
   c: z.output<typeof DenseConfigSchema>,
+  where: string,
 ): Pick<
   ModelFacts,
   | 'hiddenSize'
@@ -34,13 +40,20 @@ export function gqaFacts(
   | 'tieWordEmbeddings'
   | 'maxPositionEmbeddings'
 > {
+  const headDim = orUndefined(c.head_dim);
+  // Without head_dim the head size is hidden / heads, which must then come out whole.
+  if (headDim === undefined && c.hidden_size % c.num_attention_heads !== 0) {
+    throw new InvalidInputError(
+      `${where}: field 'num_attention_heads': ${c.num_attention_heads} does not divide hidden_size ${c.hidden_size}; fix it or set head_dim`,
+    );
+  }
   return {
     hiddenSize: c.hidden_size,
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     numKvHeads: orUndefined(c.num_key_value_heads) ?? c.num_attention_heads,
     // head_dim may differ from hidden / heads (Qwen3-32B: 128 vs 80).
-    headDim: orUndefined(c.head_dim) ?? Math.floor(c.hidden_size / c.num_attention_heads),
+    headDim: headDim ?? c.hidden_size / c.num_attention_heads,
     vocabSize: c.vocab_size,
     tieWordEmbeddings: orUndefined(c.tie_word_embeddings) ?? false,
     ...(c.max_position_embeddings ? { maxPositionEmbeddings: c.max_position_embeddings } : {}),
@@ -65,7 +78,7 @@ function makeDenseParser(hfArchitectures: readonly string[], qkNorm: boolean): A
       const c = readConfig(DenseConfigSchema, config, where);
       return {
         architecture: 'dense',
-        ...gqaFacts(c),
+        ...gqaFacts(c, where),
         interSize: c.intermediate_size,
         qkNorm,
         slidingWindow: uniformSlidingWindow(c),

@@ -3,27 +3,31 @@
 // (alternating 128-token sliding-window and full attention layers, MXFP4 experts).
 import { z } from 'zod';
 import { InvalidInputError } from '../../common/index.js';
-import { type ArchitectureParser, orUndefined, parseLayerTypes, readConfig } from './architecture-parser.js';
+import {
+  type ArchitectureParser,
+  CONFIG_INT,
+  orUndefined,
+  parseLayerTypes,
+  readConfig,
+} from './architecture-parser.js';
 import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
 
-const positiveInt = z.number().int().positive();
-
 const MoeConfigSchema = DenseConfigSchema.extend({
-  num_experts: positiveInt.nullish(),
-  num_local_experts: positiveInt.nullish(),
-  num_experts_per_tok: positiveInt.nullish(),
-  experts_per_token: positiveInt.nullish(),
-  moe_intermediate_size: positiveInt.nullish(),
-  shared_expert_intermediate_size: z.number().int().nonnegative().nullish(),
+  num_experts: CONFIG_INT.experts.nullish(),
+  num_local_experts: CONFIG_INT.experts.nullish(),
+  num_experts_per_tok: CONFIG_INT.topk.nullish(),
+  experts_per_token: CONFIG_INT.topk.nullish(),
+  moe_intermediate_size: CONFIG_INT.ffn.nullish(),
+  shared_expert_intermediate_size: CONFIG_INT.ffnOrZero.nullish(),
   mlp_only_layers: z.array(z.number().int()).nullish(),
-  decoder_sparse_step: positiveInt.nullish(),
+  decoder_sparse_step: CONFIG_INT.layers.nullish(),
   layer_types: z.array(z.string()).nullish(),
   use_qk_norm: z.boolean().nullish(),
   qk_norm_type: z.string().nullish(),
   model_type: z.string().nullish(),
   use_mtp: z.boolean().nullish(),
-  num_mtp_modules: z.number().int().nonnegative().nullish(),
-  mtp_transformer_layers: z.number().int().nonnegative().nullish(),
+  num_mtp_modules: CONFIG_INT.layerCount.nullish(),
+  mtp_transformer_layers: CONFIG_INT.layerCount.nullish(),
 });
 type MoeConfig = z.output<typeof MoeConfigSchema>;
 
@@ -67,7 +71,7 @@ export const QWEN_MOE_PARSER: ArchitectureParser = {
     const sharedInterSize = orUndefined(c.shared_expert_intermediate_size) ?? 0;
     return {
       architecture: 'moe',
-      ...gqaFacts(c),
+      ...gqaFacts(c, where),
       interSize: c.intermediate_size,
       // Qwen3 MoE has per-head q/k RMSNorm; Qwen2-MoE does not (and has a shared expert).
       qkNorm: !(c.model_type ?? '').startsWith('qwen2'),
@@ -89,7 +93,7 @@ export const MIXTRAL_PARSER: ArchitectureParser = {
     const size = orUndefined(c.sliding_window);
     return {
       architecture: 'moe',
-      ...gqaFacts(c),
+      ...gqaFacts(c, where),
       interSize: c.intermediate_size,
       slidingWindow:
         size === undefined
@@ -110,7 +114,7 @@ export const MINIMAX_M2_PARSER: ArchitectureParser = {
       : 0;
     return {
       architecture: 'moe',
-      ...gqaFacts(c),
+      ...gqaFacts(c, where),
       interSize: c.intermediate_size,
       qkNorm: c.use_qk_norm ?? false,
       ...(c.use_qk_norm && c.qk_norm_type === 'per_layer' ? { qkNormAcrossHeads: true } : {}),
@@ -128,7 +132,7 @@ export const GPT_OSS_PARSER: ArchitectureParser = {
     const layerTypes = parseLayerTypes(required(c.layer_types, 'layer_types', where), where);
     return {
       architecture: 'moe',
-      ...gqaFacts(c),
+      ...gqaFacts(c, where),
       interSize: c.intermediate_size,
       slidingWindow: { size, layerTypes },
       moe: { ...routedExperts(c, where), numSharedExperts: 0, sharedInterSize: 0, firstDenseLayers: 0 },

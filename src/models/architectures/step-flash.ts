@@ -2,21 +2,24 @@
 // dense layers, then routed experts with one shared expert, and MTP layers. Only what the config
 // states is modelled (router bias and scaling change no shapes).
 import { z } from 'zod';
-import { type ArchitectureParser, orUndefined, parseLayerTypes, readConfig } from './architecture-parser.js';
+import {
+  type ArchitectureParser,
+  CONFIG_INT,
+  orUndefined,
+  parseLayerTypes,
+  readConfig,
+} from './architecture-parser.js';
 import { DenseConfigSchema, gqaFacts } from './dense-decoder.js';
 
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
-
 const StepConfigSchema = DenseConfigSchema.extend({
-  sliding_window: positiveInt,
+  sliding_window: CONFIG_INT.tokens,
   layer_types: z.array(z.string()),
-  first_k_dense_replace: nonNegativeInt.nullish(),
-  num_experts: positiveInt,
-  num_experts_per_tok: positiveInt,
-  moe_intermediate_size: positiveInt,
-  share_expert_dim: nonNegativeInt.nullish(),
-  n_shared_experts: nonNegativeInt.nullish(),
+  first_k_dense_replace: CONFIG_INT.layerCount.nullish(),
+  num_experts: CONFIG_INT.experts,
+  num_experts_per_tok: CONFIG_INT.topk,
+  moe_intermediate_size: CONFIG_INT.ffn,
+  share_expert_dim: CONFIG_INT.ffnOrZero.nullish(),
+  n_shared_experts: CONFIG_INT.expertsOrZero.nullish(),
 });
 
 export const STEP_FLASH_PARSER: ArchitectureParser = {
@@ -28,7 +31,7 @@ export const STEP_FLASH_PARSER: ArchitectureParser = {
     const numShared = sharedInterSize > 0 ? (orUndefined(c.n_shared_experts) ?? 1) : 0;
     return {
       architecture: 'moe',
-      ...gqaFacts(c),
+      ...gqaFacts(c, where),
       interSize: c.intermediate_size,
       slidingWindow: { size: c.sliding_window, layerTypes },
       moe: {
