@@ -2,6 +2,7 @@
 //   npx tsx scripts/device/make-serving-points.ts > scripts/device/serving-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts heavy > scripts/device/serving-heavy-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts prefill-first > scripts/device/serving-prefill-first-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts graphs > scripts/device/serving-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
@@ -50,6 +51,18 @@ const SETS: Record<string, readonly Run[]> = {
     ['meta-llama/Llama-3.1-8B-Instruct', 32, 1024, 128, 10],
     ['Qwen/Qwen3-32B', 16, 1024, 128, 10],
   ],
+  // Decode-only steps replayed from CUDA graphs (what every serving engine runs), at base points:
+  // the eager runs' host-bound decode (Qwen3-30B-A3B) and flash-vs-cuDNN attention gap go away.
+  graphs: [
+    ['meta-llama/Llama-3.1-8B-Instruct', 8, 1024, 128, 10],
+    ['meta-llama/Llama-3.1-8B-Instruct', 32, 1024, 128, 10],
+    ['Qwen/Qwen3-32B', 16, 1024, 128, 10],
+    ['Qwen/Qwen3-30B-A3B', 8, 1024, 128, 10],
+    ['Qwen/Qwen3-30B-A3B', 32, 1024, 128, 10],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 128, 10],
+    ['meta-llama/Llama-3.1-8B-Instruct', 16, 4096, 128, 10],
+    ['Qwen/Qwen3-32B', 48, 1024, 128, 10],
+  ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
 const SCHEDULERS: Record<string, readonly string[]> = {
@@ -88,6 +101,7 @@ function writePoint(
     ctxTokens: CTX_TOKENS,
     seed: 1,
     ...(scheduler ? { scheduler } : {}),
+    ...(setName === 'graphs' ? { cudaGraphs: true } : {}),
   };
   process.stdout.write(`${JSON.stringify(point)}\n`);
 }

@@ -23,12 +23,15 @@ def main(path):
             continue
         system = SYSTEMS.get(r["device"], r["device"])
         name = r["modelId"].split("/")[-1].lower().replace(".", "_")
-        source = (f"serving_run.py; cuda_graphs=off; scheduler={r.get('scheduler', 'mixed')}; "
+        graphs = "on" if r.get("cuda_graphs") else "off"
+        decode_attention = "cudnn_graph" if r.get("cuda_graphs") else r["sdpa_backends"]["decode"]
+        source = (f"serving_run.py; cuda_graphs={graphs}; scheduler={r.get('scheduler', 'mixed')}; "
                   f"silicon_concurrency={r['clients']}; length_ratio={r['lengthRatio']}; "
                   f"waves={r['waves']}; ctx_tokens={r['ctxTokens']}; requests={r['requests']}; "
-                  f"attention={r['sdpa_backends']['prompt']}/{r['sdpa_backends']['decode']}; measured={today}")
+                  f"attention={r['sdpa_backends']['prompt']}/{decode_attention}; measured={today}")
         moe = "bfloat16" if r["model"].get("moe") else ""
         policy = f"_{r['scheduler']}" if "scheduler" in r else ""
+        policy += "_graphs" if r.get("cuda_graphs") else ""
         writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}{policy}", source, "torch", r["torch"],
                          r["modelId"], system, "bf16", "agg", r["isl"], r["osl"], "bfloat16", moe, r["clients"], 1, 1,
                          1, 1, 1, f"{r['mean_ttft_ms']:.3f}", f"{r['mean_tpot_ms']:.4f}"])

@@ -9,8 +9,10 @@ reference model's layer, random weights), so a gap between the two is the servin
 Engine (the torch backend's scheduler, docs/serving-model.md): FIFO admission up to `clients`
 running requests; every step carries all running decodes (one token each) and fills the rest of
 the `ctxTokens` budget with waiting prompts, split over steps where the budget ends (chunked
-prefill). Steps run eagerly (no CUDA graphs: SDPA takes no ragged batch, so a decode batch
-changes shape every step) and the host waits for each step's tokens, as engines do. A decode batch
+prefill). Steps run eagerly and the host waits for each step's tokens, as engines do. With
+"cudaGraphs": true, decode-only steps replay CUDA graphs instead, captured before the run per padded
+batch size (1, 2, 4, multiples of 8) and mean cache length rounded up to "kvBucket" (64) positions,
+with cuDNN attention as the tables time it (SDPA takes no ragged batch, so shapes are bucketed). A decode batch
 attends over its requests' mean cache length (the same work as each request's own length for
 memory-bound decode attention; the op table prices it the same way). Decoding requests occupy
 cache slots 0..n-1 (a finished request's slot takes the last one's cache), prompts fill staging
@@ -31,7 +33,7 @@ that carries prompt chunks carries no decodes, so decodes wait while prompts are
 Usage: serving_run.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
 A request: {"model": {...ModelShape...}, "modelId": "Qwen/Qwen3-32B", "clients": 16, "isl": 1024,
             "osl": 256, "lengthRatio": 0.8, "waves": 10, "ctxTokens": 8192, "seed": 1,
-            "cudnnAttention": false}   (cuDNN attention off by default: see serve())
+            "cudnnAttention": false, "cudaGraphs": false}   (cuDNN attention off by default: see serve())
 One JSON line per point: the request plus mean / median TTFT and TPOT, requests, steps, wall and
 GPU-span time of decode-only steps and of steps carrying prefill, the SDPA backends picked."""
 
@@ -120,8 +122,6 @@ class ServingModel:
         """One step: `chunks` are (slot, start, take) prompt pieces, `decode_positions` the cache
         position of each decode (decodes sit in slots 0..len-1). Returns the logits (not read)."""
         torch = self.torch
-        F = torch.nn.functional
-        n, nkv, d, h = self.n, self.nkv, self.d, self.h
         nd = len(decode_positions)
         positions = [p for (_, start, take) in chunks for p in range(start, start + take)] + decode_positions
         T = len(positions)
@@ -132,9 +132,19 @@ class ServingModel:
             off += take
             last.append(off - 1)
         last_token = torch.tensor(last + list(range(off, T)), dtype=torch.long).to("cuda", non_blocking=True)
+        dec_rows, kv_len = None, 0
         if nd:
             dec_rows = torch.arange(nd, device="cuda") * self.max_len + pos[off:]
             kv_len = round(sum(decode_positions) / nd) + 1
+        return self._forward(chunks, T, off, nd, pos, dec_rows, kv_len, last_token)
+
+    def _forward(self, chunks, T, off, nd, pos, dec_rows, kv_len, last_token):
+        """The layers over a step's tokens: prompt chunks first (`off` tokens), then `nd` decodes
+        attending over `kv_len` cached positions. Shapes depend only on the ints, so a decode-only
+        call with static tensors can be captured in a CUDA graph."""
+        torch = self.torch
+        F = torch.nn.functional
+        n, nkv, d, h = self.n, self.nkv, self.d, self.h
         x = F.embedding(self.ids[:T], self.embed)
         cos = self.cos_table.index_select(0, pos).unsqueeze(1)
         sin = self.sin_table.index_select(0, pos).unsqueeze(1)
@@ -199,6 +209,56 @@ class ServingModel:
             ws["k"][dst, :length].copy_(ws["k"][src, :length])
             ws["v"][dst, :length].copy_(ws["v"][src, :length])
 
+    def capture_decode_graphs(self, batch_buckets, kv_buckets):
+        """CUDA graphs of decode-only steps, one per (padded batch, cache-length bucket), captured
+        before the run as engines do at start-up. cuDNN attention is on while capturing (its plan
+        is built once per shape, then replayed), as in the tables' decode attention."""
+        torch = self.torch
+        n = max(batch_buckets)
+        self.g_pos = torch.zeros(n, dtype=torch.long, device="cuda")
+        self.g_rows = torch.zeros(n, dtype=torch.long, device="cuda")
+        self.g_last = torch.arange(n, dtype=torch.long, device="cuda")
+        self.host_pos = torch.zeros(n, dtype=torch.long).pin_memory()
+        self.host_rows = torch.zeros(n, dtype=torch.long).pin_memory()
+        self.batch_buckets, self.kv_buckets = sorted(batch_buckets), sorted(kv_buckets)
+        self.graphs, pool = {}, torch.cuda.graph_pool_handle()
+        torch.backends.cuda.enable_cudnn_sdp(True)
+        try:
+            for nb in self.batch_buckets:
+                for kvb in self.kv_buckets:
+                    args = ([], nb, 0, nb, self.g_pos[:nb], self.g_rows[:nb], kvb, self.g_last[:nb])
+                    side = torch.cuda.Stream()
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        self._forward(*args)
+                    torch.cuda.current_stream().wait_stream(side)
+                    graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(graph, pool=pool):
+                        self._forward(*args)
+                    self.graphs[(nb, kvb)] = graph
+        finally:
+            torch.backends.cuda.enable_cudnn_sdp(False)
+        torch.cuda.synchronize()
+
+    def graph_decode(self, decode_positions):
+        """A decode-only step replayed from its graph: the batch padded up to the next captured
+        size (padding rows write into free decode slots), the mean cache length rounded up to its
+        bucket. False when no graph covers the step (it then runs eagerly)."""
+        nd = len(decode_positions)
+        nb = next((b for b in self.batch_buckets if b >= nd), None)
+        kv = round(sum(decode_positions) / nd) + 1
+        kvb = next((k for k in self.kv_buckets if k >= kv), None)
+        if nb is None or kvb is None:
+            return False
+        padded = list(decode_positions) + [0] * (nb - nd)
+        self.host_pos[:nb] = self.torch.tensor(padded, dtype=self.torch.long)
+        self.host_rows[:nb] = self.torch.tensor([i * self.max_len + p for i, p in enumerate(padded)],
+                                                dtype=self.torch.long)
+        self.g_pos[:nb].copy_(self.host_pos[:nb], non_blocking=True)
+        self.g_rows[:nb].copy_(self.host_rows[:nb], non_blocking=True)
+        self.graphs[(nb, kvb)].replay()
+        return True
+
 
 def sdpa_backends(torch, model, clients, isl):
     """The SDPA backends a prompt and a decode batch of this run select (recorded with the result)."""
@@ -234,13 +294,32 @@ def serve(point):
     model = ServingModel(point["model"], clients, isl + osl + 1, budget + clients)
     backends = sdpa_backends(torch, model, clients, isl)
 
+    graphs = bool(point.get("cudaGraphs", False))
+    graph_misses = 0
+    if graphs:
+        # Engines' capture sizes: 1, 2, 4, then multiples of 8 up to the batch. Cache lengths in
+        # KV_BUCKET steps over every mean a step can see (shortest prompt to longest request).
+        kv_bucket = point.get("kvBucket", 64)
+        batch_buckets = sorted({b for b in (1, 2, 4) if b < clients} | set(range(8, clients, 8)) | {clients})
+        low = max(1, int(isl * ratio)) // kv_bucket * kv_bucket
+        high = -(-(isl + osl + 1) // kv_bucket) * kv_bucket
+        model.capture_decode_graphs(batch_buckets, range(max(kv_bucket, low), high + 1, kv_bucket))
+
+    def decode_only(positions):
+        nonlocal graph_misses
+        if graphs and model.graph_decode(positions):
+            return
+        graph_misses += graphs
+        model.step([], positions)
+
     # Warm-up: kernels, allocator and the sustained clock, on steps of the run's kinds.
     warm_chunks = [(clients, 0, min(isl, budget))]
     end = time.perf_counter() + WARM_S
     while time.perf_counter() < end:
         model.step(warm_chunks, [isl] * clients)
-        model.step([], [isl] * clients)
+        decode_only([isl] * clients)
         torch.cuda.synchronize()
+    graph_misses = 0
 
     total = waves * clients
     waiting, incoming, prefilling, decoding = [], [], [], []
@@ -296,7 +375,11 @@ def serve(point):
         started = time.perf_counter()
         begin.record()
         stepping = [] if prefill_only else decoding
-        model.step(chunks, [r.isl + r.generated - 1 for r in stepping])
+        positions = [r.isl + r.generated - 1 for r in stepping]
+        if chunks:
+            model.step(chunks, positions)
+        else:
+            decode_only(positions)
         end_event.record()
         torch.cuda.synchronize()
         now = time.perf_counter() - t0
@@ -350,6 +433,8 @@ def serve(point):
         "requests_per_s": completed / duration,
         "peak_mem_bytes": torch.cuda.max_memory_allocated(),
         "sdpa_backends": backends,
+        "cuda_graphs": graphs,
+        **({"graphs_captured": len(model.graphs), "graph_misses": graph_misses} if graphs else {}),
     }
 
 
