@@ -28,7 +28,9 @@ def main(path):
         source = (f"serving_run.py; cuda_graphs={graphs}; scheduler={r.get('scheduler', 'mixed')}; "
                   f"silicon_concurrency={r['clients']}; length_ratio={r['lengthRatio']}; "
                   f"waves={r['waves']}; ctx_tokens={r['ctxTokens']}; requests={r['requests']}; "
-                  f"attention={r['sdpa_backends']['prompt']}/{decode_attention}; measured={today}")
+                  f"attention={r['sdpa_backends']['prompt']}/{decode_attention}; "
+                  # The loop routes MoE tokens round-robin (serving_run.py); the estimate must too.
+                  f"{'moe_distribution=balanced; ' if r['model'].get('moe') else ''}measured={today}")
         moe = "bfloat16" if r["model"].get("moe") else ""
         policy = f"_{r['scheduler']}" if "scheduler" in r else ""
         policy += "_graphs" if r.get("cuda_graphs") else ""

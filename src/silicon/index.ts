@@ -58,6 +58,7 @@ export {
 export {
   type BenchmarkClient,
   rowBenchmarkClient,
+  rowMoeRouting,
   type SiliconRow,
   SiliconRowSchema,
   siliconConcurrency,

@@ -13,6 +13,7 @@ import { rowQuantOverrides, rowToConfig, sizeUnrecordedWorkers, unheldLayout } f
 import {
   type BenchmarkClient,
   rowBenchmarkClient,
+  rowMoeRouting,
   type SiliconRow,
   siliconEngineSettings,
   sourceLabel,
@@ -99,6 +100,7 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
     const db = deps.openDatabase(row);
     const quant = resolveQuant(model, system.gpu.sm_version, rowQuantOverrides(row, model));
     const client = { ...deps.client, ...rowBenchmarkClient(row) };
+    const routing = rowMoeRouting(row);
     const estimator = createEstimator({
       model,
       system,
@@ -108,6 +110,7 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       ...(client.lengthRatio !== undefined ? { lengthRatio: client.lengthRatio } : {}),
       ...(client.waves !== undefined ? { waves: client.waves } : {}),
       engine: siliconEngineSettings(row),
+      ...(routing ? { moeDistribution: routing } : {}),
     });
     const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
     const config = rowToConfig(row, model);

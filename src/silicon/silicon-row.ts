@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { InvalidConfigError } from '../common/index.js';
 import { type EngineSettings, isSchedulerPolicy, SCHEDULER_POLICIES } from '../engine/index.js';
+import { MOE_ROUTINGS, type MoeRouting } from '../perfdb/index.js';
 
 // 0 means "not used" in some exports (e.g. moe_ep_size 0 for a dense model): same as empty.
 const optionalInt = z
@@ -135,6 +136,21 @@ export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
     ...(sentWaves !== undefined ? { waves: sentWaves } : {}),
     ...(lengthRatio !== undefined ? { lengthRatio } : {}),
   };
+}
+
+/**
+ * How the row's MoE layers routed tokens, where the run recorded it (`moe_distribution=balanced`:
+ * our serving loop routes round-robin, every token to distinct experts); undefined: the estimator's
+ * default. A value outside the known routings fails the row naming the key.
+ */
+export function rowMoeRouting(row: SiliconRow): MoeRouting | undefined {
+  const routing = sourceFact(row, 'moe_distribution');
+  if (routing === undefined) return undefined;
+  if (!(MOE_ROUTINGS as readonly string[]).includes(routing))
+    throw new InvalidConfigError(
+      `silicon_data_source moe_distribution=${routing} must be one of ${MOE_ROUTINGS.join(', ')}`,
+    );
+  return routing as MoeRouting;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   predictRow,
   readSiliconCsv,
   rowBenchmarkClient,
+  rowMoeRouting,
   rowToConfig,
   SiliconRowSchema,
   scorePredictions,
@@ -308,6 +309,40 @@ describe('siliconEngineSettings', () => {
     expect(() => siliconEngineSettings(row('scheduler=fifo'))).toThrow(
       /silicon_data_source scheduler=fifo must be one of mixed, prefill-first/,
     );
+  });
+
+  it('reads a recorded MoE routing; balanced decode batches touch more experts than random ones', async () => {
+    const row = (source: string) =>
+      siliconRow({
+        silicon_data_source: source,
+        backend: 'torch',
+        backend_version: '2.11.0',
+        system: 'h200_sxm',
+        model_path: 'Qwen/Qwen3-30B-A3B',
+        isl: '1024',
+        osl: '128',
+        batch_size: '8',
+        tp_size: '1',
+        moe_quant_mode: 'bfloat16',
+      });
+    expect(rowMoeRouting(row('silicon_concurrency=8; moe_distribution=balanced'))).toBe('balanced');
+    expect(rowMoeRouting(row('silicon_concurrency=8'))).toBeUndefined();
+    expect(() => rowMoeRouting(row('moe_distribution=zipf'))).toThrow(
+      /silicon_data_source moe_distribution=zipf must be one of random, balanced/,
+    );
+    // Eight tokens x top-8 over 128 experts: round-robin picks 64 experts, random ones about 50;
+    // the embedded torch MoE table holds both routings.
+    const report = await compareSiliconRows(
+      [
+        row('silicon_concurrency=8; cuda_graphs=on'),
+        { ...row('silicon_concurrency=8; moe_distribution=balanced'), id: 'balanced' },
+        { ...row('moe_distribution=zipf'), id: 'zipf' },
+      ],
+      { systems: new SystemRegistry(), mode: 'silicon', warn: () => {} },
+    );
+    const [random, balanced, zipf] = report.predictions;
+    expect(balanced!.metrics!.tpotMs).toBeGreaterThan(random!.metrics!.tpotMs * 1.03);
+    expect(zipf!.failure).toMatch(/moe_distribution=zipf/);
   });
 
   it('prices a recorded scheduler: prefill-first steps carry no decodes, so TPOT rises and TTFT falls', () => {
