@@ -3,6 +3,7 @@
 //   npx tsx scripts/device/make-serving-points.ts heavy > scripts/device/serving-heavy-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts prefill-first > scripts/device/serving-prefill-first-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts graphs > scripts/device/serving-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts heavy-graphs > scripts/device/serving-heavy-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
@@ -71,9 +72,10 @@ const SCHEDULERS: Record<string, readonly string[]> = {
 };
 
 const setName = process.argv[2] ?? 'base';
-const runs = SETS[setName];
+// '<set>-graphs': that set's runs with decode replayed from CUDA graphs.
+const runs = SETS[setName] ?? SETS[setName.replace(/-graphs$/, '')];
 if (!runs) {
-  process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')}\n`);
+  process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
 for (const [id, clients, isl, osl, waves] of runs) {
@@ -101,7 +103,7 @@ function writePoint(
     ctxTokens: CTX_TOKENS,
     seed: 1,
     ...(scheduler ? { scheduler } : {}),
-    ...(setName === 'graphs' ? { cudaGraphs: true } : {}),
+    ...(setName.endsWith('graphs') ? { cudaGraphs: true } : {}),
   };
   process.stdout.write(`${JSON.stringify(point)}\n`);
 }
