@@ -78,7 +78,6 @@ export function estimateBasis(ctx: DeploymentContext, perfData: string | undefin
   };
 }
 
-/** Options every predicting command takes. */
 /** The engine behaviour an estimate assumes: scheduler, prompt chunking, CUDA graphs. */
 export function describeEngine(ctx: DeploymentContext): string {
   const p = ctx.estimator.profile;
@@ -99,6 +98,7 @@ export function engineJson(ctx: DeploymentContext): {
   return { scheduler: p.scheduler, chunked_prefill: p.chunkedPrefill, cuda_graphs: p.cudaGraphs };
 }
 
+/** Options every predicting command takes. */
 export function addContextOptions(
   command: Command,
   defaults: { backend: string; allowAuto?: boolean },
