@@ -191,21 +191,22 @@ export function parseNonNegativeInt(flag: string, value: string | undefined, fal
   return n;
 }
 
-export function parseNumber(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+function parsedNumber(flag: string, value: string, positive: boolean): number {
   const n = Number(value);
-  if (!NUMBER_TEXT.test(value.trim()) || !Number.isFinite(n))
-    throw new UsageError(`${flag} must be a non-negative number, got '${value}'`);
+  if (!NUMBER_TEXT.test(value.trim()) || !Number.isFinite(n) || (positive && n <= 0))
+    throw new UsageError(
+      `${flag} must be a ${positive ? 'positive' : 'non-negative'} number, got '${value}'`,
+    );
   return n;
+}
+
+export function parseNumber(flag: string, value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : parsedNumber(flag, value, false);
 }
 
 /** A target or rate that must be above zero (latency targets, request rates). */
 export function parsePositiveNumber(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!NUMBER_TEXT.test(value.trim()) || !Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag} must be a positive number, got '${value}'`);
-  return n;
+  return value === undefined ? fallback : parsedNumber(flag, value, true);
 }
 
 /**

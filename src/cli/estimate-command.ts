@@ -64,36 +64,20 @@ interface EstimateFlags extends ContextFlags {
   detail?: boolean;
 }
 
+// Flags of one mode that another would silently ignore, by their option keys ('pTp' is --p-tp).
 const DISAGG_FLAGS = [
-  ['pTp', '--p-tp'],
-  ['pPp', '--p-pp'],
-  ['pDp', '--p-dp'],
-  ['pMoeTp', '--p-moe-tp'],
-  ['pMoeEp', '--p-moe-ep'],
-  ['pBatch', '--p-batch'],
-  ['pWorkers', '--p-workers'],
-  ['dTp', '--d-tp'],
-  ['dPp', '--d-pp'],
-  ['dDp', '--d-dp'],
-  ['dMoeTp', '--d-moe-tp'],
-  ['dMoeEp', '--d-moe-ep'],
-  ['dBatch', '--d-batch'],
-  ['dWorkers', '--d-workers'],
-] as const;
-const WORKER_FLAGS = [
-  ['tp', '--tp'],
-  ['pp', '--pp'],
-  ['dp', '--dp'],
-  ['moeTp', '--moe-tp'],
-  ['moeEp', '--moe-ep'],
-  ['batchSize', '--batch-size'],
-  ['ctxTokens', '--ctx-tokens'],
-] as const;
+  ...(['p', 'd'] as const).flatMap((r) =>
+    ['Tp', 'Pp', 'Dp', 'MoeTp', 'MoeEp', 'Batch', 'Workers'].map((f) => `${r}${f}`),
+  ),
+] as (keyof EstimateFlags)[];
+const WORKER_FLAGS: (keyof EstimateFlags)[] = ['tp', 'pp', 'dp', 'moeTp', 'moeEp', 'batchSize', 'ctxTokens'];
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** A flag of another mode would be silently ignored: say so instead. */
 function refuseOtherModeFlags(flags: EstimateFlags): void {
-  const given = (list: readonly (readonly [keyof EstimateFlags, string])[]) =>
-    list.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  const given = (keys: readonly (keyof EstimateFlags)[]) =>
+    keys.filter((key) => flags[key] !== undefined).map(flagName);
   if (flags.mode === 'disagg') {
     const stray = given(WORKER_FLAGS);
     if (stray.length > 0)

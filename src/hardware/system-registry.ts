@@ -69,18 +69,17 @@ export class SystemRegistry {
   }
 }
 
+/** Formats meant for low-precision tensor cores (the weight-only formats are W4A16 everywhere). */
+const LOW_PRECISION_MMA: ReadonlySet<Dtype> = new Set(['fp8', 'fp8_block', 'nvfp4', 'int8']);
+
 /**
- * Formats a GPU has no tensor cores for, which engines run weight-only (16-bit math on dequantised
- * weights) and `tensorFlopsPerS` prices so: worth a warning when a deployment uses one.
+ * A low-precision format the GPU has no tensor cores for, so `tensorFlopsPerS` prices it at the
+ * 16-bit rate, as engines run it there (weight-only): worth a warning when a deployment uses one.
  */
 export function weightOnlyOn(system: SystemSpec, dtype: Dtype): boolean {
-  const table = system.gpu.tensor_flops_per_s;
-  if (table[dtype] !== undefined) return false;
   return (
-    dtype === 'nvfp4' ||
-    dtype === 'fp8' ||
-    dtype === 'int8' ||
-    (dtype === 'fp8_block' && table['fp8'] === undefined)
+    LOW_PRECISION_MMA.has(dtype) &&
+    tensorFlopsPerS(system, dtype) === system.gpu.tensor_flops_per_s['bfloat16']
   );
 }
 

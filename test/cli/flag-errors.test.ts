@@ -134,6 +134,12 @@ describe('bad flags and files get one line and an exit code', () => {
       /^error: --clients: a static estimate runs one batch/m,
     ],
     [
+      'a context budget in a static estimate',
+      () => ['estimate', ...base(), '--mode', 'static', '--ctx-tokens', '4096'],
+      2,
+      /^error: --ctx-tokens: a static estimate prefills whole prompts/m,
+    ],
+    [
       'an expert-parallel flag on a dense model',
       () => ['estimate', ...base(), '--moe-ep', '2'],
       2,

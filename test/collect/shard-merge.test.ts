@@ -129,20 +129,21 @@ describe('collect shard manifests', () => {
     savePlanFile(plan, 'torch', smallPlan());
     const results = join(dir, 'results');
     const script = join(dir, 'job.sbatch');
-    const r = await runCli([
-      'collect',
-      'shard',
-      '--plan',
-      plan,
-      '--shards',
-      '3',
-      '--target',
-      'slurm',
-      '--results-dir',
-      results,
-      '--out',
-      script,
-    ]);
+    const slurm = (resultsDir: string, ...rest: string[]) =>
+      runCli([
+        'collect',
+        'shard',
+        '--plan',
+        plan,
+        '--shards',
+        '3',
+        '--target',
+        'slurm',
+        '--results-dir',
+        resultsDir,
+        ...rest,
+      ]);
+    const r = await slurm(results, '--out', script);
     expect(r.code).toBe(0);
     expect(readdirSync(join(results, 'logs'))).toEqual([]);
     const text = readFileSync(script, 'utf8');
@@ -150,18 +151,7 @@ describe('collect shard manifests', () => {
     expect(text).toContain(`--plan-file ${plan} `);
     const blocked = join(dir, 'a-file');
     writeFileSync(blocked, 'x');
-    const cannot = await runCli([
-      'collect',
-      'shard',
-      '--plan',
-      plan,
-      '--shards',
-      '3',
-      '--target',
-      'slurm',
-      '--results-dir',
-      blocked,
-    ]);
+    const cannot = await slurm(blocked);
     expect(cannot.code).toBe(0);
     expect(cannot.stderr).toMatch(
       /(^|\n)warning: cannot write .*a-file\/logs: .*; create .*a-file\/logs where the jobs run before sbatch/,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, InvalidInputError, UnknownNameError } from '../../src/common/index.js';
 import { loadHfConfig, loadModel, resolveQuant } from '../../src/models/index.js';
+import { LLAMA_3_1_8B_CONFIG } from '../helpers/hf-configs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'inferplan-hf-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -184,15 +185,8 @@ describe('config.json errors name the file and say what is wrong', () => {
   });
 
   it('rejects absurd dimensions with the field and the accepted range', () => {
-    const llama = {
-      architectures: ['LlamaForCausalLM'],
-      hidden_size: 4096,
-      num_hidden_layers: 32,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      intermediate_size: 14336,
-      vocab_size: 128256,
-    };
+    // Without head_dim, so hidden / heads is the head size the heads must divide.
+    const { head_dim: _headDim, ...llama } = LLAMA_3_1_8B_CONFIG;
     // 1e12 is an integer, so only an upper bound catches it (it planned as '1999689000 B total').
     fails(
       'huge-hidden',
