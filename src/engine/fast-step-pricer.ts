@@ -15,15 +15,14 @@ import {
   prefillStep,
   type StepShape,
 } from '../models/index.js';
-import type { OpQuery, PerfDatabase } from '../perfdb/index.js';
+import type { CommQuery, OpQuery, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
-import { launchProfile } from './step-latency.js';
 import { gridAbove, gridBelow, snapToGrid } from './token-grid.js';
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
 
 /** What the pricer takes from the backend profile. */
-export type PricerProfile = Pick<BackendProfile, 'sustainedComputeFactor' | 'eagerLaunchMs' | 'eagerGapMs'>;
+export type PricerProfile = Pick<BackendProfile, 'sustainedComputeFactor'>;
 
 const CTX_ATTENTION_KINDS = new Set<OpQuery['kind']>(['context_attention', 'context_mla']);
 const GEN_ATTENTION_KINDS = new Set<OpQuery['kind']>(['generation_attention', 'generation_mla']);
@@ -55,17 +54,13 @@ export class FastStepPricer {
   private readonly genParts = new Map<number, GenParts>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
-  private readonly launchCounts = new Map<
-    number,
-    { instances: number; eagerHostMs: number; eagerGpuGapMs?: number }
-  >();
   private readonly ctxAttnCache = new Map<number, number>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
+  private hopTemplate: readonly ModelOp[] | undefined;
+  private readonly hopCache = new Map<number, number>();
 
   private readonly computeFactor: number;
-  private readonly eagerLaunchMs: Readonly<Record<OpQuery['kind'], number>>;
-  private readonly eagerGapMs: Readonly<Record<OpQuery['kind'], number>> | undefined;
 
   constructor(
     parallel: ParallelConfig,
@@ -74,8 +69,6 @@ export class FastStepPricer {
     genTokensPerRequest: number,
     profile: PricerProfile,
   ) {
-    this.eagerLaunchMs = profile.eagerLaunchMs;
-    this.eagerGapMs = profile.eagerGapMs;
     this.parallel = parallel;
     this.db = db;
     this.decompose = decompose;
@@ -238,23 +231,28 @@ export class FastStepPricer {
     return this.attentionMs(this.genAttnCache, key, () => this.genPartsAt(requests).attention, { kvLen });
   }
 
-  /** Op instances and eager host launch time of a step with or without prefill and decode parts. */
-  launches(
-    hasCtx: boolean,
-    hasGen: boolean,
-  ): { instances: number; eagerHostMs: number; eagerGpuGapMs?: number } {
-    const key = (hasCtx ? 2 : 0) + (hasGen ? 1 : 0);
-    let value = this.launchCounts.get(key);
-    if (value === undefined) {
-      const step: StepShape = {
-        ...this.ctxStep(hasCtx ? 1 : 0, hasCtx ? 64 : 0),
-        genRequests: hasGen ? 1 : 0,
-        genKvLen: hasGen ? 64 : 0,
-      };
-      value = launchProfile(this.decompose(this.parallel, step), this.eagerLaunchMs, this.eagerGapMs);
-      this.launchCounts.set(key, value);
-    }
-    return value;
+  /**
+   * One pipeline hop (a stage's activations sent to the next) for a step of `tokens` tokens. The
+   * pricer leaves the hops out of stepMs: they are the only ops that depend on pp, so layouts
+   * differing only in pp share everything else (see StepEngine).
+   */
+  pipelineHopMs(tokens: number): number {
+    return this.interpolated(tokens, (n) => {
+      let v = this.hopCache.get(n);
+      if (v === undefined) {
+        // The hop of a two-stage layout at one token; its message grows with the tokens.
+        this.hopTemplate ??= this.decompose({ ...this.parallel, pp: 2 }, this.ctxStep(1, 1)).filter(
+          (op) => op.query.kind === 'comm' && op.query.op === 'p2p',
+        );
+        v = 0;
+        for (const op of this.hopTemplate) {
+          const q = op.query as CommQuery;
+          v += this.opMs({ ...q, messageElements: q.messageElements * n });
+        }
+        this.hopCache.set(n, v);
+      }
+      return v;
+    });
   }
 
   /** GPU time of one step, ms. */

@@ -46,6 +46,8 @@ export class StepEngine {
   readonly options: StepEngineOptions;
   /** One step timer (and its pricer's caches) per layout and decode tokens per request. */
   private readonly timers = new Map<string, (step: StepShape) => number>();
+  /** Step pricers by layout without pp (see pricer). */
+  private readonly pricers = new Map<string, FastStepPricer>();
 
   constructor(options: StepEngineOptions) {
     this.options = options;
@@ -98,20 +100,59 @@ export class StepEngine {
     return timer;
   }
 
+  /**
+   * The pricer of a layout's steps without its pipeline hops: layouts differing only in pp share
+   * it (and its caches), the hops being the only ops pp changes.
+   */
+  private pricer(parallel: ParallelConfig, genTokensPerRequest: number): FastStepPricer {
+    const stage: ParallelConfig = { ...parallel, pp: 1 };
+    const key = `${parallelKey(stage)}|${genTokensPerRequest}`;
+    let pricer = this.pricers.get(key);
+    if (!pricer) {
+      const { profile, db } = this.options;
+      pricer = new FastStepPricer(stage, db, (p, s) => this.ops(p, s), genTokensPerRequest, profile);
+      this.pricers.set(key, pricer);
+    }
+    return pricer;
+  }
+
   private newTimer(parallel: ParallelConfig, genTokensPerRequest: number): (step: StepShape) => number {
-    const { profile, db } = this.options;
-    const fast = new FastStepPricer(parallel, db, (p, s) => this.ops(p, s), genTokensPerRequest, profile);
+    const { profile } = this.options;
+    const fast = this.pricer(parallel, genTokensPerRequest);
     const { stepOverheadMs, graphGapMs, overlapsHostWork } = profile;
     const withHostWork = (ms: number) =>
       overlapsHostWork ? Math.max(ms, stepOverheadMs) : ms + stepOverheadMs;
     const hasLaunchCost = pricesLaunchCost(profile);
     const pp = parallel.pp;
+    // Op instances and eager launch costs of steps with / without prefill and decode parts.
+    const launchCounts: (ReturnType<typeof launchProfile> | undefined)[] = [];
+    const launches = (hasCtx: boolean, hasGen: boolean) => {
+      const key = (hasCtx ? 2 : 0) + (hasGen ? 1 : 0);
+      let value = launchCounts[key];
+      if (value === undefined) {
+        const step: StepShape = {
+          ctxRequests: hasCtx ? 1 : 0,
+          ctxTokens: hasCtx ? 64 : 0,
+          ctxPrefix: 0,
+          genRequests: hasGen ? 1 : 0,
+          genKvLen: hasGen ? 64 : 0,
+          genTokensPerRequest,
+        };
+        value = launchProfile(this.ops(parallel, step), profile.eagerLaunchMs, profile.eagerGapMs);
+        launchCounts[key] = value;
+      }
+      return value;
+    };
     return (step) => {
       const shape = microBatch(step, pp);
-      const gpuMs = fast.stepMs(shape);
+      let gpuMs = fast.stepMs(shape);
+      if (pp > 1) {
+        const tokens = shape.ctxRequests * shape.ctxTokens + shape.genRequests * shape.genTokensPerRequest;
+        gpuMs += (pp - 1) * fast.pipelineHopMs(tokens);
+      }
       if (!hasLaunchCost) return withHostWork(gpuMs);
       const hasCtx = shape.ctxRequests > 0;
-      const launch = fast.launches(hasCtx, shape.genRequests > 0);
+      const launch = launches(hasCtx, shape.genRequests > 0);
       const eager = hasCtx || !profile.cudaGraphs;
       return withHostWork(
         withLaunchCost(gpuMs, launch.instances, launch.eagerHostMs, eager, graphGapMs, launch.eagerGpuGapMs),

@@ -22,13 +22,24 @@ export const StepShapeSchema = z.object({
 /** ONE attention-DP rank's share of a forward step (ranks run in lockstep). */
 export type StepShape = Readonly<z.infer<typeof StepShapeSchema>>;
 
+const COUNT_FIELDS = ['ctxRequests', 'ctxTokens', 'ctxPrefix', 'genRequests', 'genKvLen'] as const;
+
+/**
+ * Checks a step by hand rather than through the schema: every decomposition runs it, and the
+ * search decomposes thousands of steps.
+ */
 export function validateStep(step: StepShape): StepShape {
-  const parsed = StepShapeSchema.safeParse(step);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidConfigError(`step shape field '${issue.path.join('.')}': ${issue.message}`);
+  for (const field of COUNT_FIELDS) {
+    const v = step[field];
+    if (!Number.isInteger(v) || v < 0) {
+      throw new InvalidConfigError(`step shape field '${field}': must be an integer >= 0, got ${v}`);
+    }
   }
-  return parsed.data;
+  const g = step.genTokensPerRequest;
+  if (!Number.isInteger(g) || g < 1) {
+    throw new InvalidConfigError(`step shape field 'genTokensPerRequest': must be an integer >= 1, got ${g}`);
+  }
+  return step;
 }
 
 /**

@@ -64,6 +64,41 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     expect(names(vllm)).not.toContain('residual_add');
   });
 
+  it('layouts differing only in pp share one pricer and still agree with the exact pricing', () => {
+    for (const backend of ['torch', 'vllm'] as const) {
+      const engine = engineFor('meta-llama/Llama-3.1-8B', backend);
+      // vLLM's per-step host cost is added by the timer only (not part of the op breakdown).
+      const hostMs = backendProfile(backend).stepOverheadMs;
+      for (const pp of [1, 2, 4]) {
+        const parallel = { ...dense, pp };
+        for (const step of steps) {
+          const exact = engine.stepLatency(parallel, step).totalMs;
+          // pp 1 priced first fills the shared caches; pp 2 and 4 must add their own hops.
+          const fast = engine.stepMs(parallel, step) - hostMs;
+          expect(Math.abs(fast - exact) / exact).toBeLessThan(0.03);
+        }
+      }
+      // The hops are what pp adds at the same micro-batch: a decode of 32 at pp 2 costs the pp 1
+      // decode of 16 plus one hop, and more hops cost more.
+      const decode = steps[1]!;
+      const half = { ...decode, genRequests: decode.genRequests / 2 };
+      const pp1Half = engine.stepMs(dense, half);
+      const pp2 = engine.stepMs({ ...dense, pp: 2 }, decode);
+      expect(pp2).toBeGreaterThan(pp1Half);
+      expect(engine.stepMs({ ...dense, pp: 4 }, { ...decode, genRequests: 128 })).toBeGreaterThan(pp2);
+    }
+  });
+
+  it('refuses a malformed step shape in one line naming the field', () => {
+    const engine = engineFor('meta-llama/Llama-3.1-8B');
+    expect(() => engine.stepLatency(dense, { ...steps[0]!, ctxTokens: -1 })).toThrow(
+      "step shape field 'ctxTokens': must be an integer >= 0, got -1",
+    );
+    expect(() => engine.stepLatency(dense, { ...steps[1]!, genTokensPerRequest: 0 })).toThrow(
+      "step shape field 'genTokensPerRequest'",
+    );
+  });
+
   it('pipeline parallelism prices a step at the micro-batch', () => {
     const engine = engineFor('meta-llama/Llama-3.1-8B');
     const pp1 = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
