@@ -232,13 +232,15 @@ export class FastStepPricer {
   }
 
   /**
-   * One pipeline hop (a stage's activations sent to the next) for a step of `tokens` tokens. The
-   * pricer leaves the hops out of stepMs: they are the only ops that depend on pp, so layouts
-   * differing only in pp share everything else (see StepEngine).
+   * One pipeline hop (a stage's activations sent to the next) for a step of `tokens` tokens over a
+   * link spanning `spanGpus` GPUs (2 inside an NVLink domain; two domains' worth across them, which
+   * prices the inter-node link). The pricer leaves the hops out of stepMs: they are the only ops
+   * that depend on pp, so layouts differing only in pp share everything else (see StepEngine).
    */
-  pipelineHopMs(tokens: number): number {
+  pipelineHopMs(tokens: number, spanGpus: number): number {
     return this.interpolated(tokens, (n) => {
-      let v = this.hopCache.get(n);
+      const key = n * 1_048_576 + spanGpus;
+      let v = this.hopCache.get(key);
       if (v === undefined) {
         // The hop of a two-stage layout at one token; its message grows with the tokens.
         this.hopTemplate ??= this.decompose({ ...this.parallel, pp: 2 }, this.ctxStep(1, 1)).filter(
@@ -247,9 +249,9 @@ export class FastStepPricer {
         v = 0;
         for (const op of this.hopTemplate) {
           const q = op.query as CommQuery;
-          v += this.opMs({ ...q, messageElements: q.messageElements * n });
+          v += this.opMs({ ...q, numGpus: spanGpus, messageElements: q.messageElements * n });
         }
-        this.hopCache.set(n, v);
+        this.hopCache.set(key, v);
       }
       return v;
     });

@@ -6,6 +6,7 @@ import {
   type ModelOp,
   type ModelSpec,
   type ParallelConfig,
+  pipelineHops,
   type QuantConfig,
   type StepShape,
 } from '../models/index.js';
@@ -49,8 +50,13 @@ export class StepEngine {
   /** Step pricers by layout without pp (see pricer). */
   private readonly pricers = new Map<string, FastStepPricer>();
 
+  /** GPUs one NVLink domain holds: pipeline hops between domains take the inter-node link. */
+  private readonly linkDomainGpus: number;
+
   constructor(options: StepEngineOptions) {
     this.options = options;
+    const node = options.system.node;
+    this.linkDomainGpus = node.gpus_per_nvlink_domain ?? node.gpus_per_node;
   }
 
   /** The ops the engine actually runs for a step: fused elementwise ops removed. */
@@ -60,6 +66,7 @@ export class StepEngine {
       lmHead: profile.lmHead,
       fusedNormQuant: profile.fusesNormQuant,
       fuseSharedExpert: profile.fusesSharedExpert,
+      gpusPerLinkDomain: this.linkDomainGpus,
       ...(moeDistribution ? { moeDistribution } : {}),
     });
     const fused = profile.fusedElementwise;
@@ -124,6 +131,8 @@ export class StepEngine {
       overlapsHostWork ? Math.max(ms, stepOverheadMs) : ms + stepOverheadMs;
     const hasLaunchCost = pricesLaunchCost(profile);
     const pp = parallel.pp;
+    const hops = pipelineHops(parallel, this.linkDomainGpus);
+    const crossSpan = 2 * this.linkDomainGpus;
     // Op instances and eager launch costs of steps with / without prefill and decode parts.
     const launchCounts: (ReturnType<typeof launchProfile> | undefined)[] = [];
     const launches = (hasCtx: boolean, hasGen: boolean) => {
@@ -148,7 +157,8 @@ export class StepEngine {
       let gpuMs = fast.stepMs(shape);
       if (pp > 1) {
         const tokens = shape.ctxRequests * shape.ctxTokens + shape.genRequests * shape.genTokensPerRequest;
-        gpuMs += (pp - 1) * fast.pipelineHopMs(tokens);
+        if (hops.inDomain > 0) gpuMs += hops.inDomain * fast.pipelineHopMs(tokens, 2);
+        if (hops.crossDomain > 0) gpuMs += hops.crossDomain * fast.pipelineHopMs(tokens, crossSpan);
       }
       if (!hasLaunchCost) return withHostWork(gpuMs);
       const hasCtx = shape.ctxRequests > 0;

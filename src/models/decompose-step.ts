@@ -5,7 +5,7 @@
 import type { Dtype } from '../common/index.js';
 import type { CommOp, ElementwiseOp, MoeRouting, OpQuery } from '../perfdb/index.js';
 import type { ModelSpec, QuantConfig } from './model-spec.js';
-import { type ParallelConfig, validateParallel } from './parallel-config.js';
+import { type ParallelConfig, pipelineHops, validateParallel } from './parallel-config.js';
 import { type StepShape, validateStep } from './step-shape.js';
 
 export const OP_ROLES = ['compute', 'attention', 'comm', 'elementwise'] as const;
@@ -48,6 +48,11 @@ export interface DecomposeOptions {
    * GPUs: 256 routed experts, no expert parallelism). See sharedExpertFusable.
    */
   readonly fuseSharedExpert?: boolean;
+  /**
+   * GPUs one NVLink domain holds (a node on HGX systems): pipeline hops between domains are
+   * priced on the inter-node link. Unset: every hop stays inside one domain.
+   */
+  readonly gpusPerLinkDomain?: number;
 }
 
 /** GEMM formats that quantise the activation as well as the weights. */
@@ -367,6 +372,10 @@ export function decomposeStep(
   if (vocabParallel) {
     list.comm('lm_head_all_gather', 1 + mtpLayers, 'all_gather', ACT, parallel.tp, lmRows * model.vocabSize);
   }
-  list.comm('pipeline_p2p', parallel.pp - 1, 'p2p', ACT, 2, x * h);
+  // A p2p op's numGpus is the span its link serves: 2 inside a domain, two domains across them.
+  const domain = options.gpusPerLinkDomain;
+  const hops = domain ? pipelineHops(parallel, domain) : { inDomain: parallel.pp - 1, crossDomain: 0 };
+  list.comm('pipeline_p2p', hops.inDomain, 'p2p', ACT, 2, x * h);
+  if (domain) list.comm('pipeline_p2p_cross_node', hops.crossDomain, 'p2p', ACT, 2 * domain, x * h);
   return list.ops;
 }

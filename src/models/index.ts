@@ -25,7 +25,13 @@ export {
   QuantConfigSchema,
   type UnsupportedEntry,
 } from './model-spec.js';
-export { gpusPerWorker, layersPerStage, type ParallelConfig, validateParallel } from './parallel-config.js';
+export {
+  gpusPerWorker,
+  layersPerStage,
+  type ParallelConfig,
+  pipelineHops,
+  validateParallel,
+} from './parallel-config.js';
 export {
   BF16_QUANT,
   describeQuant,

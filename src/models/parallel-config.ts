@@ -105,6 +105,29 @@ export function validateParallel(model: ModelSpec, parallel: ParallelConfig): vo
 }
 
 /**
+ * Pipeline hops (stage s - 1 sending its activations to stage s) inside one NVLink domain and
+ * across domains, with the stages laid out in order on domains of `gpusPerDomain` GPUs: a stage
+ * holds tp x attentionDp GPUs and rank i of one stage sends to rank i of the next. A hop where any
+ * rank's pair straddles two domains runs at the slower link.
+ */
+export function pipelineHops(
+  parallel: ParallelConfig,
+  gpusPerDomain: number,
+): { readonly inDomain: number; readonly crossDomain: number } {
+  const stage = parallel.tp * parallel.attentionDp;
+  let crossDomain = 0;
+  for (let s = 1; s < parallel.pp; s++) {
+    for (let i = 0; i < stage; i++) {
+      if (Math.floor(((s - 1) * stage + i) / gpusPerDomain) !== Math.floor((s * stage + i) / gpusPerDomain)) {
+        crossDomain++;
+        break;
+      }
+    }
+  }
+  return { inDomain: Math.max(0, parallel.pp - 1 - crossDomain), crossDomain };
+}
+
+/**
  * Decoder layers per pipeline stage. Uneven splits give the extra layers to the earliest stages
  * (the last stage also holds the lm head, so this evens out the memory).
  */

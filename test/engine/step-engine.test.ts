@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backendProfile, StepEngine } from '../../src/engine/index.js';
 import { SystemRegistry } from '../../src/hardware/index.js';
 import { loadModel, resolveQuant, type StepShape } from '../../src/models/index.js';
+import type { OpQuery } from '../../src/perfdb/index.js';
 import { formulaDatabase } from '../helpers/formula-database.js';
 
 const system = new SystemRegistry().get('h200_sxm');
@@ -86,6 +87,39 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
       const pp2 = engine.stepMs({ ...dense, pp: 2 }, decode);
       expect(pp2).toBeGreaterThan(pp1Half);
       expect(engine.stepMs({ ...dense, pp: 4 }, { ...decode, genRequests: 128 })).toBeGreaterThan(pp2);
+    }
+  });
+
+  it('prices pipeline hops between nodes apart, in the breakdown and the fast pricer alike', () => {
+    // A database where a hop between nodes costs a visible 5 ms (the formula one ignores links).
+    const formula = formulaDatabase();
+    const db = {
+      ...formula,
+      query: (op: OpQuery) =>
+        op.kind === 'comm' && op.op === 'p2p' && op.numGpus > 8
+          ? { ...formula.query(op), latencyMs: 5 }
+          : formula.query(op),
+    };
+    const model = loadModel('meta-llama/Llama-3.1-8B');
+    const quant = resolveQuant(model, system.gpu.sm_version);
+    const engine = new StepEngine({ model, system, db, quant, profile: backendProfile('vllm') });
+    const prefill = { ...steps[0]!, ctxTokens: 8192 };
+    const names = (parallel: typeof dense) => engine.stepLatency(parallel, prefill).ops.map((op) => op.name);
+    // tp 4 x pp 2 fits one 8-GPU H200 node; tp 8 x pp 2 puts each stage on its own node.
+    const inNode = { ...dense, tp: 4, moeTp: 4, pp: 2 };
+    const acrossNodes = { ...dense, tp: 8, moeTp: 8, pp: 2 };
+    expect(names(inNode)).toContain('pipeline_p2p');
+    expect(names(inNode)).not.toContain('pipeline_p2p_cross_node');
+    expect(names(acrossNodes)).toContain('pipeline_p2p_cross_node');
+    expect(names(acrossNodes)).not.toContain('pipeline_p2p');
+    const crossMs = (parallel: typeof dense) =>
+      engine.stepLatency(parallel, prefill).ops.find((op) => op.name === 'pipeline_p2p_cross_node')?.totalMs;
+    expect(crossMs(acrossNodes)).toBe(5);
+    expect(crossMs({ ...acrossNodes, pp: 4 })).toBe(15);
+    const hostMs = backendProfile('vllm').stepOverheadMs;
+    for (const parallel of [inNode, acrossNodes, { ...acrossNodes, pp: 4 }]) {
+      const exact = engine.stepLatency(parallel, prefill).totalMs;
+      expect(Math.abs(engine.stepMs(parallel, prefill) - hostMs - exact) / exact).toBeLessThan(0.03);
     }
   });
 

@@ -131,6 +131,15 @@ describe('decomposeStep: dense (Llama-3.1-8B)', () => {
     expect(op(ops, 'pipeline_p2p')).toMatchObject({ count: 3 });
     expect(op(ops, 'pipeline_p2p').query).toMatchObject({ op: 'p2p', messageElements: 2000 * 4096 });
     expect(gemm(ops, 'lm_head').n).toBe(128256 / 2);
+    // On 8-GPU nodes, tp 2 x pp 4 fills one node: no hop leaves it. tp 4 x pp 4 spans two nodes
+    // and its middle hop crosses, over a link spanning both nodes.
+    const oneNode = decomposeStep(llama, par(2, { pp: 4 }), BF16, prefill, { gpusPerLinkDomain: 8 });
+    expect(op(oneNode, 'pipeline_p2p')).toMatchObject({ count: 3 });
+    expect(names(oneNode)).not.toContain('pipeline_p2p_cross_node');
+    const twoNodes = decomposeStep(llama, par(4, { pp: 4 }), BF16, prefill, { gpusPerLinkDomain: 8 });
+    expect(op(twoNodes, 'pipeline_p2p')).toMatchObject({ count: 2 });
+    expect(op(twoNodes, 'pipeline_p2p_cross_node')).toMatchObject({ count: 1 });
+    expect(op(twoNodes, 'pipeline_p2p_cross_node').query).toMatchObject({ op: 'p2p', numGpus: 16 });
     expect(op(ops, 'lm_head_all_gather').query).toMatchObject({ op: 'all_gather', numGpus: 2 });
   });
 

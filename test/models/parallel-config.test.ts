@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/common/index.js';
-import { layersPerStage, loadModel, type ParallelConfig, validateParallel } from '../../src/models/index.js';
+import {
+  layersPerStage,
+  loadModel,
+  type ParallelConfig,
+  pipelineHops,
+  validateParallel,
+} from '../../src/models/index.js';
 
 function layout(extra: Partial<ParallelConfig>): ParallelConfig {
   return { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1, ...extra };
@@ -99,5 +105,29 @@ describe('layersPerStage', () => {
   it('gives the extra layers to the first stages', () => {
     expect(layersPerStage(loadModel('deepseek-ai/DeepSeek-V3'), 4)).toEqual([16, 15, 15, 15]);
     expect(layersPerStage(loadModel('meta-llama/Llama-3.1-8B'), 2)).toEqual([16, 16]);
+  });
+});
+
+describe('pipelineHops', () => {
+  const layout = (tp: number, pp: number, attentionDp = 1): ParallelConfig => ({
+    tp,
+    pp,
+    attentionDp,
+    moeTp: tp,
+    moeEp: 1,
+  });
+  it('counts the hops whose stages sit in different NVLink domains', () => {
+    // Stages of a whole node each: every hop leaves the node.
+    expect(pipelineHops(layout(8, 4), 8)).toEqual({ inDomain: 0, crossDomain: 3 });
+    // Two stages per node: only the hop from stage 1 to stage 2 crosses.
+    expect(pipelineHops(layout(4, 4), 8)).toEqual({ inDomain: 2, crossDomain: 1 });
+    // Attention-DP ranks widen a stage like tp does.
+    expect(pipelineHops(layout(2, 4, 2), 8)).toEqual({ inDomain: 2, crossDomain: 1 });
+    // Stages that do not tile the node: stage 1 (GPUs 3-5) to stage 2 (6-8) straddles it.
+    expect(pipelineHops(layout(3, 3), 8)).toEqual({ inDomain: 1, crossDomain: 1 });
+    // One node, or one 72-GPU NVLink domain: nothing crosses.
+    expect(pipelineHops(layout(2, 4), 8)).toEqual({ inDomain: 3, crossDomain: 0 });
+    expect(pipelineHops(layout(8, 8), 72)).toEqual({ inDomain: 7, crossDomain: 0 });
+    expect(pipelineHops(layout(8, 1), 8)).toEqual({ inDomain: 0, crossDomain: 0 });
   });
 });

@@ -285,6 +285,15 @@ describe('interpolation, SOL and database modes', () => {
       messageElements: 1e6,
     });
     expect(p2p.latencyMs).toBeCloseTo(0.01 + (2e6 / 450e9) * 1e3, 12);
+    // A hop between two 8-GPU nodes (its link spans 16 GPUs) moves the bytes at the inter-node rate.
+    const crossNode = silicon.query({
+      kind: 'comm',
+      op: 'p2p',
+      dtype: 'bfloat16',
+      numGpus: 16,
+      messageElements: 1e6,
+    });
+    expect(crossNode.latencyMs).toBeCloseTo(0.01 + (2e6 / 50e9) * 1e3, 12);
     expect(
       silicon.query({ kind: 'comm', op: 'all_reduce', dtype: 'bfloat16', numGpus: 1, messageElements: 10 })
         .latencyMs,
