@@ -43,7 +43,7 @@ export function registerCollectCommand(program: Command, globals: () => GlobalOp
     .option('--seed <n>', 'seed for --shuffle and --smoke', '1')
     .option(
       '--case-filter <s>',
-      "only cases whose params contain every comma-separated part, e.g. 'n=4096,k=4096'",
+      "only cases whose params equal every comma-separated name=value, e.g. 'n=4096,k=4096'",
     )
     .option('--plan-only', 'print the case plan (counts per op, estimated duration) and exit', false)
     .option('--model <id>', 'model-driven plan: only shapes this model needs (repeatable)', collectList)

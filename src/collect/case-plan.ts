@@ -49,11 +49,31 @@ function ncclGpuCounts(gpuCount: number): number[] {
   return out;
 }
 
-function matchesFilter(params: CaseParams, filter: string): boolean {
-  const text = Object.entries(params)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return filter.split(',').every((part) => text.includes(part.trim()));
+/** --case-filter's `name=value` parts (empty parts, e.g. a trailing comma, are ignored). */
+function parseCaseFilter(filter: string): { readonly name: string; readonly value: string }[] {
+  return filter
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq > 0 ? part.slice(0, eq).trim() : '';
+      const value = eq > 0 ? part.slice(eq + 1).trim() : '';
+      if (name === '' || value === '') {
+        throw new UsageError(`--case-filter part '${part}' is not name=value (e.g. 'n=4096,gemm_dtype=fp8')`);
+      }
+      return { name, value };
+    });
+}
+
+/** Whether a case has every filtered parameter at exactly that value (numbers compared as numbers). */
+function matchesFilter(params: CaseParams, parts: readonly { name: string; value: string }[]): boolean {
+  return parts.every(({ name, value }) => {
+    const actual = params[name];
+    if (actual === undefined) return false;
+    if (typeof actual === 'number') return Number(value) === actual;
+    return String(actual) === value;
+  });
 }
 
 /**
@@ -73,6 +93,7 @@ export function buildPlan(options: PlanOptions): OpPlan[] {
           onImpossible: (layout) => impossible.push(layout),
         })
       : undefined;
+  const filterParts = options.caseFilter ? parseCaseFilter(options.caseFilter) : undefined;
   let candidates = 0;
   const parameterNames = new Set<string>();
   const plans = options.ops.map((op) => {
@@ -83,7 +104,7 @@ export function buildPlan(options: PlanOptions): OpPlan[] {
     if (op === 'nccl') params = params.filter((p) => Number(p['num_gpus']) <= options.gpuCount);
     candidates += params.length;
     for (const p of params) for (const name of Object.keys(p)) parameterNames.add(name);
-    if (options.caseFilter) params = params.filter((p) => matchesFilter(p, options.caseFilter as string));
+    if (filterParts) params = params.filter((p) => matchesFilter(p, filterParts));
     if (options.shuffle || options.smoke) params = shuffled(params, options.seed);
     if (options.smoke) params = params.slice(0, SMOKE_CASES_PER_OP);
     if (options.limit !== undefined) params = params.slice(0, options.limit);

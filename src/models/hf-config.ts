@@ -108,10 +108,29 @@ export function specFromHfConfig(raw: unknown, where: string, id: string, hfQuan
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(`${where}: derived field '${issue.path.join('.')}': ${issue.message}`);
+    const field = issue.path.join('.');
+    const key = CONFIG_KEY_OF_FIELD[field];
+    throw new InvalidInputError(
+      key ? `${where}: ${key}: ${issue.message}` : `${where}: derived field '${field}': ${issue.message}`,
+    );
   }
   return parsed.data;
 }
+
+/** The config.json keys behind the spec fields a checkpoint's numbers most often break. */
+const CONFIG_KEY_OF_FIELD: Readonly<Record<string, string>> = {
+  hiddenSize: 'hidden_size',
+  numLayers: 'num_hidden_layers',
+  numHeads: 'num_attention_heads',
+  numKvHeads: 'num_key_value_heads',
+  headDim: 'head_dim',
+  interSize: 'intermediate_size',
+  vocabSize: 'vocab_size',
+  'moe.topk': 'num_experts_per_tok',
+  'moe.numExperts': 'the expert count (num_experts / num_local_experts / n_routed_experts)',
+  'moe.firstDenseLayers': 'first_k_dense_replace',
+  'slidingWindow.layerTypes': 'layer_types',
+};
 
 /** Load a checkpoint description from a directory holding config.json or a config file path. */
 export function loadHfConfig(dirOrFile: string, id?: string): ModelSpec {

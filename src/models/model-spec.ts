@@ -111,7 +111,11 @@ export const ModelSpecSchema = z
       });
     }
     if (spec.moe && spec.moe.firstDenseLayers > spec.numLayers) {
-      ctx.addIssue({ code: 'custom', path: ['moe', 'firstDenseLayers'], message: 'exceeds numLayers' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moe', 'firstDenseLayers'],
+        message: `${spec.moe.firstDenseLayers} exceeds the ${spec.numLayers} layers`,
+      });
     }
     if (spec.numHeads % spec.numKvHeads !== 0) {
       ctx.addIssue({

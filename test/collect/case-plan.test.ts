@@ -43,6 +43,21 @@ describe('case plans', () => {
     }
   });
 
+  it('matches --case-filter values exactly, not as substrings', () => {
+    // 'n=4096' must not pick n=40960 nor the n inside another name; 'm=4096.0' is the number 4096.
+    const plan = buildPlan({ ...base, ops: ['gemm'], caseFilter: 'n=4096' })[0]?.cases ?? [];
+    expect(plan.length).toBeGreaterThan(0);
+    expect(new Set(plan.map((c) => c.params['n']))).toEqual(new Set([4096]));
+    const decimal = buildPlan({ ...base, ops: ['gemm'], caseFilter: 'm=4096.0' })[0]?.cases ?? [];
+    expect(new Set(decimal.map((c) => c.params['m']))).toEqual(new Set([4096]));
+    expect(() => buildPlan({ ...base, ops: ['gemm'], caseFilter: 'gemm_dtype=fp' })).toThrow(
+      "--case-filter 'gemm_dtype=fp' matched none",
+    );
+    expect(() => buildPlan({ ...base, ops: ['gemm'], caseFilter: 'fp8' })).toThrow(
+      "--case-filter part 'fp8' is not name=value",
+    );
+  });
+
   it('plans nccl only up to the GPUs the campaign owns', () => {
     expect(buildPlan({ ...base, ops: ['gemm', 'nccl'] })[1]?.cases).toHaveLength(0);
     expect(() => buildPlan({ ...base, ops: ['nccl'] })).toThrow(

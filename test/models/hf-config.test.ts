@@ -232,7 +232,7 @@ describe('config.json errors name the file and say what is wrong', () => {
     fails(
       'topk-over-experts',
       { ...qwenMoe, num_experts: 4, num_experts_per_tok: 8 },
-      /derived field 'moe\.topk': 8 exceeds the 4 experts$/,
+      /topk-over-experts\/config\.json: num_experts_per_tok: 8 exceeds the 4 experts$/,
     );
     // The bounds sit far above real checkpoints: Llama-3.1-405B's dimensions still load.
     const big = loadModel(
@@ -248,16 +248,21 @@ describe('config.json errors name the file and say what is wrong', () => {
     expect(big.hiddenSize).toBe(16384);
   });
 
-  it('checks the derived spec and names the derived field', () => {
+  it('checks the derived spec and names the config key behind the field', () => {
     fails(
       'deepseek-too-dense',
       { ...tinyDeepseek, first_k_dense_replace: 7 },
-      /deepseek-too-dense\/config\.json: derived field 'moe\.firstDenseLayers': exceeds numLayers$/,
+      /deepseek-too-dense\/config\.json: first_k_dense_replace: 7 exceeds the 6 layers$/,
     );
     fails(
       'gpt-oss-short-types',
       { ...gptOss, layer_types: ['full_attention'] },
-      /derived field 'slidingWindow\.layerTypes': has 1 entries but the model has 2 layers$/,
+      /gpt-oss-short-types\/config\.json: layer_types: has 1 entries but the model has 2 layers$/,
+    );
+    fails(
+      'kv-heads-uneven',
+      { ...LLAMA_3_1_8B_CONFIG, num_key_value_heads: 5 },
+      /kv-heads-uneven\/config\.json: num_key_value_heads: 5 does not divide 32 heads$/,
     );
   });
 
