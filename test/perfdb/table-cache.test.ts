@@ -70,4 +70,20 @@ describe('perf table cache', () => {
     await loadTableFile(other, 'gemm', 'csv');
     expect(readdirSync(cache)).toHaveLength(1);
   });
+
+  it('loads the table when the cache cannot be written (a file where its folder should be)', async () => {
+    // Root ignores permission bits, so an unwritable cache is a path under a plain file.
+    const blocker = join(tempDir('cache-'), 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    process.env['INFERPLAN_CACHE'] = 'on';
+    process.env['INFERPLAN_CACHE_DIR'] = join(blocker, 'cache');
+    const file = join(tempDir(), 'gemm_perf.parquet');
+    writeParquet(file, gemmRows());
+    const table = await loadTableFile(file, 'gemm', 'parquet');
+    delete process.env['INFERPLAN_CACHE_DIR'];
+    process.env['INFERPLAN_CACHE'] = 'off';
+    const direct = await loadTableFile(file, 'gemm', 'parquet');
+    expect(latencies(table)).toEqual(latencies(direct));
+    expect(readFileSync(blocker, 'utf8')).toBe('x');
+  });
 });
