@@ -30,28 +30,40 @@ export function loadSystemFile(path: string): SystemSpec {
   return parsed.data;
 }
 
-function loadDir(dir: string, into: Map<string, SystemSpec>): void {
+function checkDir(dir: string): void {
   if (!existsSync(dir)) throw new InvalidInputError(`systems directory '${dir}' does not exist`);
   if (!statSync(dir).isDirectory()) {
     throw new InvalidInputError(
       `systems directory '${dir}' is a file; pass the folder that holds the system YAML files`,
     );
   }
-  for (const file of readdirSync(dir).sort()) {
-    if (/\.ya?ml$/.test(file)) {
-      const spec = loadSystemFile(join(dir, file));
-      into.set(spec.name, spec);
-    }
-  }
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .filter((file) => /\.ya?ml$/.test(file));
 }
 
 /** Every known system: shipped ones, then each extra directory (later ones override by name). */
 export class SystemRegistry {
-  private readonly systems = new Map<string, SystemSpec>();
+  /** A parsed spec, or the path of a shipped file not parsed yet (its name is its file name). */
+  private readonly systems = new Map<string, SystemSpec | string>();
 
   constructor(extraDirs: readonly string[] = []) {
-    loadDir(SHIPPED_SYSTEMS_DIR, this.systems);
-    for (const dir of extraDirs) loadDir(dir, this.systems);
+    // Shipped files are parsed when asked for (a command uses one or two of them; tests check
+    // every one); a user's folder is checked whole up front, so a broken file is found at once.
+    checkDir(SHIPPED_SYSTEMS_DIR);
+    for (const file of yamlFiles(SHIPPED_SYSTEMS_DIR)) {
+      this.systems.set(file.replace(/\.ya?ml$/, ''), join(SHIPPED_SYSTEMS_DIR, file));
+    }
+    for (const dir of extraDirs) {
+      checkDir(dir);
+      for (const file of yamlFiles(dir)) {
+        const spec = loadSystemFile(join(dir, file));
+        this.systems.set(spec.name, spec);
+      }
+    }
   }
 
   names(): string[] {
@@ -59,12 +71,17 @@ export class SystemRegistry {
   }
 
   list(): SystemSpec[] {
-    return this.names().map((n) => this.systems.get(n)!);
+    return this.names().map((n) => this.get(n));
   }
 
   get(name: string): SystemSpec {
-    const spec = this.systems.get(name);
-    if (!spec) throw new UnknownNameError('system', name, this.names(), 'add one with --systems-dir DIR');
+    const entry = this.systems.get(name);
+    if (entry === undefined) {
+      throw new UnknownNameError('system', name, this.names(), 'add one with --systems-dir DIR');
+    }
+    if (typeof entry !== 'string') return entry;
+    const spec = loadSystemFile(entry);
+    this.systems.set(name, spec);
     return spec;
   }
 }
