@@ -6,6 +6,7 @@
 //   lm head over the rows that need logits                        L(rows)
 //   prefill attention                                             Actx(requests, tokens, prefix)
 //   decode attention                                              Agen(requests, kv)
+//   one pipeline hop (added by the caller, once per hop)          P(x, link)
 // Summed they equal pricing the whole decomposition (up to the token bucketing below), but the
 // caches stay small, so a scheduler simulation of thousands of steps costs milliseconds.
 import {
