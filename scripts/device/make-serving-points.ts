@@ -4,6 +4,7 @@
 //   npx tsx scripts/device/make-serving-points.ts prefill-first > scripts/device/serving-prefill-first-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts graphs > scripts/device/serving-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts heavy-graphs > scripts/device/serving-heavy-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts holdout-graphs > scripts/device/serving-holdout-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
@@ -63,6 +64,16 @@ const SETS: Record<string, readonly Run[]> = {
     ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 128, 10],
     ['meta-llama/Llama-3.1-8B-Instruct', 16, 4096, 128, 10],
     ['Qwen/Qwen3-32B', 48, 1024, 128, 10],
+  ],
+  // Held out (twelfth session): models and points no earlier run or modelling change used, their
+  // predictions fixed by the commit that added this set, before the runs. Decode from CUDA graphs.
+  holdout: [
+    ['Qwen/Qwen3-8B', 16, 2048, 256, 6],
+    ['mistralai/Mixtral-8x7B-v0.1', 12, 1024, 256, 5],
+    ['Qwen/Qwen3-30B-A3B', 16, 2048, 256, 5],
+    ['Qwen/Qwen3-14B', 24, 1536, 384, 4],
+    ['meta-llama/Llama-3.1-8B-Instruct', 48, 3000, 200, 5],
+    ['Qwen/Qwen3-32B', 24, 3000, 300, 3],
   ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
