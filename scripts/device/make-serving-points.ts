@@ -5,15 +5,16 @@
 //   npx tsx scripts/device/make-serving-points.ts graphs > scripts/device/serving-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts heavy-graphs > scripts/device/serving-heavy-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout-graphs > scripts/device/serving-holdout-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts holdout2-graphs > scripts/device/serving-holdout2-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
 
 const LENGTH_RATIO = 0.8;
 const CTX_TOKENS = 8192;
-// [catalog id, clients, isl, osl, waves]. Cheapest first in each set: a run cut short by the
-// device call's time limit keeps the most points.
-type Run = readonly [string, number, number, number, number];
+// [catalog id, clients, isl, osl, waves, scheduler?]. Cheapest first in each set: a run cut short
+// by the device call's time limit keeps the most points. A run's own scheduler overrides its set's.
+type Run = readonly [string, number, number, number, number, string?];
 const SETS: Record<string, readonly Run[]> = {
   // Low to high load, short and long prompts.
   base: [
@@ -75,6 +76,17 @@ const SETS: Record<string, readonly Run[]> = {
     ['meta-llama/Llama-3.1-8B-Instruct', 48, 3000, 200, 5],
     ['Qwen/Qwen3-32B', 24, 3000, 300, 3],
   ],
+  // A second held-out set (twelfth session, committed before its run like the first): heavier
+  // loads (48-128 clients), a long prompt at low load, and SGLang's prefill-first scheduler on
+  // three of them.
+  holdout2: [
+    ['Qwen/Qwen3-8B', 96, 1024, 256, 3, 'prefill-first'],
+    ['meta-llama/Llama-3.1-8B-Instruct', 128, 2048, 256, 2],
+    ['Qwen/Qwen3-14B', 64, 2048, 128, 3],
+    ['mistralai/Mixtral-8x7B-v0.1', 48, 2048, 256, 2, 'prefill-first'],
+    ['Qwen/Qwen3-30B-A3B', 64, 1024, 512, 2, 'prefill-first'],
+    ['Qwen/Qwen3-32B', 8, 6000, 200, 4],
+  ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
 const SCHEDULERS: Record<string, readonly string[]> = {
@@ -89,9 +101,10 @@ if (!runs) {
   process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
-for (const [id, clients, isl, osl, waves] of runs) {
+for (const [id, clients, isl, osl, waves, own] of runs) {
   const shape = modelShapeOf(loadModel(id));
-  for (const scheduler of SCHEDULERS[setName] ?? [undefined]) writePoint(shape, id, clients, isl, osl, waves, scheduler);
+  const schedulers = own ? [own] : (SCHEDULERS[setName] ?? [undefined]);
+  for (const scheduler of schedulers) writePoint(shape, id, clients, isl, osl, waves, scheduler);
 }
 
 function writePoint(
