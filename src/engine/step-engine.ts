@@ -9,6 +9,7 @@ import {
   pipelineHops,
   type QuantConfig,
   type StepShape,
+  validateParallel,
 } from '../models/index.js';
 import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
 import { type BackendProfile, pricesLaunchCost } from './backend-profile.js';
@@ -124,7 +125,9 @@ export class StepEngine {
   }
 
   private newTimer(parallel: ParallelConfig, genTokensPerRequest: number): (step: StepShape) => number {
-    const { profile } = this.options;
+    const { profile, model } = this.options;
+    // The shared pricer decomposes at pp 1: the layout itself (its pp) is checked here.
+    validateParallel(model, parallel);
     const fast = this.pricer(parallel, genTokensPerRequest);
     const { stepOverheadMs, graphGapMs, overlapsHostWork } = profile;
     const withHostWork = (ms: number) =>

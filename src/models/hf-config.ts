@@ -126,7 +126,7 @@ const CONFIG_KEY_OF_FIELD: Readonly<Record<string, string>> = {
   headDim: 'head_dim',
   interSize: 'intermediate_size',
   vocabSize: 'vocab_size',
-  'moe.topk': 'num_experts_per_tok',
+  'moe.topk': 'the experts per token (num_experts_per_tok / experts_per_token)',
   'moe.numExperts': 'the expert count (num_experts / num_local_experts / n_routed_experts)',
   'moe.firstDenseLayers': 'first_k_dense_replace',
   'slidingWindow.layerTypes': 'layer_types',

@@ -79,14 +79,19 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
           expect(Math.abs(fast - exact) / exact).toBeLessThan(0.03);
         }
       }
-      // The hops are what pp adds at the same micro-batch: a decode of 32 at pp 2 costs the pp 1
-      // decode of 16 plus one hop, and more hops cost more.
+      // The hops are what pp adds at the same micro-batch: a decode of 64 at pp 2 costs the pp 1
+      // decode of 32 plus the one hop the breakdown prices (plus one graph gap on torch).
       const decode = steps[1]!;
       const half = { ...decode, genRequests: decode.genRequests / 2 };
-      const pp1Half = engine.stepMs(dense, half);
-      const pp2 = engine.stepMs({ ...dense, pp: 2 }, decode);
-      expect(pp2).toBeGreaterThan(pp1Half);
-      expect(engine.stepMs({ ...dense, pp: 4 }, { ...decode, genRequests: 128 })).toBeGreaterThan(pp2);
+      const hopMs = engine
+        .stepLatency({ ...dense, pp: 2 }, decode)
+        .ops.find((op) => op.name === 'pipeline_p2p')!.totalMs;
+      expect(hopMs).toBeGreaterThan(0);
+      const gapMs = backend === 'torch' ? backendProfile('torch').graphGapMs : 0;
+      expect(engine.stepMs({ ...dense, pp: 2 }, decode) - engine.stepMs(dense, half)).toBeCloseTo(
+        hopMs + gapMs,
+        9,
+      );
     }
   });
 
@@ -120,6 +125,14 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     for (const parallel of [inNode, acrossNodes, { ...acrossNodes, pp: 4 }]) {
       const exact = engine.stepLatency(parallel, prefill).totalMs;
       expect(Math.abs(engine.stepMs(parallel, prefill) - hostMs - exact) / exact).toBeLessThan(0.03);
+    }
+  });
+
+  it('checks the layout when a step timer is made, whatever pricer it shares', () => {
+    for (const backend of ['torch', 'vllm'] as const) {
+      const engine = engineFor('meta-llama/Llama-3.1-8B', backend);
+      expect(() => engine.stepMs({ ...dense, pp: 1000 }, steps[1]!)).toThrow('exceeds the 32 layers');
+      expect(() => engine.stepMs({ ...dense, pp: 0 }, steps[1]!)).toThrow(/pp=0/);
     }
   });
 

@@ -232,7 +232,7 @@ describe('config.json errors name the file and say what is wrong', () => {
     fails(
       'topk-over-experts',
       { ...qwenMoe, num_experts: 4, num_experts_per_tok: 8 },
-      /topk-over-experts\/config\.json: num_experts_per_tok: 8 exceeds the 4 experts$/,
+      /topk-over-experts\/config\.json: the experts per token \(num_experts_per_tok \/ experts_per_token\): 8 exceeds the 4 experts$/,
     );
     // The bounds sit far above real checkpoints: Llama-3.1-405B's dimensions still load.
     const big = loadModel(
