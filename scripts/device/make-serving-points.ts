@@ -6,15 +6,17 @@
 //   npx tsx scripts/device/make-serving-points.ts heavy-graphs > scripts/device/serving-heavy-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout-graphs > scripts/device/serving-holdout-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout2-graphs > scripts/device/serving-holdout2-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts holdout-fp8-graphs > scripts/device/serving-holdout-fp8-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
 
 const LENGTH_RATIO = 0.8;
 const CTX_TOKENS = 8192;
-// [catalog id, clients, isl, osl, waves, scheduler?]. Cheapest first in each set: a run cut short
-// by the device call's time limit keeps the most points. A run's own scheduler overrides its set's.
-type Run = readonly [string, number, number, number, number, string?];
+// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?]. Cheapest first in each set: a
+// run cut short by the device call's time limit keeps the most points. A run's own scheduler
+// overrides its set's; the GEMM format defaults to bf16.
+type Run = readonly [string, number, number, number, number, string?, string?];
 const SETS: Record<string, readonly Run[]> = {
   // Low to high load, short and long prompts.
   base: [
@@ -87,6 +89,18 @@ const SETS: Record<string, readonly Run[]> = {
     ['Qwen/Qwen3-30B-A3B', 64, 1024, 512, 2, 'prefill-first'],
     ['Qwen/Qwen3-32B', 8, 6000, 200, 4],
   ],
+  // FP8 GEMMs (twelfth session, committed before the run): the projections and dense MLP as the
+  // collector's fp8 case (dynamic per-row activation quantisation). The torch tables say that path
+  // is slower than bf16 in decode (the quantisation costs more than the smaller weights save);
+  // each point beside its bf16 twin at the same load.
+  'holdout-fp8': [
+    ['Qwen/Qwen3-8B', 16, 2048, 256, 5],
+    ['Qwen/Qwen3-8B', 16, 2048, 256, 5, undefined, 'fp8'],
+    ['Qwen/Qwen3-32B', 16, 2048, 256, 3],
+    ['Qwen/Qwen3-32B', 16, 2048, 256, 3, undefined, 'fp8'],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 256, 3, undefined, 'fp8'],
+    ['Qwen/Qwen3-14B', 32, 4096, 128, 3, undefined, 'fp8'],
+  ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
 const SCHEDULERS: Record<string, readonly string[]> = {
@@ -101,10 +115,10 @@ if (!runs) {
   process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
-for (const [id, clients, isl, osl, waves, own] of runs) {
+for (const [id, clients, isl, osl, waves, own, gemmQuant] of runs) {
   const shape = modelShapeOf(loadModel(id));
   const schedulers = own ? [own] : (SCHEDULERS[setName] ?? [undefined]);
-  for (const scheduler of schedulers) writePoint(shape, id, clients, isl, osl, waves, scheduler);
+  for (const scheduler of schedulers) writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant);
 }
 
 function writePoint(
@@ -115,6 +129,7 @@ function writePoint(
   osl: number,
   waves: number,
   scheduler: string | undefined,
+  gemmQuant: string | undefined,
 ): void {
   const point = {
     model: shape,
@@ -127,6 +142,7 @@ function writePoint(
     ctxTokens: CTX_TOKENS,
     seed: 1,
     ...(scheduler ? { scheduler } : {}),
+    ...(gemmQuant ? { gemmQuant } : {}),
     ...(setName.endsWith('graphs') ? { cudaGraphs: true } : {}),
   };
   process.stdout.write(`${JSON.stringify(point)}\n`);

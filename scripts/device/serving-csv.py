@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """serving_run.py JSON lines -> rows in the measured-results CSV format `inferplan silicon compare`
-reads (the columns of the development set; aggregated mode, one GPU, bf16)."""
+reads (the columns of the development set; aggregated mode, one GPU, bf16 or fp8 GEMMs)."""
 
 import csv
 import datetime
@@ -34,9 +34,12 @@ def main(path):
         moe = "bfloat16" if r["model"].get("moe") else ""
         policy = f"_{r['scheduler']}" if "scheduler" in r else ""
         policy += "_graphs" if r.get("cuda_graphs") else ""
+        # The projections' and dense MLP's GEMM format ("gemmQuant"; the experts stay bf16).
+        gemm = r.get("gemmQuant", "bfloat16")
+        policy += "_fp8" if gemm == "fp8" else ""
         writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}{policy}", source, "torch", r["torch"],
-                         r["modelId"], system, "bf16", "agg", r["isl"], r["osl"], "bfloat16", moe, r["clients"], 1, 1,
-                         1, 1, 1, f"{r['mean_ttft_ms']:.3f}", f"{r['mean_tpot_ms']:.4f}"])
+                         r["modelId"], system, "fp8" if gemm == "fp8" else "bf16", "agg", r["isl"], r["osl"], gemm, moe,
+                         r["clients"], 1, 1, 1, 1, 1, f"{r['mean_ttft_ms']:.3f}", f"{r['mean_tpot_ms']:.4f}"])
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ that carries prompt chunks carries no decodes, so decodes wait while prompts are
 Usage: serving_run.py --points FILE.jsonl   (one JSON request per line; one JSON line each)
 A request: {"model": {...ModelShape...}, "modelId": "Qwen/Qwen3-32B", "clients": 16, "isl": 1024,
             "osl": 256, "lengthRatio": 0.8, "waves": 10, "ctxTokens": 8192, "seed": 1,
-            "cudnnAttention": false, "cudaGraphs": false}   (cuDNN attention off by default: see serve())
+            "cudnnAttention": false, "cudaGraphs": false, "gemmQuant": "bfloat16"}
+           (cuDNN attention off by default: see serve(); "gemmQuant": "fp8" runs the projections and
+           dense MLP as the collector's fp8 GEMM case)
 One JSON line per point: the request plus mean / median TTFT and TPOT, requests, steps, wall and
 GPU-span time of decode-only steps and of steps carrying prefill, the SDPA backends picked."""
 
@@ -67,10 +69,16 @@ class ServingModel:
     """The reference model's layer over a mixed batch: prompt chunks (each at its own offset) and
     decodes (each at its own position), with per-request KV caches."""
 
-    def __init__(self, shape, clients, max_len, max_tokens):
+    def __init__(self, shape, clients, max_len, max_tokens, gemm_quant="bfloat16"):
         import torch
 
         self.torch = torch
+        if gemm_quant not in ("bfloat16", "fp8"):
+            raise ValueError(f"gemmQuant must be bfloat16 or fp8, got {gemm_quant!r}")
+        # fp8: the projections and dense MLP run as the collector's fp8 GEMM case (weights per-row
+        # quantised once, activations quantised per row at every call, torch._scaled_mm); the
+        # router, the experts and the lm head stay bf16, as the estimator's decomposition has them.
+        self.fp8 = gemm_quant == "fp8"
         dev, dt = "cuda", torch.bfloat16
         self.h, self.d = shape["hiddenSize"], shape["headDim"]
         self.n, self.nkv = shape["numHeads"], shape["numKvHeads"]
@@ -99,6 +107,10 @@ class ServingModel:
                 ws["router"], ws["w13"], ws["w2"] = rnd(e, h), rnd(e, 2 * inter, h), rnd(e, h, inter)
             else:
                 ws["gate_up"], ws["down"] = rnd(2 * shape["interSize"], h), rnd(h, shape["interSize"])
+            if self.fp8:
+                for name in ("qkv", "o", "gate_up", "down"):
+                    if name in ws:
+                        ws[name] = self.quantised_weight(ws[name])
             self.sets.append(ws)
         if self.moe:
             from kernels import routing_logits
@@ -117,6 +129,26 @@ class ServingModel:
         from torch.nn.attention.bias import causal_lower_right
 
         self.causal_lower_right = causal_lower_right
+
+    def quantised_weight(self, w):
+        """[n, k] bf16 -> (fp8 weight, [1, n] fp32 per-row scale), as kernels.build_gemm makes them."""
+        from kernels import FP8_MAX
+
+        torch = self.torch
+        scale = (w.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
+        return ((w / scale).to(torch.float8_e4m3fn), scale.t().contiguous())
+
+    def linear(self, x, w):
+        """x @ w.T: bf16, or the collector's fp8 path (per-row dynamic activation quantisation)."""
+        torch = self.torch
+        if not isinstance(w, tuple):
+            return torch.nn.functional.linear(x, w)
+        from kernels import FP8_MAX
+
+        wq, w_scale = w
+        x_scale = (x.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
+        xq = (x / x_scale).to(torch.float8_e4m3fn)
+        return torch._scaled_mm(xq, wq.t(), scale_a=x_scale, scale_b=w_scale, out_dtype=torch.bfloat16)
 
     def step(self, chunks, decode_positions):
         """One step: `chunks` are (slot, start, take) prompt pieces, `decode_positions` the cache
@@ -152,7 +184,7 @@ class ServingModel:
             ws = self.sets[i % len(self.sets)]
             residual = x
             y = F.rms_norm(x, (h,), ws["norm1"], 1e-6)
-            qkv = F.linear(y, ws["qkv"])
+            qkv = self.linear(y, ws["qkv"])
             qk = qkv[:, : (n + nkv) * d].view(T, n + nkv, d)
             if self.qk_norm:
                 qk = F.rms_norm(qk, (d,), ws["qk_norm"], 1e-6)
@@ -187,7 +219,7 @@ class ServingModel:
                                                    ws["v"][:nd, :kv_len].transpose(1, 2), enable_gqa=True)
                 outs.append(a.transpose(1, 2).reshape(nd, n * d))
             attn = outs[0] if len(outs) == 1 else torch.cat(outs, dim=0)
-            x = residual + F.linear(attn, ws["o"])
+            x = residual + self.linear(attn, ws["o"])
             residual = x
             y = F.rms_norm(x, (h,), ws["norm2"], 1e-6)
             if self.moe:
@@ -197,8 +229,8 @@ class ServingModel:
                 out = moe_forward(torch, y, self.routing[:T], ws["w13"], ws["w2"], self.moe["topk"],
                                   self.expert_ends)
             else:
-                g, u = F.linear(y, ws["gate_up"]).chunk(2, dim=-1)
-                out = F.linear(F.silu(g) * u, ws["down"])
+                g, u = self.linear(y, ws["gate_up"]).chunk(2, dim=-1)
+                out = self.linear(F.silu(g) * u, ws["down"])
             x = residual + out
         lx = x.index_select(0, last_token)
         return F.linear(F.rms_norm(lx, (h,), self.final_norm, 1e-6), self.lm_head)
@@ -291,7 +323,7 @@ def serve(point):
     budget = max(point.get("ctxTokens", 8192), clients + 1)
     rng = random.Random(point.get("seed", 1))
     draw = lambda nominal: max(1, round(nominal * (ratio + (1 - ratio) * rng.random())))  # noqa: E731
-    model = ServingModel(point["model"], clients, isl + osl + 1, budget + clients)
+    model = ServingModel(point["model"], clients, isl + osl + 1, budget + clients, point.get("gemmQuant", "bfloat16"))
     backends = sdpa_backends(torch, model, clients, isl)
 
     graphs = bool(point.get("cudaGraphs", False))
