@@ -37,7 +37,8 @@ def main(path):
         # The projections' and dense MLP's GEMM format ("gemmQuant"; the experts stay bf16).
         gemm = r.get("gemmQuant", "bfloat16")
         policy += "_fp8" if gemm == "fp8" else ""
-        writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}{policy}", source, "torch", r["torch"],
+        # Waves in the id (from the twelfth session's files on): two runs of one point differ in them.
+        writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}_w{r['waves']}{policy}", source, "torch", r["torch"],
                          r["modelId"], system, "fp8" if gemm == "fp8" else "bf16", "agg", r["isl"], r["osl"], gemm, moe,
                          r["clients"], 1, 1, 1, 1, 1, f"{r['mean_ttft_ms']:.3f}", f"{r['mean_tpot_ms']:.4f}"])
 

@@ -75,6 +75,10 @@ export function estimateBasis(ctx: DeploymentContext, perfData: string | undefin
     databaseMode: ctx.mode,
     embeddedData: perfData === undefined,
     bf16: ctx.quant.gemm === 'bfloat16' && (ctx.model.moe === undefined || ctx.quant.moe === 'bfloat16'),
+    fp8Gemm:
+      ctx.quant.gemm === 'fp8' &&
+      (ctx.model.moe === undefined || ctx.quant.moe === 'bfloat16') &&
+      ctx.quant.kvCache === 'bfloat16',
   };
 }
 

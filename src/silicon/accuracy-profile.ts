@@ -236,15 +236,21 @@ export interface EstimateBasis {
   readonly embeddedData: boolean;
   /** Whether every GEMM / MoE format is bf16, as in the reference steps. */
   readonly bf16: boolean;
+  /**
+   * Whether the dense GEMMs are fp8 and everything else bf16: what the serving loop's fp8 runs
+   * measured (no reference step was timed so). Absent: false.
+   */
+  readonly fp8Gemm?: boolean;
 }
 
 /**
  * The measured accuracy to quote beside an estimate: for a backend with measured serving runs
  * (data/accuracy/silicon-dev.json), its TTFT / TPOT errors in that mode (none for static
  * estimates, which benchmarks do not measure), at the estimate's load where measured. For the torch
- * backend, on the shipped tables in bf16: aggregated estimates quote the runs of our own serving loop
- * on the same system (data/accuracy/torch-serving.json); otherwise, in silicon mode, the step-time
- * error on the system its reference steps were timed on (data/accuracy/torch-steps.json).
+ * backend, on the shipped tables: aggregated estimates in bf16 or with fp8 GEMMs quote the runs of
+ * our own serving loop on the same system (data/accuracy/torch-serving.json, which has both);
+ * otherwise, in bf16 and silicon mode, the step-time error on the system its reference steps were
+ * timed on (data/accuracy/torch-steps.json).
  */
 export function measuredAccuracy(
   backend: string,
@@ -254,7 +260,7 @@ export function measuredAccuracy(
   clientsPerRankNow?: number,
 ): MeasuredAccuracy | undefined {
   if (backend === 'torch') {
-    if (!(basis.embeddedData && basis.bf16)) return undefined;
+    if (!basis.embeddedData || !(basis.bf16 || basis.fp8Gemm)) return undefined;
     if (mode === 'agg') {
       // Serving runs of our own loop on this system, where measured; else the step-time error.
       const serving = loadAccuracyProfile(EMBEDDED_TORCH_SERVING_ACCURACY);
@@ -264,7 +270,7 @@ export function measuredAccuracy(
       if (entry)
         return { line: `${accuracyLine(entry)} (inferplan's serving loop on ${system})`, json: entry };
     }
-    if (basis.databaseMode !== 'silicon') return undefined;
+    if (basis.databaseMode !== 'silicon' || !basis.bf16) return undefined;
     const steps = loadStepAccuracy();
     return steps && steps.system === system
       ? { line: stepAccuracyLine(steps, mode), json: steps }

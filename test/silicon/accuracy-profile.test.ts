@@ -221,6 +221,11 @@ describe('step accuracy of the torch backend', () => {
     );
     expect(measuredAccuracy('torch', 'b200_sxm', 'agg', SHIPPED)).toBeUndefined();
     expect(measuredAccuracy('torch', 'h200_sxm', 'agg', { ...SHIPPED, bf16: false })).toBeUndefined();
+    // The loop's fp8 runs are in the same file: fp8 GEMMs quote it too, but no step error (no
+    // reference step was timed in fp8).
+    const fp8 = { ...SHIPPED, bf16: false, fp8Gemm: true };
+    expect(measuredAccuracy('torch', 'h200_sxm', 'agg', fp8)?.line).toBe(agg?.line);
+    expect(measuredAccuracy('torch', 'h200_sxm', 'static', fp8)).toBeUndefined();
   });
 
   it('names the file and field of a malformed step-accuracy file', () => {
