@@ -7,16 +7,17 @@
 //   npx tsx scripts/device/make-serving-points.ts holdout-graphs > scripts/device/serving-holdout-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout2-graphs > scripts/device/serving-holdout2-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout-fp8-graphs > scripts/device/serving-holdout-fp8-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts holdout-prefix-graphs > scripts/device/serving-holdout-prefix-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
 
 const LENGTH_RATIO = 0.8;
 const CTX_TOKENS = 8192;
-// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?]. Cheapest first in each set: a
-// run cut short by the device call's time limit keeps the most points. A run's own scheduler
-// overrides its set's; the GEMM format defaults to bf16.
-type Run = readonly [string, number, number, number, number, string?, string?];
+// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?, cached prefix tokens?]. Cheapest
+// first in each set: a run cut short by the device call's time limit keeps the most points. A
+// run's own scheduler overrides its set's; the GEMM format defaults to bf16, the prefix to none.
+type Run = readonly [string, number, number, number, number, string?, string?, number?];
 const SETS: Record<string, readonly Run[]> = {
   // Low to high load, short and long prompts.
   base: [
@@ -101,6 +102,15 @@ const SETS: Record<string, readonly Run[]> = {
     ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 256, 3, undefined, 'fp8'],
     ['Qwen/Qwen3-14B', 32, 4096, 128, 3, undefined, 'fp8'],
   ],
+  // Prefix-cache hits (twelfth session, committed before the run): every request finds the first
+  // `prefix` prompt tokens cached, so its prefill computes the rest against them.
+  'holdout-prefix': [
+    ['Qwen/Qwen3-8B', 32, 4096, 256, 4, undefined, undefined, 3072],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 2048, 128, 4, undefined, undefined, 1024],
+    ['Qwen/Qwen3-30B-A3B', 32, 2048, 256, 3, undefined, undefined, 1536],
+    ['Qwen/Qwen3-32B', 16, 4096, 256, 3, undefined, undefined, 2048],
+    ['Qwen/Qwen3-14B', 48, 3072, 192, 3, 'prefill-first', undefined, 2048],
+  ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
 const SCHEDULERS: Record<string, readonly string[]> = {
@@ -115,10 +125,11 @@ if (!runs) {
   process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
-for (const [id, clients, isl, osl, waves, own, gemmQuant] of runs) {
+for (const [id, clients, isl, osl, waves, own, gemmQuant, prefix] of runs) {
   const shape = modelShapeOf(loadModel(id));
   const schedulers = own ? [own] : (SCHEDULERS[setName] ?? [undefined]);
-  for (const scheduler of schedulers) writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant);
+  for (const scheduler of schedulers)
+    writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant, prefix);
 }
 
 function writePoint(
@@ -130,6 +141,7 @@ function writePoint(
   waves: number,
   scheduler: string | undefined,
   gemmQuant: string | undefined,
+  prefix: number | undefined,
 ): void {
   const point = {
     model: shape,
@@ -143,6 +155,7 @@ function writePoint(
     seed: 1,
     ...(scheduler ? { scheduler } : {}),
     ...(gemmQuant ? { gemmQuant } : {}),
+    ...(prefix ? { prefix } : {}),
     ...(setName.endsWith('graphs') ? { cudaGraphs: true } : {}),
   };
   process.stdout.write(`${JSON.stringify(point)}\n`);

@@ -28,6 +28,7 @@ def main(path):
         source = (f"serving_run.py; cuda_graphs={graphs}; scheduler={r.get('scheduler', 'mixed')}; "
                   f"silicon_concurrency={r['clients']}; length_ratio={r['lengthRatio']}; "
                   f"waves={r['waves']}; ctx_tokens={r['ctxTokens']}; requests={r['requests']}; "
+                  f"{'prefix=%d; ' % r['prefix'] if r.get('prefix') else ''}"
                   f"attention={r['sdpa_backends']['prompt']}/{decode_attention}; "
                   # The loop routes MoE tokens round-robin (serving_run.py); the estimate must too.
                   f"{'moe_distribution=balanced; ' if r['model'].get('moe') else ''}measured={today}")
@@ -37,6 +38,7 @@ def main(path):
         # The projections' and dense MLP's GEMM format ("gemmQuant"; the experts stay bf16).
         gemm = r.get("gemmQuant", "bfloat16")
         policy += "_fp8" if gemm == "fp8" else ""
+        policy += f"_p{r['prefix']}" if r.get("prefix") else ""
         # Waves in the id (from the twelfth session's files on): two runs of one point differ in them.
         writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}_w{r['waves']}{policy}", source, "torch", r["torch"],
                          r["modelId"], system, "fp8" if gemm == "fp8" else "bf16", "agg", r["isl"], r["osl"], gemm, moe,

@@ -59,6 +59,7 @@ export {
   type BenchmarkClient,
   rowBenchmarkClient,
   rowMoeRouting,
+  rowPrefix,
   type SiliconRow,
   SiliconRowSchema,
   siliconConcurrency,

@@ -14,6 +14,7 @@ import {
   type BenchmarkClient,
   rowBenchmarkClient,
   rowMoeRouting,
+  rowPrefix,
   type SiliconRow,
   siliconEngineSettings,
   sourceLabel,
@@ -112,7 +113,7 @@ export function predictRow(row: SiliconRow, deps: SiliconCompareDeps): SiliconPr
       engine: siliconEngineSettings(row),
       ...(routing ? { moeDistribution: routing } : {}),
     });
-    const workload = { isl: row.isl, osl: row.osl, prefix: 0, nextn: 0, nextnAccept: 0 };
+    const workload = { isl: row.isl, osl: row.osl, prefix: rowPrefix(row), nextn: 0, nextnAccept: 0 };
     const config = rowToConfig(row, model);
     const unheld = unheldLayout(config, estimator, workload);
     if (unheld) return { row, failure: `InfeasibleError: ${unheld}` };

@@ -139,6 +139,23 @@ export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
 }
 
 /**
+ * Prompt tokens each request found cached (a prefix-cache hit), where the run recorded it
+ * (`prefix=N`, what `serving_run.py` writes); 0 otherwise. It must leave at least one prompt token
+ * to compute: a malformed or too long one fails the row naming the key.
+ */
+export function rowPrefix(row: SiliconRow): number {
+  const text = sourceFact(row, 'prefix');
+  if (text === undefined) return 0;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value >= row.isl) {
+    throw new InvalidConfigError(
+      `silicon_data_source prefix=${text} must be a whole number of tokens below the row's isl (${row.isl})`,
+    );
+  }
+  return value;
+}
+
+/**
  * How the row's MoE layers routed tokens, where the run recorded it (`moe_distribution=balanced`:
  * our serving loop routes round-robin, every token to distinct experts); undefined: the estimator's
  * default. A value outside the known routings fails the row naming the key.

@@ -365,6 +365,32 @@ describe('siliconEngineSettings', () => {
     expect(first.metrics!.tpotMs).toBeGreaterThan(mixed.metrics!.tpotMs);
     expect(first.metrics!.ttftMs).toBeLessThan(mixed.metrics!.ttftMs);
   });
+
+  it('prices a recorded prefix-cache hit and fails a prefix that leaves nothing to compute', () => {
+    const at = (source: string) =>
+      predictWithFormulas(
+        siliconRow({
+          silicon_data_source: `silicon_concurrency=32; ${source}`,
+          backend: 'torch',
+          backend_version: '2.11.0',
+          system: 'h200_sxm',
+          model_path: 'meta-llama/Llama-3.1-8B-Instruct',
+          isl: '4096',
+          osl: '128',
+          batch_size: '32',
+          tp_size: '1',
+        }),
+      );
+    const cold = at('length_ratio=1');
+    const cached = at('length_ratio=1; prefix=3072');
+    // A quarter of each prompt to compute: prefill (and the queue behind it) shrinks.
+    expect(cached.metrics!.ttftMs).toBeLessThan(0.75 * cold.metrics!.ttftMs);
+    expect(cached.metrics!.ttftParts.prefillMs).toBeLessThan(cold.metrics!.ttftParts.prefillMs);
+    expect(at('prefix=4096').failure).toMatch(
+      /prefix=4096 must be a whole number of tokens below the row's isl \(4096\)/,
+    );
+    expect(at('prefix=12.5').failure).toMatch(/prefix=12\.5/);
+  });
 });
 
 describe('rowBenchmarkClient', () => {

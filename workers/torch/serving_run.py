@@ -35,7 +35,8 @@ A request: {"model": {...ModelShape...}, "modelId": "Qwen/Qwen3-32B", "clients":
             "osl": 256, "lengthRatio": 0.8, "waves": 10, "ctxTokens": 8192, "seed": 1,
             "cudnnAttention": false, "cudaGraphs": false, "gemmQuant": "bfloat16"}
            (cuDNN attention off by default: see serve(); "gemmQuant": "fp8" runs the projections and
-           dense MLP as the collector's fp8 GEMM case)
+           dense MLP as the collector's fp8 GEMM case; "prefix": N starts every prefill after N
+           cached prompt tokens)
 One JSON line per point: the request plus mean / median TTFT and TPOT, requests, steps, wall and
 GPU-span time of decode-only steps and of steps carrying prefill, the SDPA backends picked."""
 
@@ -320,6 +321,11 @@ def serve(point):
     if policy not in ("mixed", "prefill-first"):
         raise ValueError(f"scheduler must be mixed or prefill-first, got {policy!r}")
     ratio, waves = point.get("lengthRatio", 0.8), point.get("waves", 10)
+    # Prefix-cache hits: the first `prefix` prompt tokens of every request are already cached (their
+    # K/V is not computed; what the cache holds does not change the timing), so prefill starts there.
+    prefix = point.get("prefix", 0)
+    if not (isinstance(prefix, int) and 0 <= prefix < isl):
+        raise ValueError(f"prefix must be a whole number of tokens below isl ({isl}), got {prefix!r}")
     budget = max(point.get("ctxTokens", 8192), clients + 1)
     rng = random.Random(point.get("seed", 1))
     draw = lambda nominal: max(1, round(nominal * (ratio + (1 - ratio) * rng.random())))  # noqa: E731
@@ -370,7 +376,9 @@ def serve(point):
         nonlocal sent
         if sent < total:
             sent += 1
-            incoming.append(Request(now, draw(isl), draw(osl)))
+            r = Request(now, max(prefix + 1, draw(isl)), draw(osl))
+            r.done = prefix
+            incoming.append(r)
 
     def finish(r, now):
         nonlocal completed
