@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Device call on nvidia-h200: prefill attention after a cached prefix as the database prices it
+# (the no-prefix table row, SOL-scaled) vs as the serving loop runs it
+# (workers/torch/prefix_attention_check.py) -> $OUT/prefix_attention.jsonl (printed).
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
+timeout -k 10 "${CHECK_TIMEOUT_S:-300}" python3 workers/torch/prefix_attention_check.py \
+  > "$OUT/prefix_attention.jsonl" 2> "$OUT/prefix_attention.err"
+echo "exit $?"; tail -3 "$OUT/prefix_attention.err"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    what = r.get("variant", "sol_scaled")
+    value = r.get("latency_ms", r.get("sol_scaled_ms"))
+    print("%-14s take %-5d prefix %-5d %-14s %s" % (r["shape"], r["take"], r["prefix"], what,
+          "%.4f ms" % value if value is not None else r.get("error")))
+' "$OUT/prefix_attention.jsonl"
