@@ -53,6 +53,12 @@ export interface BackendProfile {
    * tables were timed in (the GPU holds its power limit by lowering clocks). 1 = as timed.
    */
   readonly sustainedComputeFactor: number;
+  /**
+   * How much slower the engine's prefill attention after a cached prefix runs than the database's
+   * estimate for it (the tables have no prefix rows: no-prefix rows scaled by speed of light).
+   * 1 = as estimated (no evidence either way).
+   */
+  readonly prefixAttentionFactor: number;
   /** Serving engines shard the lm head over TP; our torch reference model replicates it. */
   readonly lmHead: 'replicated' | 'vocab-parallel';
   /**
@@ -143,6 +149,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     graphGapMs: 0,
     eagerLaunchMs: NO_LAUNCH_COST,
     sustainedComputeFactor: 1,
+    prefixAttentionFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -161,6 +168,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     graphGapMs: 0,
     eagerLaunchMs: NO_LAUNCH_COST,
     sustainedComputeFactor: 1,
+    prefixAttentionFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -179,6 +187,7 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     graphGapMs: 0,
     eagerLaunchMs: NO_LAUNCH_COST,
     sustainedComputeFactor: 1,
+    prefixAttentionFactor: 1,
     lmHead: 'vocab-parallel',
     fusedElementwise: SERVING_ENGINE_FUSIONS,
   },
@@ -233,6 +242,11 @@ const PROFILES: Readonly<Record<Backend, BackendProfile>> = {
     // back for 4 s took 1.155x their burst time (SM clock 1980 -> 1500 MHz at the 700 W limit);
     // a memory-bound copy 1.006x. Applied to compute-bound ops only.
     sustainedComputeFactor: 1.155,
+    // Measured on an H200 (scripts/device/prefix-attention.sh): PyTorch SDPA, new tokens against a
+    // cached prefix under a lower-right causal mask, took 1.63-1.93x the SOL-scaled no-prefix
+    // estimate over 12 shapes (Qwen3-8B / 30B-A3B / 32B heads, 512-2048 new after 1024-3072
+    // cached); the median. Fewer query blocks keep fewer SMs busy than the square causal row.
+    prefixAttentionFactor: 1.75,
     lmHead: 'replicated',
     fusedElementwise: [],
   },

@@ -18,12 +18,13 @@ import {
 } from '../models/index.js';
 import type { CommQuery, OpQuery, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
+import { prefixFactor } from './step-latency.js';
 import { gridAbove, gridBelow, snapToGrid } from './token-grid.js';
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
 
 /** What the pricer takes from the backend profile. */
-export type PricerProfile = Pick<BackendProfile, 'sustainedComputeFactor'>;
+export type PricerProfile = Pick<BackendProfile, 'sustainedComputeFactor' | 'prefixAttentionFactor'>;
 
 const CTX_ATTENTION_KINDS = new Set<OpQuery['kind']>(['context_attention', 'context_mla']);
 const GEN_ATTENTION_KINDS = new Set<OpQuery['kind']>(['generation_attention', 'generation_mla']);
@@ -62,6 +63,7 @@ export class FastStepPricer {
   private readonly hopCache = new Map<number, number>();
 
   private readonly computeFactor: number;
+  private readonly prefixAttentionFactor: number;
 
   constructor(
     parallel: ParallelConfig,
@@ -75,6 +77,7 @@ export class FastStepPricer {
     this.decompose = decompose;
     this.genTokensPerRequest = genTokensPerRequest;
     this.computeFactor = profile.sustainedComputeFactor;
+    this.prefixAttentionFactor = profile.prefixAttentionFactor;
   }
 
   /** One op's latency, stretched when compute-bound (see BackendProfile.sustainedComputeFactor). */
@@ -199,7 +202,10 @@ export class FastStepPricer {
     let v = cache.get(key);
     if (v === undefined) {
       v = 0;
-      for (const op of template()) v += this.opMs({ ...op.query, ...lengths } as OpQuery) * op.count;
+      for (const op of template()) {
+        const query = { ...op.query, ...lengths } as OpQuery;
+        v += this.opMs(query) * prefixFactor(query, this.prefixAttentionFactor) * op.count;
+      }
       cache.set(key, v);
     }
     return v;

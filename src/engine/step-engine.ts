@@ -79,8 +79,9 @@ export class StepEngine {
   /** Full breakdown of one step (exact; for --detail, reports and provenance). */
   stepLatency(parallel: ParallelConfig, step: StepShape): StepLatency {
     const ops = this.ops(parallel, microBatch(step, parallel.pp));
-    const { graphGapMs, eagerLaunchMs, eagerGapMs, sustainedComputeFactor } = this.options.profile;
-    const gpu = priceStep(ops, this.options.db, sustainedComputeFactor);
+    const { graphGapMs, eagerLaunchMs, eagerGapMs, sustainedComputeFactor, prefixAttentionFactor } =
+      this.options.profile;
+    const gpu = priceStep(ops, this.options.db, sustainedComputeFactor, prefixAttentionFactor);
     const launch = launchProfile(ops, eagerLaunchMs, eagerGapMs);
     const totalMs = withLaunchCost(
       gpu.totalMs,

@@ -1,7 +1,7 @@
 // Prices an op list with the perf database: the latency of one forward step, per op and in total,
 // with the provenance of every number so a user can see how much of the step rests on measurement.
 import type { ModelOp } from '../models/index.js';
-import type { OpLatency, PerfDatabase, Provenance } from '../perfdb/index.js';
+import type { OpLatency, OpQuery, PerfDatabase, Provenance } from '../perfdb/index.js';
 
 export interface OpTiming {
   readonly name: string;
@@ -36,12 +36,14 @@ export function emptyProvenanceMs(): Record<Provenance, number> {
 
 /**
  * Sum of op latencies (ops run back to back on the GPU stream); compute-bound ops are stretched
- * by `sustainedComputeFactor` (clocks drop under sustained load, see BackendProfile).
+ * by `sustainedComputeFactor` (clocks drop under sustained load) and prefill attention after a
+ * cached prefix by `prefixAttentionFactor` (see BackendProfile).
  */
 export function priceStep(
   ops: readonly ModelOp[],
   db: PerfDatabase,
   sustainedComputeFactor = 1,
+  prefixAttentionFactor = 1,
 ): StepLatency {
   const timings: OpTiming[] = [];
   const byProvenance = emptyProvenanceMs();
@@ -52,7 +54,9 @@ export function priceStep(
   for (const op of ops) {
     if (op.count <= 0) continue;
     const answer: OpLatency = db.query(op.query);
-    const latencyMs = answer.computeBound ? answer.latencyMs * sustainedComputeFactor : answer.latencyMs;
+    const latencyMs =
+      (answer.computeBound ? answer.latencyMs * sustainedComputeFactor : answer.latencyMs) *
+      prefixFactor(op.query, prefixAttentionFactor);
     const opTotal = latencyMs * op.count;
     totalMs += opTotal;
     solMs += answer.solMs * op.count;
@@ -80,6 +84,11 @@ export function priceStep(
     opInstances,
   };
   return hasPowerEverywhere && totalMs > 0 ? { ...result, powerW: energyMsW / totalMs } : result;
+}
+
+/** The profile's prefix-attention factor for prefill attention after a cached prefix, else 1. */
+export function prefixFactor(query: OpQuery, factor: number): number {
+  return query.kind === 'context_attention' && query.prefix > 0 ? factor : 1;
 }
 
 /**

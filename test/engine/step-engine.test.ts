@@ -136,6 +136,26 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     }
   });
 
+  it("prices prefill attention after a cached prefix at the profile's measured factor", () => {
+    const torch = engineFor('meta-llama/Llama-3.1-8B', 'torch');
+    const vllm = engineFor('meta-llama/Llama-3.1-8B', 'vllm');
+    const attention = (engine: StepEngine, prefix: number) =>
+      engine
+        .stepLatency(dense, { ...steps[0]!, ctxTokens: 1024, ctxPrefix: prefix })
+        .ops.find((op) => op.name === 'context_attention')!;
+    // Both price the same query on the same database; only the torch profile stretches it, and
+    // only with a prefix.
+    const factor = backendProfile('torch').prefixAttentionFactor;
+    expect(factor).toBe(1.75);
+    expect(backendProfile('vllm').prefixAttentionFactor).toBe(1);
+    expect(attention(torch, 3072).latencyMs / attention(vllm, 3072).latencyMs).toBeCloseTo(factor, 9);
+    expect(attention(torch, 0).latencyMs).toBeCloseTo(attention(vllm, 0).latencyMs, 12);
+    // The fast pricer agrees with the breakdown on the same prefix step.
+    const step = { ...steps[0]!, ctxTokens: 1024, ctxPrefix: 3072 };
+    const exact = torch.stepLatency(dense, step).totalMs;
+    expect(Math.abs(torch.stepMs(dense, step) - exact) / exact).toBeLessThan(0.03);
+  });
+
   it('refuses a malformed step shape in one line naming the field', () => {
     const engine = engineFor('meta-llama/Llama-3.1-8B');
     expect(() => engine.stepLatency(dense, { ...steps[0]!, ctxTokens: -1 })).toThrow(
