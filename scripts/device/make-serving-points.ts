@@ -8,16 +8,18 @@
 //   npx tsx scripts/device/make-serving-points.ts holdout2-graphs > scripts/device/serving-holdout2-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout-fp8-graphs > scripts/device/serving-holdout-fp8-graphs-points.jsonl
 //   npx tsx scripts/device/make-serving-points.ts holdout-prefix-graphs > scripts/device/serving-holdout-prefix-graphs-points.jsonl
+//   npx tsx scripts/device/make-serving-points.ts holdout-chunked-graphs > scripts/device/serving-holdout-chunked-graphs-points.jsonl
 // Each line: model shape (from the models layer), catalog id, clients, lengths and client settings.
 import { modelShapeOf } from '../../src/collect/index.js';
 import { loadModel } from '../../src/models/index.js';
 
 const LENGTH_RATIO = 0.8;
 const CTX_TOKENS = 8192;
-// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?, cached prefix tokens?]. Cheapest
-// first in each set: a run cut short by the device call's time limit keeps the most points. A
-// run's own scheduler overrides its set's; the GEMM format defaults to bf16, the prefix to none.
-type Run = readonly [string, number, number, number, number, string?, string?, number?];
+// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?, cached prefix tokens?, token
+// budget per step?]. Cheapest first in each set: a run cut short by the device call's time limit
+// keeps the most points. A run's own scheduler overrides its set's; the GEMM format defaults to
+// bf16, the prefix to none, the budget to CTX_TOKENS.
+type Run = readonly [string, number, number, number, number, string?, string?, number?, number?];
 const SETS: Record<string, readonly Run[]> = {
   // Low to high load, short and long prompts.
   base: [
@@ -111,6 +113,16 @@ const SETS: Record<string, readonly Run[]> = {
     ['Qwen/Qwen3-32B', 16, 4096, 256, 3, undefined, undefined, 2048],
     ['Qwen/Qwen3-14B', 48, 3072, 192, 3, 'prefill-first', undefined, 2048],
   ],
+  // Long prompts split over several steps by a small token budget (twelfth session, committed
+  // before the run, after the torch profile began pricing attention after a cached prefix, which
+  // every chunk after the first is, at its measured cost): a prospective check of that factor.
+  'holdout-chunked': [
+    ['meta-llama/Llama-3.1-8B-Instruct', 16, 8192, 128, 3, undefined, undefined, undefined, 2048],
+    ['Qwen/Qwen3-8B', 24, 6144, 256, 3, undefined, undefined, undefined, 2048],
+    ['Qwen/Qwen3-14B', 32, 4096, 256, 3, 'prefill-first', undefined, undefined, 1024],
+    ['Qwen/Qwen3-30B-A3B', 16, 8192, 256, 3, undefined, undefined, undefined, 2048],
+    ['Qwen/Qwen3-32B', 8, 8192, 128, 3, undefined, undefined, undefined, 4096],
+  ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
 const SCHEDULERS: Record<string, readonly string[]> = {
@@ -125,11 +137,11 @@ if (!runs) {
   process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
-for (const [id, clients, isl, osl, waves, own, gemmQuant, prefix] of runs) {
+for (const [id, clients, isl, osl, waves, own, gemmQuant, prefix, ctxTokens] of runs) {
   const shape = modelShapeOf(loadModel(id));
   const schedulers = own ? [own] : (SCHEDULERS[setName] ?? [undefined]);
   for (const scheduler of schedulers)
-    writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant, prefix);
+    writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant, prefix, ctxTokens);
 }
 
 function writePoint(
@@ -142,6 +154,7 @@ function writePoint(
   scheduler: string | undefined,
   gemmQuant: string | undefined,
   prefix: number | undefined,
+  ctxTokens: number | undefined,
 ): void {
   const point = {
     model: shape,
@@ -151,7 +164,7 @@ function writePoint(
     osl,
     lengthRatio: LENGTH_RATIO,
     waves,
-    ctxTokens: CTX_TOKENS,
+    ctxTokens: ctxTokens ?? CTX_TOKENS,
     seed: 1,
     ...(scheduler ? { scheduler } : {}),
     ...(gemmQuant ? { gemmQuant } : {}),

@@ -58,6 +58,7 @@ export {
 export {
   type BenchmarkClient,
   rowBenchmarkClient,
+  rowCtxTokens,
   rowMoeRouting,
   rowPrefix,
   type SiliconRow,

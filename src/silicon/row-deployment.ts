@@ -3,7 +3,7 @@
 import { type Dtype, isDtype } from '../common/index.js';
 import type { ModelSpec } from '../models/index.js';
 import type { ServingConfig, ServingEstimatorHandle, WorkerParallel, Workload } from '../serving/index.js';
-import { type SiliconRow, siliconConcurrency } from './silicon-row.js';
+import { rowCtxTokens, type SiliconRow, siliconConcurrency } from './silicon-row.js';
 
 /** A row's quantisation label as one of our formats (fp4 labels as nvfp4; blank: none). */
 export function quantName(value: string): Dtype | undefined {
@@ -97,7 +97,8 @@ export function rowToConfig(row: SiliconRow, model: ModelSpec): ServingConfig {
       mode: 'agg',
       parallel,
       batchSize: Math.max(batchSize, clients ?? 0),
-      ctxTokens: 8192,
+      // The engines' common default budget, unless the run recorded its own.
+      ctxTokens: rowCtxTokens(row) ?? 8192,
       clients: clients ?? batchSize,
     };
   }

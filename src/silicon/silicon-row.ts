@@ -139,6 +139,19 @@ export function rowBenchmarkClient(row: SiliconRow): BenchmarkClient {
 }
 
 /**
+ * The engine's token budget per step where the run recorded it (`ctx_tokens=N`, what
+ * `serving_run.py` writes; vLLM's max_num_batched_tokens); undefined otherwise. A malformed one
+ * fails the row naming the key.
+ */
+export function rowCtxTokens(row: SiliconRow): number | undefined {
+  const value = positiveFact(row, 'ctx_tokens');
+  if (value !== undefined && !Number.isInteger(value)) {
+    throw new InvalidConfigError(`silicon_data_source ctx_tokens=${value} must be a whole number of tokens`);
+  }
+  return value;
+}
+
+/**
  * Prompt tokens each request found cached (a prefix-cache hit), where the run recorded it
  * (`prefix=N`, what `serving_run.py` writes); 0 otherwise. It must leave at least one prompt token
  * to compute: a malformed or too long one fails the row naming the key.

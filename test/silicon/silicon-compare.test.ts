@@ -366,7 +366,7 @@ describe('siliconEngineSettings', () => {
     expect(first.metrics!.ttftMs).toBeLessThan(mixed.metrics!.ttftMs);
   });
 
-  it('prices a recorded prefix-cache hit and fails a prefix that leaves nothing to compute', () => {
+  it('prices a recorded prefix-cache hit and token budget, and fails malformed ones', () => {
     const at = (source: string) =>
       predictWithFormulas(
         siliconRow({
@@ -386,6 +386,13 @@ describe('siliconEngineSettings', () => {
     // A quarter of each prompt to compute: prefill (and the queue behind it) shrinks.
     expect(cached.metrics!.ttftMs).toBeLessThan(0.75 * cold.metrics!.ttftMs);
     expect(cached.metrics!.ttftParts.prefillMs).toBeLessThan(cold.metrics!.ttftParts.prefillMs);
+    // A recorded token budget is the engine's: 8192 is the default budget, 1024 splits each
+    // 4096-token prompt over four steps.
+    expect(at('length_ratio=1; ctx_tokens=8192').metrics!.ttftMs).toBe(cold.metrics!.ttftMs);
+    const chunked = at('length_ratio=1; ctx_tokens=1024');
+    expect(Math.abs(chunked.metrics!.ttftMs / cold.metrics!.ttftMs - 1)).toBeGreaterThan(0.05);
+    expect(at('ctx_tokens=0').failure).toMatch(/ctx_tokens=0/);
+    expect(at('ctx_tokens=10.5').failure).toMatch(/ctx_tokens=10\.5 must be a whole number/);
     expect(at('prefix=4096').failure).toMatch(
       /prefix=4096 must be a whole number of tokens below the row's isl \(4096\)/,
     );
