@@ -14,11 +14,12 @@ import {
   type ModelOp,
   type ParallelConfig,
   prefillStep,
+  prefixedShareOf,
   type StepShape,
 } from '../models/index.js';
 import type { CommQuery, OpQuery, PerfDatabase } from '../perfdb/index.js';
 import type { BackendProfile } from './backend-profile.js';
-import { prefixFactor } from './step-latency.js';
+import { prefixAttentionMultiplier, stretchedByPrefix } from './step-latency.js';
 import { gridAbove, gridBelow, snapToGrid } from './token-grid.js';
 
 export type Decompose = (parallel: ParallelConfig, step: StepShape) => readonly ModelOp[];
@@ -57,6 +58,7 @@ export class FastStepPricer {
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
   private readonly ctxAttnCache = new Map<number, number>();
+  private readonly ctxAttnRestCache = new Map<number, number>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
   private hopTemplate: readonly ModelOp[] | undefined;
@@ -192,26 +194,34 @@ export class FastStepPricer {
     return v;
   }
 
-  /** An attention template's ops with their lengths substituted, summed; cached by `key`. */
+  /**
+   * An attention template's ops with their lengths substituted, summed over those `keep` selects;
+   * cached by `key`.
+   */
   private attentionMs(
     cache: Map<number, number>,
     key: number,
     template: () => readonly ModelOp[],
     lengths: { readonly isl: number; readonly prefix: number } | { readonly kvLen: number },
+    keep: (query: OpQuery) => boolean = () => true,
   ): number {
     let v = cache.get(key);
     if (v === undefined) {
       v = 0;
       for (const op of template()) {
         const query = { ...op.query, ...lengths } as OpQuery;
-        v += this.opMs(query) * prefixFactor(query, this.prefixAttentionFactor) * op.count;
+        if (keep(query)) v += this.opMs(query) * op.count;
       }
       cache.set(key, v);
     }
     return v;
   }
 
-  private ctxAttentionMs(requests: number, rawTokens: number, rawPrefix: number): number {
+  /**
+   * Prompt attention of a step: the full-attention part (which the profile's prefix factor
+   * stretches by the step's prefixed share) and the rest (MLA, sliding-window layers).
+   */
+  private ctxAttentionMs(requests: number, rawTokens: number, rawPrefix: number, multiplier: number): number {
     // Chunk sizes and prefixes vary step to step; a 16-per-octave grid keeps the cache small (< 3%
     // error on attention alone).
     const tokens = Math.max(1, snapToGrid(rawTokens));
@@ -228,7 +238,16 @@ export class FastStepPricer {
       return ops;
     };
     const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
-    return this.attentionMs(this.ctxAttnCache, key, template, { isl: tokens, prefix });
+    const lengths = { isl: tokens, prefix };
+    const stretched = this.attentionMs(this.ctxAttnCache, key, template, lengths, stretchedByPrefix);
+    const rest = this.attentionMs(
+      this.ctxAttnRestCache,
+      key,
+      template,
+      lengths,
+      (q) => !stretchedByPrefix(q),
+    );
+    return stretched * multiplier + rest;
   }
 
   private genAttentionMs(requests: number, rawKvLen: number): number {
@@ -272,7 +291,14 @@ export class FastStepPricer {
     if (x === 0) return 0;
     let ms = this.sharedMs(x) + this.lmHeadMs(step.ctxRequests, step.genRequests);
     if (xCtx > 0)
-      ms += this.ctxOnlyMs(xCtx) + this.ctxAttentionMs(step.ctxRequests, step.ctxTokens, step.ctxPrefix);
+      ms +=
+        this.ctxOnlyMs(xCtx) +
+        this.ctxAttentionMs(
+          step.ctxRequests,
+          step.ctxTokens,
+          step.ctxPrefix,
+          prefixAttentionMultiplier(this.prefixAttentionFactor, prefixedShareOf(step)),
+        );
     if (genRows > 0)
       ms +=
         this.genPartsAt(step.genRequests).genOnlyMs + this.genAttentionMs(step.genRequests, step.genKvLen);

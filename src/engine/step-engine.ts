@@ -7,6 +7,7 @@ import {
   type ModelSpec,
   type ParallelConfig,
   pipelineHops,
+  prefixedShareOf,
   type QuantConfig,
   type StepShape,
   validateParallel,
@@ -15,7 +16,13 @@ import type { MoeRouting, PerfDatabase } from '../perfdb/index.js';
 import { type BackendProfile, pricesLaunchCost } from './backend-profile.js';
 import { FastStepPricer } from './fast-step-pricer.js';
 import { type MemoryBreakdown, memoryPerGpu } from './memory-model.js';
-import { launchProfile, priceStep, type StepLatency, withLaunchCost } from './step-latency.js';
+import {
+  launchProfile,
+  prefixAttentionMultiplier,
+  priceStep,
+  type StepLatency,
+  withLaunchCost,
+} from './step-latency.js';
 
 export interface StepEngineOptions {
   readonly model: ModelSpec;
@@ -81,7 +88,8 @@ export class StepEngine {
     const ops = this.ops(parallel, microBatch(step, parallel.pp));
     const { graphGapMs, eagerLaunchMs, eagerGapMs, sustainedComputeFactor, prefixAttentionFactor } =
       this.options.profile;
-    const gpu = priceStep(ops, this.options.db, sustainedComputeFactor, prefixAttentionFactor);
+    const multiplier = prefixAttentionMultiplier(prefixAttentionFactor, prefixedShareOf(step));
+    const gpu = priceStep(ops, this.options.db, sustainedComputeFactor, multiplier);
     const launch = launchProfile(ops, eagerLaunchMs, eagerGapMs);
     const totalMs = withLaunchCost(
       gpu.totalMs,

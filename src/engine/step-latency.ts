@@ -36,14 +36,14 @@ export function emptyProvenanceMs(): Record<Provenance, number> {
 
 /**
  * Sum of op latencies (ops run back to back on the GPU stream); compute-bound ops are stretched
- * by `sustainedComputeFactor` (clocks drop under sustained load) and prefill attention after a
- * cached prefix by `prefixAttentionFactor` (see BackendProfile).
+ * by `sustainedComputeFactor` (clocks drop under sustained load) and full prompt attention by
+ * `prefixAttentionMultiplier` (see prefixAttentionMultiplier and BackendProfile).
  */
 export function priceStep(
   ops: readonly ModelOp[],
   db: PerfDatabase,
   sustainedComputeFactor = 1,
-  prefixAttentionFactor = 1,
+  prefixAttentionMultiplier = 1,
 ): StepLatency {
   const timings: OpTiming[] = [];
   const byProvenance = emptyProvenanceMs();
@@ -56,7 +56,7 @@ export function priceStep(
     const answer: OpLatency = db.query(op.query);
     const latencyMs =
       (answer.computeBound ? answer.latencyMs * sustainedComputeFactor : answer.latencyMs) *
-      prefixFactor(op.query, prefixAttentionFactor);
+      (stretchedByPrefix(op.query) ? prefixAttentionMultiplier : 1);
     const opTotal = latencyMs * op.count;
     totalMs += opTotal;
     solMs += answer.solMs * op.count;
@@ -86,9 +86,20 @@ export function priceStep(
   return hasPowerEverywhere && totalMs > 0 ? { ...result, powerW: energyMsW / totalMs } : result;
 }
 
-/** The profile's prefix-attention factor for prefill attention after a cached prefix, else 1. */
-export function prefixFactor(query: OpQuery, factor: number): number {
-  return query.kind === 'context_attention' && query.prefix > 0 ? factor : 1;
+/**
+ * Whether an op is the prompt attention the profile's prefixAttentionFactor was timed on: full
+ * (not sliding-window) context attention. MLA and windowed layers were not timed after a prefix.
+ */
+export function stretchedByPrefix(query: OpQuery): boolean {
+  return query.kind === 'context_attention' && query.windowSize === 0;
+}
+
+/**
+ * What a step's full prompt attention is multiplied by: the factor on the share of its work that
+ * continues after cached tokens (chunks run apart, each at its own speed), 1 on the rest.
+ */
+export function prefixAttentionMultiplier(factor: number, prefixedShare: number): number {
+  return 1 + (factor - 1) * prefixedShare;
 }
 
 /**

@@ -39,4 +39,4 @@ export {
   resolveQuant,
   smDefaultQuant,
 } from './quant-config.js';
-export { decodeStep, prefillStep, type StepShape } from './step-shape.js';
+export { decodeStep, prefillStep, prefixedShareOf, type StepShape } from './step-shape.js';

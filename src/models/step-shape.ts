@@ -17,6 +17,13 @@ export const StepShapeSchema = z.object({
   genKvLen: count,
   /** 1, or nextn + 1 with speculative decoding (MTP): query tokens per decoding request. */
   genTokensPerRequest: z.number().int().positive(),
+  /**
+   * Share (0-1) of the step's prompt-attention work in chunks that start after cached tokens (a
+   * prefix-cache hit or the request's earlier chunks), where chunks of one step differ; absent:
+   * all of it when ctxPrefix > 0, none otherwise. Pricing only (kernels that run such chunks
+   * apart may run them at another speed); the ops are the same.
+   */
+  ctxPrefixedShare: z.number().min(0).max(1).optional(),
 });
 
 /** ONE attention-DP rank's share of a forward step (ranks run in lockstep). */
@@ -38,6 +45,10 @@ export function validateStep(step: StepShape): StepShape {
   const g = step.genTokensPerRequest;
   if (!Number.isInteger(g) || g < 1) {
     throw new InvalidConfigError(`step shape field 'genTokensPerRequest': must be an integer >= 1, got ${g}`);
+  }
+  const share = step.ctxPrefixedShare;
+  if (share !== undefined && !(share >= 0 && share <= 1)) {
+    throw new InvalidConfigError(`step shape field 'ctxPrefixedShare': must be in [0, 1], got ${share}`);
   }
   return step;
 }
@@ -72,4 +83,9 @@ export function decodeStep(requests: number, kvLen: number, tokensPerRequest = 1
     genKvLen: kvLen,
     genTokensPerRequest: tokensPerRequest,
   };
+}
+
+/** The share of a step's prompt-attention work that continues after cached tokens (see ctxPrefixedShare). */
+export function prefixedShareOf(step: StepShape): number {
+  return step.ctxPrefixedShare ?? (step.ctxRequests > 0 && step.ctxPrefix > 0 ? 1 : 0);
 }

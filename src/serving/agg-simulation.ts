@@ -273,6 +273,9 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
       let chunkTokens = 0;
       let chunkRequests = 0;
       let prefixSum = 0;
+      // Attention work (score entries) of the chunks, and of those that start after cached tokens.
+      let attentionWork = 0;
+      let prefixedWork = 0;
       takes.length = 0;
       for (let i = prefillingHead; i < prefilling.length && left > 0; i++) {
         const r = prefilling[i]!;
@@ -285,13 +288,18 @@ export function simulateAgg(input: AggSimulationInput): AggSimulationResult {
         takes.push(take);
         chunkTokens += take;
         chunkRequests++;
-        prefixSum += input.prefix + r.prefillDone;
+        const cached = input.prefix + r.prefillDone;
+        prefixSum += cached;
+        const work = take * (cached + take / 2);
+        attentionWork += work;
+        if (cached > 0) prefixedWork += work;
         left -= take;
       }
       const ms = input.stepMs({
         ctxRequests: chunkRequests,
         ctxTokens: Math.ceil(chunkTokens / chunkRequests),
         ctxPrefix: Math.round(prefixSum / chunkRequests),
+        ctxPrefixedShare: attentionWork > 0 ? prefixedWork / attentionWork : 0,
         genRequests: decodesInStep,
         genKvLen: decodesInStep > 0 ? bucketKvLen(kvMean) : 0,
         genTokensPerRequest: input.genTokensPerRequest,

@@ -154,6 +154,35 @@ describe('StepEngine.stepMs (fast separable pricing)', () => {
     const step = { ...steps[0]!, ctxTokens: 1024, ctxPrefix: 3072 };
     const exact = torch.stepLatency(dense, step).totalMs;
     expect(Math.abs(torch.stepMs(dense, step) - exact) / exact).toBeLessThan(0.03);
+    // A step whose chunks differ stretches only the share that continues after cached tokens
+    // (each chunk runs as its own call); the rest keeps the table's speed.
+    const mixedShare = (share: number) =>
+      torch
+        .stepLatency(dense, { ...step, ctxRequests: 2, ctxPrefixedShare: share })
+        .ops.find((op) => op.name === 'context_attention')!.latencyMs;
+    expect(mixedShare(0.25) / mixedShare(0)).toBeCloseTo(1 + (factor - 1) * 0.25, 9);
+    expect(mixedShare(1) / mixedShare(0)).toBeCloseTo(factor, 9);
+    for (const share of [0, 0.25, 1]) {
+      const shaped = { ...step, ctxRequests: 2, ctxPrefixedShare: share };
+      const exactMs = torch.stepLatency(dense, shaped).totalMs;
+      // The fast pricer on one engine: steps with and without a stretched share do not share a price.
+      expect(Math.abs(torch.stepMs(dense, shaped) - exactMs) / exactMs).toBeLessThan(0.03);
+    }
+    expect(torch.stepMs(dense, { ...step, ctxPrefixedShare: 0 })).toBeLessThan(torch.stepMs(dense, step));
+    expect(() => torch.stepLatency(dense, { ...step, ctxPrefixedShare: 1.5 })).toThrow(
+      "step shape field 'ctxPrefixedShare': must be in [0, 1], got 1.5",
+    );
+  });
+
+  it('leaves sliding-window prompt attention to the tables (only full attention was timed after a prefix)', () => {
+    const torch = engineFor('openai/gpt-oss-20b', 'torch');
+    const vllm = engineFor('openai/gpt-oss-20b', 'vllm');
+    const par = { tp: 1, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 };
+    const step = { ...steps[0]!, ctxTokens: 1024, ctxPrefix: 3072 };
+    const op = (engine: StepEngine, name: string) =>
+      engine.stepLatency(par, step).ops.find((o) => o.name === name)!.latencyMs;
+    expect(op(torch, 'context_attention_swa')).toBeCloseTo(op(vllm, 'context_attention_swa'), 12);
+    expect(op(torch, 'context_attention') / op(vllm, 'context_attention')).toBeCloseTo(1.75, 9);
   });
 
   it('refuses a malformed step shape in one line naming the field', () => {

@@ -81,6 +81,41 @@ describe('simulateAgg', () => {
     expect(steps.some((s) => s.ctxRequests > 0 && s.genRequests > 0)).toBe(true);
   });
 
+  it("tells the pricer how much of a step's prompt attention continues after cached tokens", () => {
+    // Budget 150 for two 100-token prompts: step 1 carries A whole (no cache) and B's first 50;
+    // step 2 carries B's last 50 after its 50 cached. Work: A 100 x 50, B 50 x 25 then 50 x 75.
+    const steps: StepShape[] = [];
+    const recordingStep = (step: StepShape): number => {
+      steps.push(step);
+      return flatStep(step);
+    };
+    simulateAgg({
+      ...base,
+      concurrency: 2,
+      ctxTokens: 150,
+      isl: 100,
+      osl: 2,
+      totalRequests: 2,
+      stepMs: recordingStep,
+    });
+    const prompts = steps.filter((s) => s.ctxRequests > 0 && s.ctxPrefixedShare !== undefined);
+    expect(prompts[0]).toMatchObject({ ctxRequests: 2, ctxPrefixedShare: 0 });
+    expect(prompts[1]).toMatchObject({ ctxRequests: 1, ctxPrefix: 50, ctxPrefixedShare: 1 });
+    // With a cached prefix every chunk continues.
+    steps.length = 0;
+    simulateAgg({
+      ...base,
+      prefix: 40,
+      concurrency: 2,
+      ctxTokens: 150,
+      isl: 100,
+      osl: 2,
+      totalRequests: 2,
+      stepMs: recordingStep,
+    });
+    for (const s of steps.filter((step) => step.ctxRequests > 0)) expect(s.ctxPrefixedShare).toBe(1);
+  });
+
   it('splits TTFT into queue, prefill and hand-out, and TPOT into decode work and prefill interference', () => {
     // The prefill-first case above: A prefills at 0-10 (queue 0), B waits for it and prefills at
     // 10-20 (queue 10); A decodes through B's prefill-only step (10 ms, no decode work) and the
