@@ -39,6 +39,7 @@ def main(path):
         gemm = r.get("gemmQuant", "bfloat16")
         policy += "_fp8" if gemm == "fp8" else ""
         policy += f"_p{r['prefix']}" if r.get("prefix") else ""
+        policy += f"_ctx{r['ctxTokens']}" if r.get("ctxTokens", 8192) != 8192 else ""
         # Waves in the id (from the twelfth session's files on): two runs of one point differ in them.
         writer.writerow([f"torch_{name}_{system}_{r['isl']}x{r['osl']}_c{r['clients']}_w{r['waves']}{policy}", source, "torch", r["torch"],
                          r["modelId"], system, "fp8" if gemm == "fp8" else "bf16", "agg", r["isl"], r["osl"], gemm, moe,

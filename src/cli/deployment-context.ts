@@ -71,14 +71,18 @@ export interface DeploymentContext {
 
 /** What an estimate from this context rests on (which measured accuracy describes it). */
 export function estimateBasis(ctx: DeploymentContext, perfData: string | undefined): EstimateBasis {
+  // What the measured runs and steps ran in everywhere but the dense GEMMs: bf16 experts,
+  // attention and KV cache.
+  const q = ctx.quant;
+  const bf16Elsewhere =
+    (ctx.model.moe === undefined || q.moe === 'bfloat16') &&
+    q.kvCache === 'bfloat16' &&
+    q.fmha === 'bfloat16';
   return {
     databaseMode: ctx.mode,
     embeddedData: perfData === undefined,
-    bf16: ctx.quant.gemm === 'bfloat16' && (ctx.model.moe === undefined || ctx.quant.moe === 'bfloat16'),
-    fp8Gemm:
-      ctx.quant.gemm === 'fp8' &&
-      (ctx.model.moe === undefined || ctx.quant.moe === 'bfloat16') &&
-      ctx.quant.kvCache === 'bfloat16',
+    bf16: ctx.quant.gemm === 'bfloat16' && bf16Elsewhere,
+    fp8Gemm: ctx.quant.gemm === 'fp8' && bf16Elsewhere,
   };
 }
 

@@ -47,11 +47,14 @@ export function checkMeasurement(
   const decodeMs = (workload.osl - 1) * tpot;
   const requestsPerMs = config.clients / (ttft + decodeMs);
   const kvLen = Math.round(workload.isl + workload.osl / 2);
+  // A request computes only the prompt tokens it did not find cached.
+  const cached = Math.min(workload.prefix, workload.isl - 1);
+  const promptStep = prefillStep(1, workload.isl - cached, cached);
   if (config.mode === 'agg') {
     const ranks = config.parallel.attentionDp;
     const perRank = requestsPerMs / ranks;
     const decoding = Math.max(1, perRank * decodeMs);
-    const prefillSol = estimator.engine.stepLatency(config.parallel, prefillStep(1, workload.isl)).solMs;
+    const prefillSol = estimator.engine.stepLatency(config.parallel, promptStep).solMs;
     const decodeSol = estimator.engine.stepLatency(
       config.parallel,
       decodeStep(Math.round(decoding), kvLen),
@@ -61,7 +64,7 @@ export function checkMeasurement(
   const { prefill, decode } = config;
   const prefillRanks = prefill.workers * prefill.parallel.attentionDp;
   const decodeRanks = decode.workers * decode.parallel.attentionDp;
-  const prefillSol = estimator.engine.stepLatency(prefill.parallel, prefillStep(1, workload.isl)).solMs;
+  const prefillSol = estimator.engine.stepLatency(prefill.parallel, promptStep).solMs;
   const decoding = Math.max(1, (requestsPerMs * decodeMs) / decodeRanks);
   const decodeSol = estimator.decodeEngine.stepLatency(
     decode.parallel,

@@ -50,6 +50,18 @@ describe('inferplan estimate', () => {
     expect(r.stdout).toMatch(/decode [\d.]+ \+ other requests' prefill [\d.]+ ms/);
   });
 
+  it('quotes measured accuracy only for the formats the runs used (an fp8 KV cache was never run)', async () => {
+    const args = ['estimate', '--model', 'Qwen/Qwen3-8B', '--system', 'h200_sxm', '--batch-size', '16'];
+    const bf16 = await runCli(args);
+    expect(bf16.code).toBe(0);
+    expect(boxValue(bf16.stdout, 'measured accuracy')).toMatch(/serving loop on h200_sxm/);
+    const fp8Gemm = await runCli([...args, '--gemm-quant', 'fp8']);
+    expect(boxValue(fp8Gemm.stdout, 'measured accuracy')).toMatch(/serving loop on h200_sxm/);
+    const fp8Kv = await runCli([...args, '--kv-quant', 'fp8', '--database-mode', 'hybrid']);
+    expect(fp8Kv.code).toBe(0);
+    expect(fp8Kv.stdout).not.toContain('measured accuracy');
+  });
+
   it('--detail adds the per-op table with provenance and the memory breakdown', async () => {
     const r = await runCli([
       'estimate',

@@ -65,6 +65,20 @@ describe('checkMeasurement (speed-of-light load a measured row implies)', () => 
     expect(check.solUtilisation).toBeCloseTo(Math.max(perMs * p.solMs, d.solMs / 20), 9);
   });
 
+  it('prices only the prompt tokens a prefix-cache hit leaves to compute', () => {
+    // A prefill-bound row: a long TTFT and many requests per ms make the prompt work the bound.
+    const row = aggRow({ silicon_ttft_ms: '1', silicon_tpot_ms: '0.5', osl: '2' });
+    const { model, estimator } = estimatorFor(row);
+    const config = rowToConfig(row, model);
+    if (config.mode !== 'agg') throw new Error('an agg row makes an agg config');
+    const at = (prefix: number) =>
+      checkMeasurement(row, config, estimator, { ...workload, osl: 2, prefix })!.solUtilisation;
+    const cached = estimator.engine.stepLatency(config.parallel, prefillStep(1, 250, 750)).solMs;
+    const cold = estimator.engine.stepLatency(config.parallel, prefillStep(1, 1000)).solMs;
+    expect(cached).toBeLessThan(cold);
+    expect(at(750) / at(0)).toBeCloseTo(cached / cold, 9);
+  });
+
   it('finds a TPOT below the decode step speed of light impossible', () => {
     const row = aggRow({ silicon_tpot_ms: '0.01' });
     const { model, estimator } = estimatorFor(row);
