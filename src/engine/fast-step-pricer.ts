@@ -57,8 +57,8 @@ export class FastStepPricer {
   private readonly genParts = new Map<number, GenParts>();
   private readonly lmCache = new Map<number, number>();
   private lmTemplate: readonly ModelOp[] | undefined;
-  private readonly ctxAttnCache = new Map<number, number>();
-  private readonly ctxAttnRestCache = new Map<number, number>();
+  /** Prompt attention by (requests, tokens, prefix): the full-attention part and the rest. */
+  private readonly ctxAttnCache = new Map<number, { readonly stretched: number; readonly rest: number }>();
   private readonly ctxAttnTemplates = new Map<number, readonly ModelOp[]>();
   private readonly genAttnCache = new Map<number, number>();
   private hopTemplate: readonly ModelOp[] | undefined;
@@ -194,24 +194,17 @@ export class FastStepPricer {
     return v;
   }
 
-  /**
-   * An attention template's ops with their lengths substituted, summed over those `keep` selects;
-   * cached by `key`.
-   */
+  /** An attention template's ops with their lengths substituted, summed; cached by `key`. */
   private attentionMs(
     cache: Map<number, number>,
     key: number,
     template: () => readonly ModelOp[],
-    lengths: { readonly isl: number; readonly prefix: number } | { readonly kvLen: number },
-    keep: (query: OpQuery) => boolean = () => true,
+    lengths: { readonly kvLen: number },
   ): number {
     let v = cache.get(key);
     if (v === undefined) {
       v = 0;
-      for (const op of template()) {
-        const query = { ...op.query, ...lengths } as OpQuery;
-        if (keep(query)) v += this.opMs(query) * op.count;
-      }
+      for (const op of template()) v += this.opMs({ ...op.query, ...lengths } as OpQuery) * op.count;
       cache.set(key, v);
     }
     return v;
@@ -226,28 +219,29 @@ export class FastStepPricer {
     // error on attention alone).
     const tokens = Math.max(1, snapToGrid(rawTokens));
     const prefix = snapToGrid(rawPrefix);
-    // The attention ops of a prefill step differ only in isl and prefix: reuse their queries.
-    const template = (): readonly ModelOp[] => {
-      let ops = this.ctxAttnTemplates.get(requests);
-      if (!ops) {
-        ops = this.decompose(this.parallel, this.ctxStep(requests, 64)).filter((op) =>
+    const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
+    let parts = this.ctxAttnCache.get(key);
+    if (parts === undefined) {
+      // The attention ops of a prefill step differ only in isl and prefix: reuse their queries.
+      let template = this.ctxAttnTemplates.get(requests);
+      if (!template) {
+        template = this.decompose(this.parallel, this.ctxStep(requests, 64)).filter((op) =>
           CTX_ATTENTION_KINDS.has(op.query.kind),
         );
-        this.ctxAttnTemplates.set(requests, ops);
+        this.ctxAttnTemplates.set(requests, template);
       }
-      return ops;
-    };
-    const key = (requests * 1_048_583 + tokens) * 4_194_319 + prefix;
-    const lengths = { isl: tokens, prefix };
-    const stretched = this.attentionMs(this.ctxAttnCache, key, template, lengths, stretchedByPrefix);
-    const rest = this.attentionMs(
-      this.ctxAttnRestCache,
-      key,
-      template,
-      lengths,
-      (q) => !stretchedByPrefix(q),
-    );
-    return stretched * multiplier + rest;
+      let stretched = 0;
+      let rest = 0;
+      for (const op of template) {
+        const query = { ...op.query, isl: tokens, prefix } as OpQuery;
+        const ms = this.opMs(query) * op.count;
+        if (stretchedByPrefix(query)) stretched += ms;
+        else rest += ms;
+      }
+      parts = { stretched, rest };
+      this.ctxAttnCache.set(key, parts);
+    }
+    return parts.stretched * multiplier + parts.rest;
   }
 
   private genAttentionMs(requests: number, rawKvLen: number): number {
