@@ -44,27 +44,33 @@ def _copies_to_defeat_l2(torch, bytes_per_copy, cap=128):
     return int(min(cap, math.ceil(3 * l2 / max(bytes_per_copy, 1))))
 
 
+def fp8_rowwise_weight(torch, w):
+    """[n, k] bf16 -> (fp8 weight, [1, n] fp32 per-row scale): the fp8 GEMM case's weights."""
+    scale = (w.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
+    return (w / scale).to(torch.float8_e4m3fn), scale.t().contiguous()
+
+
+def fp8_rowwise_linear(torch, x, wq, w_scale):
+    """x @ w.T in fp8: x quantised per row on every call (part of the timed region,
+    torch-backend.md), then torch._scaled_mm with row-wise scales, bf16 out."""
+    x_scale = (x.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
+    xq = (x / x_scale).to(torch.float8_e4m3fn)
+    return torch._scaled_mm(xq, wq.t(), scale_a=x_scale, scale_b=w_scale, out_dtype=torch.bfloat16)
+
+
 def build_gemm(case):
     torch = _torch()
     m, n, k = case["m"], case["n"], case["k"]
     dev = "cuda"
     if case["gemm_dtype"] == "fp8":
-        fp8 = torch.float8_e4m3fn
         copies = _copies_to_defeat_l2(torch, n * k)
-        weights = []
-        for _ in range(copies):
-            w = torch.randn(n, k, device=dev, dtype=torch.bfloat16)
-            w_scale = (w.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
-            weights.append(((w / w_scale).to(fp8), w_scale.t().contiguous()))
-            del w
+        weights = [fp8_rowwise_weight(torch, torch.randn(n, k, device=dev, dtype=torch.bfloat16))
+                   for _ in range(copies)]
         x = torch.randn(m, k, device=dev, dtype=torch.bfloat16)
 
         def step(i):
             wq, w_scale = weights[i % copies]
-            # Dynamic per-row quantisation of x is part of the timed region (torch-backend.md).
-            x_scale = (x.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
-            xq = (x / x_scale).to(fp8)
-            return torch._scaled_mm(xq, wq.t(), scale_a=x_scale, scale_b=w_scale, out_dtype=torch.bfloat16)
+            return fp8_rowwise_linear(torch, x, wq, w_scale)
 
         return Kernel(step, "torch_scaled_mm_rowwise", {"weight_copies": copies}, keep=(weights, x))
     dt = _dtype(torch, case["gemm_dtype"])

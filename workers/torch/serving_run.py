@@ -50,6 +50,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from kernels import fp8_rowwise_linear, fp8_rowwise_weight  # noqa: E402
 from nccl_group import apply_safe_env  # noqa: E402
 
 apply_safe_env()
@@ -111,7 +112,7 @@ class ServingModel:
             if self.fp8:
                 for name in ("qkv", "o", "gate_up", "down"):
                     if name in ws:
-                        ws[name] = self.quantised_weight(ws[name])
+                        ws[name] = fp8_rowwise_weight(torch, ws[name])
             self.sets.append(ws)
         if self.moe:
             from kernels import routing_logits
@@ -131,25 +132,11 @@ class ServingModel:
 
         self.causal_lower_right = causal_lower_right
 
-    def quantised_weight(self, w):
-        """[n, k] bf16 -> (fp8 weight, [1, n] fp32 per-row scale), as kernels.build_gemm makes them."""
-        from kernels import FP8_MAX
-
-        torch = self.torch
-        scale = (w.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
-        return ((w / scale).to(torch.float8_e4m3fn), scale.t().contiguous())
-
     def linear(self, x, w):
-        """x @ w.T: bf16, or the collector's fp8 path (per-row dynamic activation quantisation)."""
-        torch = self.torch
-        if not isinstance(w, tuple):
-            return torch.nn.functional.linear(x, w)
-        from kernels import FP8_MAX
-
-        wq, w_scale = w
-        x_scale = (x.abs().amax(dim=1, keepdim=True).float() / FP8_MAX).clamp(min=1e-12)
-        xq = (x / x_scale).to(torch.float8_e4m3fn)
-        return torch._scaled_mm(xq, wq.t(), scale_a=x_scale, scale_b=w_scale, out_dtype=torch.bfloat16)
+        """x @ w.T: bf16, or the collector's fp8 GEMM case (kernels.fp8_rowwise_linear)."""
+        if isinstance(w, tuple):
+            return fp8_rowwise_linear(self.torch, x, *w)
+        return self.torch.nn.functional.linear(x, w)
 
     def step(self, chunks, decode_positions):
         """One step: `chunks` are (slot, start, take) prompt pieces, `decode_positions` the cache
