@@ -15,11 +15,16 @@ import { loadModel } from '../../src/models/index.js';
 
 const LENGTH_RATIO = 0.8;
 const CTX_TOKENS = 8192;
-// [catalog id, clients, isl, osl, waves, scheduler?, gemm format?, cached prefix tokens?, token
-// budget per step?]. Cheapest first in each set: a run cut short by the device call's time limit
-// keeps the most points. A run's own scheduler overrides its set's; the GEMM format defaults to
-// bf16, the prefix to none, the budget to CTX_TOKENS.
-type Run = readonly [string, number, number, number, number, string?, string?, number?, number?];
+/** What a run sets beyond the defaults: its own scheduler (over its set's), fp8 GEMMs, cached prefix tokens, token budget. */
+interface RunOptions {
+  readonly scheduler?: string;
+  readonly gemmQuant?: string;
+  readonly prefix?: number;
+  readonly ctxTokens?: number;
+}
+// [catalog id, clients, isl, osl, waves, options?]. Cheapest first in each set: a run cut short by
+// the device call's time limit keeps the most points.
+type Run = readonly [string, number, number, number, number, RunOptions?];
 const SETS: Record<string, readonly Run[]> = {
   // Low to high load, short and long prompts.
   base: [
@@ -85,11 +90,11 @@ const SETS: Record<string, readonly Run[]> = {
   // loads (48-128 clients), a long prompt at low load, and SGLang's prefill-first scheduler on
   // three of them.
   holdout2: [
-    ['Qwen/Qwen3-8B', 96, 1024, 256, 3, 'prefill-first'],
+    ['Qwen/Qwen3-8B', 96, 1024, 256, 3, { scheduler: 'prefill-first' }],
     ['meta-llama/Llama-3.1-8B-Instruct', 128, 2048, 256, 2],
     ['Qwen/Qwen3-14B', 64, 2048, 128, 3],
-    ['mistralai/Mixtral-8x7B-v0.1', 48, 2048, 256, 2, 'prefill-first'],
-    ['Qwen/Qwen3-30B-A3B', 64, 1024, 512, 2, 'prefill-first'],
+    ['mistralai/Mixtral-8x7B-v0.1', 48, 2048, 256, 2, { scheduler: 'prefill-first' }],
+    ['Qwen/Qwen3-30B-A3B', 64, 1024, 512, 2, { scheduler: 'prefill-first' }],
     ['Qwen/Qwen3-32B', 8, 6000, 200, 4],
   ],
   // FP8 GEMMs (twelfth session, committed before the run): the projections and dense MLP as the
@@ -98,30 +103,30 @@ const SETS: Record<string, readonly Run[]> = {
   // each point beside its bf16 twin at the same load.
   'holdout-fp8': [
     ['Qwen/Qwen3-8B', 16, 2048, 256, 5],
-    ['Qwen/Qwen3-8B', 16, 2048, 256, 5, undefined, 'fp8'],
+    ['Qwen/Qwen3-8B', 16, 2048, 256, 5, { gemmQuant: 'fp8' }],
     ['Qwen/Qwen3-32B', 16, 2048, 256, 3],
-    ['Qwen/Qwen3-32B', 16, 2048, 256, 3, undefined, 'fp8'],
-    ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 256, 3, undefined, 'fp8'],
-    ['Qwen/Qwen3-14B', 32, 4096, 128, 3, undefined, 'fp8'],
+    ['Qwen/Qwen3-32B', 16, 2048, 256, 3, { gemmQuant: 'fp8' }],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 1024, 256, 3, { gemmQuant: 'fp8' }],
+    ['Qwen/Qwen3-14B', 32, 4096, 128, 3, { gemmQuant: 'fp8' }],
   ],
   // Prefix-cache hits (twelfth session, committed before the run): every request finds the first
   // `prefix` prompt tokens cached, so its prefill computes the rest against them.
   'holdout-prefix': [
-    ['Qwen/Qwen3-8B', 32, 4096, 256, 4, undefined, undefined, 3072],
-    ['meta-llama/Llama-3.1-8B-Instruct', 64, 2048, 128, 4, undefined, undefined, 1024],
-    ['Qwen/Qwen3-30B-A3B', 32, 2048, 256, 3, undefined, undefined, 1536],
-    ['Qwen/Qwen3-32B', 16, 4096, 256, 3, undefined, undefined, 2048],
-    ['Qwen/Qwen3-14B', 48, 3072, 192, 3, 'prefill-first', undefined, 2048],
+    ['Qwen/Qwen3-8B', 32, 4096, 256, 4, { prefix: 3072 }],
+    ['meta-llama/Llama-3.1-8B-Instruct', 64, 2048, 128, 4, { prefix: 1024 }],
+    ['Qwen/Qwen3-30B-A3B', 32, 2048, 256, 3, { prefix: 1536 }],
+    ['Qwen/Qwen3-32B', 16, 4096, 256, 3, { prefix: 2048 }],
+    ['Qwen/Qwen3-14B', 48, 3072, 192, 3, { scheduler: 'prefill-first', prefix: 2048 }],
   ],
   // Long prompts split over several steps by a small token budget (twelfth session, committed
   // before the run, after the torch profile began pricing attention after a cached prefix, which
   // every chunk after the first is, at its measured cost): a prospective check of that factor.
   'holdout-chunked': [
-    ['meta-llama/Llama-3.1-8B-Instruct', 16, 8192, 128, 3, undefined, undefined, undefined, 2048],
-    ['Qwen/Qwen3-8B', 24, 6144, 256, 3, undefined, undefined, undefined, 2048],
-    ['Qwen/Qwen3-14B', 32, 4096, 256, 3, 'prefill-first', undefined, undefined, 1024],
-    ['Qwen/Qwen3-30B-A3B', 16, 8192, 256, 3, undefined, undefined, undefined, 2048],
-    ['Qwen/Qwen3-32B', 8, 8192, 128, 3, undefined, undefined, undefined, 4096],
+    ['meta-llama/Llama-3.1-8B-Instruct', 16, 8192, 128, 3, { ctxTokens: 2048 }],
+    ['Qwen/Qwen3-8B', 24, 6144, 256, 3, { ctxTokens: 2048 }],
+    ['Qwen/Qwen3-14B', 32, 4096, 256, 3, { scheduler: 'prefill-first', ctxTokens: 1024 }],
+    ['Qwen/Qwen3-30B-A3B', 16, 8192, 256, 3, { ctxTokens: 2048 }],
+    ['Qwen/Qwen3-32B', 8, 8192, 128, 3, { ctxTokens: 4096 }],
   ],
 };
 /** Sets whose engine runs another scheduler than the torch profile's 'mixed' (or both, paired). */
@@ -137,11 +142,10 @@ if (!runs) {
   process.stderr.write(`unknown set '${setName}'; known: ${Object.keys(SETS).join(', ')} (each also as <set>-graphs)\n`);
   process.exit(2);
 }
-for (const [id, clients, isl, osl, waves, own, gemmQuant, prefix, ctxTokens] of runs) {
+for (const [id, clients, isl, osl, waves, options = {}] of runs) {
   const shape = modelShapeOf(loadModel(id));
-  const schedulers = own ? [own] : (SCHEDULERS[setName] ?? [undefined]);
-  for (const scheduler of schedulers)
-    writePoint(shape, id, clients, isl, osl, waves, scheduler, gemmQuant, prefix, ctxTokens);
+  const schedulers = options.scheduler ? [options.scheduler] : (SCHEDULERS[setName] ?? [undefined]);
+  for (const scheduler of schedulers) writePoint(shape, id, clients, isl, osl, waves, { ...options, scheduler });
 }
 
 function writePoint(
@@ -151,10 +155,7 @@ function writePoint(
   isl: number,
   osl: number,
   waves: number,
-  scheduler: string | undefined,
-  gemmQuant: string | undefined,
-  prefix: number | undefined,
-  ctxTokens: number | undefined,
+  { scheduler, gemmQuant, prefix, ctxTokens }: RunOptions,
 ): void {
   const point = {
     model: shape,
