@@ -3,10 +3,7 @@
 # runs it (workers/torch/decode_attention_check.py) -> $OUT/decode_attention.jsonl (printed).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
-timeout -k 10 "${CHECK_TIMEOUT_S:-300}" python3 workers/torch/decode_attention_check.py \
-  > "$OUT/decode_attention.jsonl" 2> "$OUT/decode_attention.err"
-echo "exit $?"; tail -3 "$OUT/decode_attention.err"
+run_worker_check decode_attention workers/torch/decode_attention_check.py "${CHECK_TIMEOUT_S:-300}"
 python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

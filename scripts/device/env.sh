@@ -19,3 +19,11 @@ reference_steps_csv() {
   python3 scripts/device/reference-csv.py "$OUT/$1.jsonl" > "$OUT/$1_steps.csv"
   cat "$OUT/$1_steps.csv"
 }
+# Run one worker check script with the GPU's clocks noted first: run_worker_check NAME SCRIPT
+# TIMEOUT_S -> $OUT/NAME.jsonl and NAME.err; prints the exit status and the end of the error log.
+run_worker_check() {
+  local name=$1 script=$2 timeout_s=$3
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
+  timeout -k 10 "$timeout_s" python3 "$script" > "$OUT/$name.jsonl" 2> "$OUT/$name.err"
+  echo "exit $?"; tail -3 "$OUT/$name.err"
+}

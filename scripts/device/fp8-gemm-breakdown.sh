@@ -3,8 +3,5 @@
 # multiply (workers/torch/fp8_gemm_breakdown.py) -> $OUT/fp8_gemm_breakdown.jsonl, printed.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
-timeout -k 10 "${BREAKDOWN_TIMEOUT_S:-400}" python3 workers/torch/fp8_gemm_breakdown.py \
-  > "$OUT/fp8_gemm_breakdown.jsonl" 2> "$OUT/fp8_gemm_breakdown.err"
-echo "exit $?"; tail -3 "$OUT/fp8_gemm_breakdown.err"
+run_worker_check fp8_gemm_breakdown workers/torch/fp8_gemm_breakdown.py "${BREAKDOWN_TIMEOUT_S:-400}"
 cat "$OUT/fp8_gemm_breakdown.jsonl"

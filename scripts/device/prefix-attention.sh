@@ -4,10 +4,7 @@
 # (workers/torch/prefix_attention_check.py) -> $OUT/prefix_attention.jsonl (printed).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv
-timeout -k 10 "${CHECK_TIMEOUT_S:-300}" python3 workers/torch/prefix_attention_check.py \
-  > "$OUT/prefix_attention.jsonl" 2> "$OUT/prefix_attention.err"
-echo "exit $?"; tail -3 "$OUT/prefix_attention.err"
+run_worker_check prefix_attention workers/torch/prefix_attention_check.py "${CHECK_TIMEOUT_S:-300}"
 python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
