@@ -89,7 +89,7 @@ describe('simulateAgg', () => {
       steps.push(step);
       return flatStep(step);
     };
-    simulateAgg({
+    const input = {
       ...base,
       concurrency: 2,
       ctxTokens: 150,
@@ -97,22 +97,14 @@ describe('simulateAgg', () => {
       osl: 2,
       totalRequests: 2,
       stepMs: recordingStep,
-    });
+    };
+    simulateAgg(input);
     const prompts = steps.filter((s) => s.ctxRequests > 0 && s.ctxPrefixedShare !== undefined);
     expect(prompts[0]).toMatchObject({ ctxRequests: 2, ctxPrefixedShare: 0 });
     expect(prompts[1]).toMatchObject({ ctxRequests: 1, ctxPrefix: 50, ctxPrefixedShare: 1 });
     // With a cached prefix every chunk continues.
     steps.length = 0;
-    simulateAgg({
-      ...base,
-      prefix: 40,
-      concurrency: 2,
-      ctxTokens: 150,
-      isl: 100,
-      osl: 2,
-      totalRequests: 2,
-      stepMs: recordingStep,
-    });
+    simulateAgg({ ...input, prefix: 40 });
     for (const s of steps.filter((step) => step.ctxRequests > 0)) expect(s.ctxPrefixedShare).toBe(1);
   });
 

@@ -345,21 +345,24 @@ describe('siliconEngineSettings', () => {
     expect(zipf!.failure).toMatch(/moe_distribution=zipf/);
   });
 
+  /** A torch Llama-3.1-8B row at 32 clients recording `source` facts, predicted on the formula tables. */
+  const torchRowAt = (isl: number, source: string) =>
+    predictWithFormulas(
+      siliconRow({
+        silicon_data_source: `silicon_concurrency=32; ${source}`,
+        backend: 'torch',
+        backend_version: '2.11.0',
+        system: 'h200_sxm',
+        model_path: 'meta-llama/Llama-3.1-8B-Instruct',
+        isl: String(isl),
+        osl: '128',
+        batch_size: '32',
+        tp_size: '1',
+      }),
+    );
+
   it('prices a recorded scheduler: prefill-first steps carry no decodes, so TPOT rises and TTFT falls', () => {
-    const at = (scheduler: string) =>
-      predictWithFormulas(
-        siliconRow({
-          silicon_data_source: `silicon_concurrency=32; scheduler=${scheduler}`,
-          backend: 'torch',
-          backend_version: '2.11.0',
-          system: 'h200_sxm',
-          model_path: 'meta-llama/Llama-3.1-8B-Instruct',
-          isl: '1024',
-          osl: '128',
-          batch_size: '32',
-          tp_size: '1',
-        }),
-      );
+    const at = (scheduler: string) => torchRowAt(1024, `scheduler=${scheduler}`);
     const mixed = at('mixed');
     const first = at('prefill-first');
     expect(first.metrics!.tpotMs).toBeGreaterThan(mixed.metrics!.tpotMs);
@@ -367,20 +370,7 @@ describe('siliconEngineSettings', () => {
   });
 
   it('prices a recorded prefix-cache hit and token budget, and fails malformed ones', () => {
-    const at = (source: string) =>
-      predictWithFormulas(
-        siliconRow({
-          silicon_data_source: `silicon_concurrency=32; ${source}`,
-          backend: 'torch',
-          backend_version: '2.11.0',
-          system: 'h200_sxm',
-          model_path: 'meta-llama/Llama-3.1-8B-Instruct',
-          isl: '4096',
-          osl: '128',
-          batch_size: '32',
-          tp_size: '1',
-        }),
-      );
+    const at = (source: string) => torchRowAt(4096, source);
     const cold = at('length_ratio=1');
     const cached = at('length_ratio=1; prefix=3072');
     // A quarter of each prompt to compute: prefill (and the queue behind it) shrinks.
