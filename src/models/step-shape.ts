@@ -1,39 +1,34 @@
 // One forward step of one attention-DP rank, as the serving layer describes it.
-import { z } from 'zod';
 import { InvalidConfigError } from '../common/index.js';
 
-const count = z.number().int().nonnegative();
-
-export const StepShapeSchema = z.object({
-  /** Requests doing prefill (or a prefill chunk) this step. */
-  ctxRequests: count,
-  /** New tokens per prefill request this step. */
-  ctxTokens: count,
-  /** Tokens already in cache before them (prefix-cache hit or earlier chunks). */
-  ctxPrefix: count,
-  /** Requests decoding this step. */
-  genRequests: count,
-  /** KV length the decoding requests attend over. */
-  genKvLen: count,
+/** ONE attention-DP rank's share of a forward step (ranks run in lockstep); checked by validateStep. */
+export interface StepShape {
+  /** Requests doing prefill (or a prefill chunk) this step (integer >= 0). */
+  readonly ctxRequests: number;
+  /** New tokens per prefill request this step (integer >= 0). */
+  readonly ctxTokens: number;
+  /** Tokens already in cache before them (prefix-cache hit or earlier chunks; integer >= 0). */
+  readonly ctxPrefix: number;
+  /** Requests decoding this step (integer >= 0). */
+  readonly genRequests: number;
+  /** KV length the decoding requests attend over (integer >= 0). */
+  readonly genKvLen: number;
   /** 1, or nextn + 1 with speculative decoding (MTP): query tokens per decoding request. */
-  genTokensPerRequest: z.number().int().positive(),
+  readonly genTokensPerRequest: number;
   /**
    * Share (0-1) of the step's prompt-attention work in chunks that start after cached tokens (a
    * prefix-cache hit or the request's earlier chunks), where chunks of one step differ; absent:
    * all of it when ctxPrefix > 0, none otherwise. Pricing only (kernels that run such chunks
    * apart may run them at another speed); the ops are the same.
    */
-  ctxPrefixedShare: z.number().min(0).max(1).optional(),
-});
-
-/** ONE attention-DP rank's share of a forward step (ranks run in lockstep). */
-export type StepShape = Readonly<z.infer<typeof StepShapeSchema>>;
+  readonly ctxPrefixedShare?: number;
+}
 
 const COUNT_FIELDS = ['ctxRequests', 'ctxTokens', 'ctxPrefix', 'genRequests', 'genKvLen'] as const;
 
 /**
- * Checks a step by hand rather than through the schema: every decomposition runs it, and the
- * search decomposes thousands of steps.
+ * Checks a step by hand (no schema library): every decomposition runs it, and the search
+ * decomposes thousands of steps.
  */
 export function validateStep(step: StepShape): StepShape {
   for (const field of COUNT_FIELDS) {
